@@ -1,0 +1,45 @@
+# The README's two commands, `make run` and `make test`, each set themselves up on a fresh machine:
+# a virtual environment with the pinned Python packages, Gradle (Debian's, when missing) and the
+# Java module with its Maven Central dependencies. Later runs reuse all of it.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+GRADLE ?= gradle
+GRADLE_FLAGS ?= --console=plain
+PYTEST_ARGS ?=
+ARGS ?=
+JAVA_INSTALL := java/build/install/tfinterop-java
+JAVA_INPUTS := build.gradle settings.gradle java/build.gradle $(shell find java/src/main -type f 2>/dev/null)
+
+.PHONY: run test setup java python-test java-test clean
+
+run: setup
+	$(PY) -m tfinterop run $(ARGS)
+
+test: setup python-test java-test
+
+python-test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+java-test: setup
+	$(GRADLE) $(GRADLE_FLAGS) test
+
+setup: $(VENV)/.installed java
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "tfinterop needs Python 3.11 (TensorFlow 2.21 wheels); set PYTHON=python3.11")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+java: $(JAVA_INSTALL)/.installed
+
+$(JAVA_INSTALL)/.installed: $(JAVA_INPUTS)
+	scripts/ensure-gradle.sh
+	$(GRADLE) $(GRADLE_FLAGS) --quiet installDist
+	touch $@
+
+clean:
+	rm -rf build java/build .gradle java/.gradle

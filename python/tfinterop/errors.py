@@ -1,0 +1,79 @@
+"""Typed errors. Each says what was wrong, where, and what was expected.
+
+`kind` is a stable word shared with the Java library (org.tfinterop.TfInteropException.kind()),
+so an error means the same thing whichever runtime raised it.
+"""
+
+
+class TfInteropError(Exception):
+    kind = "error"
+    exit_code = 1
+
+    def __init__(self, message, runtime_message=None):
+        super().__init__(message)
+        # TensorFlow's own words, when TensorFlow produced the error; compared against
+        # the known-incompatibilities list.
+        self.runtime_message = runtime_message
+
+    def to_json(self):
+        return {"kind": self.kind, "message": str(self), "runtime_message": self.runtime_message}
+
+
+class UsageError(TfInteropError):
+    kind = "usage"
+    exit_code = 2
+
+
+class DataNotFoundError(TfInteropError):
+    kind = "data-not-found"
+
+
+class DataIntegrityError(TfInteropError):
+    kind = "data-integrity"
+
+
+class ModelNotFoundError(TfInteropError):
+    kind = "model-not-found"
+
+
+class NotASavedModelError(TfInteropError):
+    kind = "not-a-saved-model"
+
+
+class TagSetNotFoundError(TfInteropError):
+    kind = "tag-set-not-found"
+
+
+class ModelLoadError(TfInteropError):
+    kind = "load-failed"
+
+
+class InvalidInputError(TfInteropError):
+    kind = "invalid-input"
+
+
+class UnknownTensorError(TfInteropError):
+    kind = "unknown-tensor"
+
+
+class OutputExistsError(TfInteropError):
+    kind = "output-exists"
+
+
+class JavaModuleMissingError(TfInteropError):
+    kind = "java-module-missing"
+
+
+class WorkerCrashedError(TfInteropError):
+    """A consumer process died (a native crash, for example); the harness itself stays up."""
+
+    kind = "crash"
+
+
+_BY_KIND = {cls.kind: cls for cls in list(globals().values())
+            if isinstance(cls, type) and issubclass(cls, TfInteropError)}
+
+
+def from_kind(kind, message, runtime_message=None):
+    """Rebuild a typed error from its wire form (worker replies, Java exceptions)."""
+    return _BY_KIND.get(kind, TfInteropError)(message, runtime_message)

@@ -1,0 +1,151 @@
+"""Export variants. Each builds its model in a fresh graph, loads the trained values into it and
+writes one SavedModel, into a temporary folder beside the target that is renamed into place only when
+complete: an interrupted export never leaves something that looks like a SavedModel.
+
+  seed-simple-save  simple_save, tag `serve`, signature `serving_default`: the seed's calls, verbatim.
+  seed-builder      SavedModelBuilder, tag `myTag`, signature `predict`, as the seed does, plus a second
+                    MetaGraphDef (tag `serve`), an asset registered in the assets collection and a file
+                    in assets.extra/.
+  compat-serve      the simple_save contract, written so TensorFlow 1.8 loads it.
+  compat-mytag      the seed-builder contract, written so TensorFlow 1.8 loads it.
+
+"So TensorFlow 1.8 loads it" (measured, see shared notes tf18-compat.md): ref variables (VariableV2;
+resource-variable ops carry attrs TF 1.8 lacks), a non-sharded Saver (the sharded one adds
+StaticRegexFullMatch), and strip_default_attrs=True (drops default-valued attrs TF 1.8 doesn't know).
+"""
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tfinterop.errors import OutputExistsError, UsageError
+from tfinterop.models import INPUT_NAME, OUTPUT_NAME, get_model
+from tfinterop.train import TrainedModel
+from tfinterop.tf_import import tensorflow
+
+ASSET_NAME = "labels.txt"
+EXTRA_NAME = "tfinterop.json"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    signatures: dict          # tag-set (tuple of tags) -> signature key, first entry is the main MetaGraphDef
+    compat: bool              # written for TensorFlow 1.8
+    has_assets: bool
+    summary: str
+
+    @property
+    def tag_sets(self):
+        return list(self.signatures)
+
+
+VARIANTS = {v.name: v for v in (
+    Variant("seed-simple-save", {("serve",): "serving_default"}, compat=False, has_assets=False,
+            summary="simple_save as the seed does"),
+    Variant("seed-builder", {("myTag",): "predict", ("serve",): "serving_default"}, compat=False, has_assets=True,
+            summary="SavedModelBuilder as the seed does, + a second MetaGraphDef and assets"),
+    Variant("compat-serve", {("serve",): "serving_default"}, compat=True, has_assets=False,
+            summary="the simple_save contract, loadable by TF 1.8"),
+    Variant("compat-mytag", {("myTag",): "predict", ("serve",): "serving_default"}, compat=True, has_assets=True,
+            summary="the seed-builder contract, loadable by TF 1.8"),
+)}
+
+
+def get_variant(name) -> Variant:
+    try:
+        return VARIANTS[name]
+    except KeyError:
+        raise UsageError(f"unknown export variant {name!r}; the variants are: {', '.join(VARIANTS)}") from None
+
+
+def check_target_free(target: Path, overwrite: bool) -> None:
+    """Called before any work, so a refusal costs nothing and destroys nothing."""
+    if target.exists() or target.is_symlink():
+        if not overwrite:
+            raise OutputExistsError(f"{target} already exists; pass --overwrite to replace it")
+        if not target.is_dir() or target.is_symlink():
+            raise OutputExistsError(f"{target} exists and is not a directory; refusing to replace it even with --overwrite")
+
+
+def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwrite: bool = False) -> Path:
+    tf = tensorflow()
+
+    target = Path(target)
+    check_target_free(target, overwrite)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        export_dir = staging / "model"     # the builders insist on creating the folder themselves
+        asset_source = staging / ASSET_NAME
+        asset_source.write_text("".join(f"{digit}\n" for digit in range(10)))
+        graph = tf.Graph()
+        with graph.as_default(), tf.compat.v1.Session(graph=graph) as sess:
+            net = get_model(trained.config.model).build(tf, "ref" if variant.compat else "default")
+            # Load the trained values through the initializers' feeds: no extra nodes in the graph.
+            sess.run([v.initializer for v in net.variables],
+                     {v.initial_value: p for v, p in zip(net.variables, trained.params)})
+            if variant.name == "seed-simple-save":
+                tf.compat.v1.saved_model.simple_save(sess, str(export_dir),
+                                                     inputs={INPUT_NAME: net.x}, outputs={OUTPUT_NAME: net.y})
+            else:
+                _export_with_builder(tf, sess, net, variant, export_dir, asset_source)
+        if variant.has_assets:
+            extra = export_dir / "assets.extra"
+            extra.mkdir(exist_ok=True)
+            (extra / EXTRA_NAME).write_text(json.dumps(provenance(trained, variant), indent=2) + "\n")
+        if target.exists():
+            shutil.rmtree(target)   # only reached with overwrite=True, after the new export is complete
+        os.replace(export_dir, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _export_with_builder(tf, sess, net, variant, export_dir, asset_source):
+    signature = tf.compat.v1.saved_model.predict_signature_def(inputs={INPUT_NAME: net.x},
+                                                              outputs={OUTPUT_NAME: net.y})
+    assets = None
+    if variant.has_assets:
+        asset_tensor = tf.constant(str(asset_source), name="labels_file")
+        tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.ASSET_FILEPATHS, asset_tensor)
+        assets = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.ASSET_FILEPATHS)
+    compat = {}
+    if variant.compat:
+        compat = {"strip_default_attrs": True, "saver": tf.compat.v1.train.Saver(sharded=False)}
+    builder = tf.compat.v1.saved_model.Builder(str(export_dir))
+    (first_tags, first_key), *others = variant.signatures.items()
+    builder.add_meta_graph_and_variables(sess=sess, tags=list(first_tags), signature_def_map={first_key: signature},
+                                         assets_collection=assets, **compat)
+    for tags, key in others:
+        builder.add_meta_graph(tags=list(tags), signature_def_map={key: signature}, assets_collection=assets, **compat)
+    builder.save()
+
+
+def provenance(trained: TrainedModel, variant: Variant) -> dict:
+    return {"producer": "tensorflow " + trained.tensorflow_version, "model": trained.config.model,
+            "variant": variant.name, "training": trained.config.__dict__,
+            "test_accuracy": trained.test_accuracy, "data": trained.data_source}
+
+
+def producer_name(tensorflow_version: str) -> str:
+    return "tf-" + tensorflow_version
+
+
+def write_manifest(path: Path, trained: TrainedModel, exported: dict) -> None:
+    """What `export` made, for whoever consumes it next (the run, the tests, the golden fixtures)."""
+    doc = {
+        "producer": producer_name(trained.tensorflow_version),
+        "model": trained.config.model,
+        "test_accuracy": trained.test_accuracy,
+        "input_name": INPUT_NAME,
+        "output_name": OUTPUT_NAME,
+        "models": [{"variant": name, "dir": str(d), "summary": VARIANTS[name].summary,
+                    "signatures": [{"tags": list(t), "key": k} for t, k in VARIANTS[name].signatures.items()]}
+                   for name, d in exported.items()],
+    }
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+

@@ -1,0 +1,25 @@
+"""One adapter per runtime, all with the same small interface (a Consumer):
+
+    name                         e.g. "python-tf-2.21.0", "java-tf-1.8.0"
+    load(dir, tags) -> handle    raises a typed TfInteropError (errors.py) on failure
+    predict(handle, input_name, output_name, x) -> ndarray
+    close(handle)
+
+`open_consumer(runtime)` gives one in this process; `worker.WorkerClient(runtime)` gives the same
+interface backed by a process of its own. The harness always uses workers: Python TensorFlow 2.x
+and the TF 1.x native library abort when loaded into one process (RTLD_GLOBAL protobuf clash), and a
+native crash in a consumer must become a result, not the end of the run.
+"""
+
+RUNTIMES = ("python", "java")
+
+
+def open_consumer(runtime: str):
+    if runtime == "python":
+        from tfinterop.runtimes.python_tf import PythonTF
+        return PythonTF()
+    if runtime == "java":
+        from tfinterop.runtimes.java_tf import JavaTF
+        return JavaTF()
+    from tfinterop.errors import UsageError
+    raise UsageError(f"unknown runtime {runtime!r}; expected one of: {', '.join(RUNTIMES)}")

@@ -1,0 +1,82 @@
+"""The Python TensorFlow consumer, loading as the seed does:
+tf.compat.v1.saved_model.loader.load(sess, tags, dir) and sess.run("myOutput:0", feed_dict={"myInput:0": x})."""
+
+from tfinterop.errors import (InvalidInputError, ModelLoadError, NotASavedModelError,
+                              TagSetNotFoundError, UnknownTensorError)
+from tfinterop.runtimes.checks import float32_batch, format_tag_sets, saved_model_pb
+from tfinterop.tf_import import tensorflow
+
+
+def tensor_name(name: str) -> str:
+    return name if ":" in name else name + ":0"
+
+
+class PythonTF:
+    def __init__(self):
+        tf = tensorflow()
+        self._tf = tf
+        self.version = tf.__version__
+        self.name = "python-tf-" + tf.__version__
+        self._sessions = {}
+        self._next = 0
+
+    def tag_sets(self, directory):
+        from tensorflow.core.protobuf import saved_model_pb2
+        pb = saved_model_pb(directory)
+        model = saved_model_pb2.SavedModel()
+        try:
+            model.ParseFromString(pb.read_bytes())
+        except Exception as e:   # protobuf's DecodeError, or worse on random bytes
+            raise NotASavedModelError(f"{pb}: cannot be parsed as a SavedModel protobuf ({e})") from None
+        return [list(m.meta_info_def.tags) for m in model.meta_graphs]
+
+    def load(self, directory, tags):
+        tf = self._tf
+        available = self.tag_sets(directory)
+        if sorted(set(tags)) not in [sorted(set(t)) for t in available]:
+            raise TagSetNotFoundError(f"{directory}: no MetaGraphDef with tag-set [{', '.join(tags)}]; "
+                                      f"the tag-sets it has: {format_tag_sets(available)}")
+        sess = tf.compat.v1.Session(graph=tf.Graph())
+        try:
+            tf.compat.v1.saved_model.loader.load(sess, list(tags), str(directory))
+        except Exception as e:
+            sess.close()
+            raise ModelLoadError(f"TensorFlow {self.version} could not load {directory} with tags "
+                                 f"[{', '.join(tags)}]: {e}", str(e)) from None
+        self._next += 1
+        self._sessions[self._next] = sess
+        return self._next
+
+    def predict(self, handle, input_name, output_name, x):
+        sess = self._sessions[handle]
+        x = float32_batch(x, input_name)
+        graph = sess.graph
+        feed, fetch = tensor_name(input_name), tensor_name(output_name)
+        tensors = {}
+        for role, name in (("input", feed), ("output", fetch)):
+            try:
+                tensors[role] = graph.get_tensor_by_name(name)
+            except (KeyError, ValueError):
+                placeholders = [op.name for op in graph.get_operations() if op.type == "Placeholder"]
+                raise UnknownTensorError(f"{role} {name!r} is not in the graph; its placeholders are: "
+                                         f"{', '.join(placeholders) or 'none'}") from None
+        expected = tensors["input"].shape
+        if tensors["input"].dtype != self._tf.float32:
+            raise InvalidInputError(f"input {input_name!r} has dtype {tensors['input'].dtype.name}; only float32 feeds are supported")
+        if not expected.is_compatible_with(x.shape):
+            raise InvalidInputError(f"input {input_name!r} expects shape {_shape(expected)} (float32), got {list(x.shape)}")
+        try:
+            return sess.run(fetch, feed_dict={feed: x})
+        except self._tf.errors.OpError as e:
+            raise InvalidInputError(f"TensorFlow {self.version} rejected the run: {e.message}", e.message) from None
+
+    def close(self, handle):
+        sess = self._sessions.pop(handle, None)
+        if sess is not None:
+            sess.close()
+
+
+def _shape(shape) -> str:
+    if shape.rank is None:
+        return "<unknown rank>"
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape.as_list()) + "]"

@@ -1,0 +1,179 @@
+"""A consumer in a process of its own, behind the same interface as an in-process one.
+
+Protocol: one JSON request per line on the worker's stdin, one JSON reply per line on a private copy of
+its stdout; the real fd 1 is pointed at stderr so that anything a native library prints can never
+corrupt the protocol. Arrays travel as .npy files in a folder the client owns.
+
+    {"op": "info"}                                          -> {"name": ..., "version": ...}
+    {"op": "load", "dir": D, "tags": [..]}                  -> {"handle": H}
+    {"op": "predict", "handle": H, "input_name": ..., "output_name": ..., "input": X.npy, "output": Y.npy}
+    {"op": "close", "handle": H}
+    error replies: {"ok": false, "error": {"kind": ..., "message": ..., "runtime_message": ...}}
+
+If the worker dies (a native crash) or does not answer in time, the client raises WorkerCrashedError
+with the signal and the end of its stderr, and the caller records it as that cell's outcome.
+
+Run one by hand: python -m tfinterop.runtimes.worker java
+"""
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tfinterop.errors import TfInteropError, WorkerCrashedError, from_kind
+
+DEFAULT_TIMEOUT = 300.0
+
+
+def serve(runtime: str) -> int:
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    from tfinterop.runtimes import open_consumer
+    try:
+        consumer = open_consumer(runtime)
+    except TfInteropError as e:
+        replies.write(json.dumps({"ok": False, "error": e.to_json()}) + "\n")
+        return 1
+    replies.write(json.dumps({"ok": True, "result": {"name": consumer.name, "version": consumer.version}}) + "\n")
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            result = _handle(consumer, request)
+            reply = {"ok": True, "result": result}
+        except TfInteropError as e:
+            reply = {"ok": False, "error": e.to_json()}
+        except Exception as e:  # noqa: BLE001  -- an unforeseen error is still an answer, not a dead worker
+            reply = {"ok": False, "error": {"kind": "error", "message": f"{type(e).__name__}: {e}"}}
+        replies.write(json.dumps(reply) + "\n")
+    return 0
+
+
+def _handle(consumer, request):
+    op = request["op"]
+    if op == "info":
+        return {"name": consumer.name, "version": consumer.version}
+    if op == "load":
+        return {"handle": consumer.load(request["dir"], request["tags"])}
+    if op == "predict":
+        x = np.load(request["input"], allow_pickle=False)
+        y = consumer.predict(request["handle"], request["input_name"], request["output_name"], x)
+        np.save(request["output"], y, allow_pickle=False)
+        return {"shape": list(y.shape)}
+    if op == "close":
+        consumer.close(request["handle"])
+        return {}
+    raise TfInteropError(f"unknown worker request {op!r}")
+
+
+class WorkerClient:
+    """A consumer running in a child process. Use as a context manager; close() ends the process."""
+
+    def __init__(self, runtime: str, python: str = sys.executable, timeout: float = DEFAULT_TIMEOUT, env=None):
+        self.runtime = runtime
+        self.timeout = timeout
+        self._scratch = tempfile.TemporaryDirectory(prefix=f"tfinterop-{runtime}-")
+        self._stderr_path = Path(self._scratch.name) / "stderr.log"
+        self._stderr = open(self._stderr_path, "wb")
+        child_env = dict(os.environ if env is None else env)
+        child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        child_env.pop("PYTHONFAULTHANDLER", None)
+        self._proc = subprocess.Popen([python, "-m", "tfinterop.runtimes.worker", runtime],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                                      env=child_env)
+        self._calls = 0
+        hello = self._reply(f"starting the {runtime} worker")
+        self.name = hello["name"]
+        self.version = hello["version"]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close_worker()
+
+    def stderr_tail(self, lines=20) -> str:
+        self._stderr.flush()
+        text = self._stderr_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def _reply(self, what):
+        deadline = time.monotonic() + self.timeout
+        fd = self._proc.stdout.fileno()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._proc.kill()
+                self._proc.wait()
+                raise WorkerCrashedError(f"{self.runtime} worker did not answer within {self.timeout:.0f} s while "
+                                         f"{what}; it was killed. stderr ends with:\n{self.stderr_tail()}")
+            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if ready:
+                break
+        line = self._proc.stdout.readline()
+        if not line:
+            code = self._proc.wait()
+            how = (f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}")
+            raise WorkerCrashedError(f"{self.runtime} worker {how} while {what}. stderr ends with:\n{self.stderr_tail()}")
+        reply = json.loads(line)
+        if not reply["ok"]:
+            err = reply["error"]
+            raise from_kind(err["kind"], err["message"], err.get("runtime_message"))
+        return reply["result"]
+
+    def _call(self, what, **request):
+        if self._proc.poll() is not None:
+            raise WorkerCrashedError(f"{self.runtime} worker is no longer running (status {self._proc.returncode}); "
+                                     f"cannot do {what}")
+        try:
+            self._proc.stdin.write((json.dumps(request) + "\n").encode())
+            self._proc.stdin.flush()
+        except BrokenPipeError:
+            pass    # the reply read below reports how the worker died
+        return self._reply(what)
+
+    def load(self, directory, tags):
+        return self._call(f"loading {directory} [{', '.join(tags)}]", op="load", dir=str(directory), tags=list(tags))
+
+    def predict(self, handle, input_name, output_name, x):
+        self._calls += 1
+        x_path = Path(self._scratch.name) / f"in-{self._calls}.npy"
+        y_path = Path(self._scratch.name) / f"out-{self._calls}.npy"
+        np.save(x_path, x, allow_pickle=False)
+        try:
+            self._call(f"predicting with model {handle}", op="predict", handle=handle, input_name=input_name,
+                       output_name=output_name, input=str(x_path), output=str(y_path))
+            return np.load(y_path, allow_pickle=False)
+        finally:
+            x_path.unlink(missing_ok=True)
+            y_path.unlink(missing_ok=True)
+
+    def close(self, handle):
+        self._call(f"closing model {handle}", op="close", handle=handle)
+
+    def close_worker(self):
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc.stdout.close()
+        self._stderr.close()
+        self._scratch.cleanup()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print("usage: python -m tfinterop.runtimes.worker python|java", file=sys.stderr)
+        raise SystemExit(2)
+    raise SystemExit(serve(sys.argv[1]))

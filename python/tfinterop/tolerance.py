@@ -1,0 +1,85 @@
+"""The tolerance contract: the one place that says when two runtimes' outputs agree.
+
+The numbers live in tolerance.json so the Java golden tests read the very same contract.
+"""
+
+import json
+from dataclasses import dataclass, asdict
+from functools import lru_cache
+
+import numpy as np
+
+from tfinterop.paths import TOLERANCE
+
+
+@dataclass(frozen=True)
+class Contract:
+    dtype: str
+    rtol: float
+    atol: float
+    argmax_must_match: bool
+
+
+@lru_cache(maxsize=1)
+def contract() -> Contract:
+    data = json.loads(TOLERANCE.read_text())
+    return Contract(dtype=data["dtype"], rtol=float(data["rtol"]), atol=float(data["atol"]),
+                    argmax_must_match=bool(data["argmax_must_match"]))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    agree: bool
+    reason: str               # empty when they agree
+    max_abs_error: float | None = None
+    max_abs_at: tuple | None = None
+    max_rel_error: float | None = None
+    max_rel_at: tuple | None = None
+    argmax_agreement: float | None = None   # fraction of rows whose argmax is equal
+
+    def to_json(self):
+        return asdict(self)
+
+
+def compare(reference: np.ndarray, candidate: np.ndarray, c: Contract | None = None) -> Comparison:
+    """Check `candidate` against `reference` under the contract; say exactly why when they differ."""
+    c = c or contract()
+    if reference.shape != candidate.shape:
+        return Comparison(False, f"shape differs: reference {list(reference.shape)}, candidate {list(candidate.shape)}")
+    for name, a in (("reference", reference), ("candidate", candidate)):
+        if a.dtype != np.dtype(c.dtype):
+            return Comparison(False, f"dtype differs: {name} is {a.dtype}, the contract expects {c.dtype}")
+    ref = reference.astype(np.float64)
+    cand = candidate.astype(np.float64)
+    abs_err = np.abs(cand - ref)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel_err = np.where(ref != 0, abs_err / np.abs(ref), np.where(abs_err == 0, 0.0, np.inf))
+    # NaN in the same place on both sides is agreement (TensorFlow propagates NaN inputs).
+    same_nan = np.isnan(ref) & np.isnan(cand)
+    abs_err = np.where(same_nan, 0.0, abs_err)
+    rel_err = np.where(same_nan, 0.0, rel_err)
+    if abs_err.size:
+        i_abs = np.unravel_index(np.nanargmax(np.nan_to_num(abs_err, nan=np.inf)), abs_err.shape)
+        i_rel = np.unravel_index(np.nanargmax(np.nan_to_num(rel_err, nan=np.inf)), rel_err.shape)
+        max_abs, max_rel = float(abs_err[i_abs]), float(rel_err[i_rel])
+        at_abs, at_rel = tuple(int(i) for i in i_abs), tuple(int(i) for i in i_rel)
+    else:
+        max_abs = max_rel = 0.0
+        at_abs = at_rel = None
+    if ref.ndim == 2 and ref.shape[0] > 0:
+        argmax_agreement = float(np.mean(np.argmax(ref, axis=1) == np.argmax(cand, axis=1)))
+    else:
+        argmax_agreement = None
+    close = bool(np.all(np.isclose(cand, ref, rtol=c.rtol, atol=c.atol, equal_nan=True)))
+    reasons = []
+    if not close:
+        reasons.append(f"values differ beyond rtol={c.rtol:g}, atol={c.atol:g}: "
+                       f"max abs error {max_abs:.3g} at {list(at_abs)}, max rel error {max_rel:.3g} at {list(at_rel)}")
+    if c.argmax_must_match and argmax_agreement is not None and argmax_agreement < 1.0:
+        rows = np.flatnonzero(np.argmax(ref, axis=1) != np.argmax(cand, axis=1))
+        reasons.append(f"argmax differs on {rows.size} of {ref.shape[0]} rows (first: row {int(rows[0])})")
+    return Comparison(not reasons, "; ".join(reasons), max_abs, at_abs, max_rel, at_rel, argmax_agreement)
+
+
+def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    return float(np.mean(np.argmax(probabilities, axis=1) == labels))

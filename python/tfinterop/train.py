@@ -1,0 +1,95 @@
+"""Training: the seed's recipe (gradient descent 0.5, batches of 100, 1,000 steps), deterministic for
+a seed, cached by content so `run` reuses a model trained on the same data with the same settings."""
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tfinterop import paths
+from tfinterop.data import Mnist
+from tfinterop.models import get_model
+from tfinterop.tolerance import accuracy
+from tfinterop.tf_import import tensorflow
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    model: str = "softmax"
+    steps: int = 1000
+    batch_size: int = 100
+    learning_rate: float = 0.5
+    seed: int = 0
+
+
+@dataclass
+class TrainedModel:
+    config: TrainingConfig
+    params: list                     # numpy arrays, in the model's variable order
+    test_accuracy: float
+    data_source: str
+    tensorflow_version: str
+    from_cache: bool = False
+    info: dict = field(default_factory=dict)
+
+
+def train_or_load(mnist: Mnist, config: TrainingConfig, cache: Path | None = None, log=print) -> TrainedModel:
+    tf = tensorflow()
+
+    key = hashlib.sha256(json.dumps([config.__dict__, mnist.fingerprint(), tf.__version__],
+                                    sort_keys=True).encode()).hexdigest()[:16]
+    path = (cache or paths.cache_dir()) / "models" / f"{config.model}-{key}.npz"
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as z:
+            params = [z[f"param{i}"] for i in range(int(z["count"]))]
+            acc = float(z["test_accuracy"])
+        log(f"train: reusing cached {config.model} model {path} (test accuracy {acc:.4f})")
+        return TrainedModel(config, params, acc, mnist.source, tf.__version__, from_cache=True)
+    trained = train(mnist, config, log)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+    with os.fdopen(fd, "wb") as f:
+        np.savez(f, count=len(trained.params), test_accuracy=trained.test_accuracy,
+                 **{f"param{i}": p for i, p in enumerate(trained.params)})
+    os.replace(tmp, path)
+    return trained
+
+
+def train(mnist: Mnist, config: TrainingConfig, log=print) -> TrainedModel:
+    tf = tensorflow()
+
+    model = get_model(config.model)
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.set_random_seed(config.seed)
+        net = model.build(tf)
+        labels = tf.compat.v1.placeholder(tf.int64, [None], name="labels")
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=net.logits))
+        step = tf.compat.v1.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
+        init = tf.compat.v1.global_variables_initializer()
+    rng = np.random.RandomState(config.seed)
+    n = len(mnist.train_images)
+    order, pos = rng.permutation(n), 0
+    started = time.perf_counter()
+    with tf.compat.v1.Session(graph=graph) as sess:
+        sess.run(init)
+        report_every = max(1, config.steps // 10)
+        for i in range(1, config.steps + 1):
+            if pos + config.batch_size > n:     # a new epoch, reshuffled as the tutorial's next_batch does
+                order, pos = rng.permutation(n), 0
+            batch = order[pos:pos + config.batch_size]
+            pos += config.batch_size
+            _, batch_loss = sess.run([step, loss], {net.x: mnist.train_images[batch], labels: mnist.train_labels[batch]})
+            if i % report_every == 0 or i == config.steps:
+                log(f"train: step {i}/{config.steps}  loss {batch_loss:.4f}")
+        params = sess.run(net.variables)
+        probabilities = sess.run(net.y, {net.x: mnist.test_images})
+    acc = accuracy(probabilities, mnist.test_labels)
+    log(f"train: {config.model}, {config.steps} steps in {time.perf_counter() - started:.1f} s; "
+        f"test accuracy {acc:.4f} on {len(mnist.test_labels)} images ({mnist.source})")
+    return TrainedModel(config, params, acc, mnist.source, tf.__version__)
