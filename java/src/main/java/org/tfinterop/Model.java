@@ -1,0 +1,295 @@
+package org.tfinterop;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.tensorflow.DataType;
+import org.tensorflow.Graph;
+import org.tensorflow.Operation;
+import org.tensorflow.Output;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Shape;
+import org.tensorflow.Tensor;
+import org.tensorflow.TensorFlow;
+
+/** A loaded SavedModel. Runs may overlap; close() waits for them, since freeing a session mid-run crashes. */
+public final class Model implements AutoCloseable {
+    private final Path dir;
+    private final List<String> tags;
+    private final SavedModelBundle bundle;
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private Model(Path dir, List<String> tags, SavedModelBundle bundle) {
+        this.dir = dir;
+        this.tags = tags;
+        this.bundle = bundle;
+    }
+
+    /**
+     * Loads dir with the given tag-set. Checks, in order: the directory, saved_model.pb, the tag-set
+     * (so a missing one is reported with those present), then lets TensorFlow load it.
+     */
+    public static Model load(Path dir, String... tags) {
+        if (tags.length == 0) {
+            throw new IllegalArgumentException("at least one tag is required");
+        }
+        SavedModelInfo.read(dir).metaGraph(tags);
+        SavedModelBundle bundle;
+        try {
+            bundle = SavedModelBundle.load(dir.toString(), tags);
+        } catch (RuntimeException e) {
+            // TF Java maps TF status codes to several types (INVALID_ARGUMENT -> IllegalArgumentException,
+            // FAILED_PRECONDITION -> IllegalStateException, ...), not only TensorFlowException.
+            throw new ModelLoadException("TensorFlow " + tensorflowVersion() + " could not load " + dir
+                    + " with tags " + Arrays.asList(tags) + ": " + e.getMessage(), e.getMessage(), e);
+        }
+        return new Model(dir, Collections.unmodifiableList(Arrays.asList(tags.clone())), bundle);
+    }
+
+    /** Version of the native TensorFlow runtime, e.g. "1.8.0". */
+    public static String tensorflowVersion() {
+        return TensorFlow.version();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public List<String> tags() {
+        return tags;
+    }
+
+    /** Every operation of the graph, in the runtime's iteration order. */
+    public List<OperationInfo> operations() {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            List<OperationInfo> ops = new ArrayList<>();
+            for (Iterator<Operation> it = bundle.graph().operations(); it.hasNext(); ) {
+                Operation op = it.next();
+                List<TensorInfo> outs = new ArrayList<>();
+                for (int i = 0; i < op.numOutputs(); i++) {
+                    outs.add(describe(op.output(i)));
+                }
+                ops.add(new OperationInfo(op.name(), op.type(), outs));
+            }
+            return ops;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Describes one tensor, "op" or "op:index"; throws UnknownTensorException. */
+    public TensorInfo tensor(String name) {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            return describe(lookup(name, TensorName.parse(name)));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Feeds data (C order, from its position; the caller's buffer position is left unchanged) with the
+     * given shape and fetches one float32 output. Everything is validated before TensorFlow sees it.
+     */
+    public Prediction run(String inputName, FloatBuffer data, long[] shape, String outputName) {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            TensorName in = TensorName.parse(inputName);
+            TensorName out = TensorName.parse(outputName);
+            TensorInfo feed = describe(lookup(inputName, in));
+            validateFeed(inputName, feed.dtype(), feed.shape(), shape, data.remaining());
+            TensorInfo fetch = describe(lookup(outputName, out));
+            if (!DTypes.FLOAT32.equals(fetch.dtype())) {
+                throw new UnsupportedDataTypeException("output '" + outputName + "' is " + fetch
+                        + "; only float32 outputs are supported");
+            }
+            Tensor<?> result;
+            try (Tensor<Float> t = Tensor.create(shape.clone(), data.duplicate())) {
+                result = bundle.session().runner()
+                        .feed(in.op(), in.index(), t).fetch(out.op(), out.index()).run().get(0);
+            } catch (RuntimeException e) {
+                // Our checks passed, so this is TensorFlow's own refusal (mapped to various exception types).
+                throw new RunFailedException("TensorFlow " + tensorflowVersion() + " failed running " + dir
+                        + " (" + inputName + " -> " + outputName + "): " + e.getMessage(), e.getMessage(), e);
+            }
+            if (result.dataType() != DataType.FLOAT) {
+                result.close();
+                throw new UnsupportedDataTypeException("output '" + outputName + "' produced "
+                        + DTypes.of(result.dataType()) + "; only float32 outputs are supported");
+            }
+            return new Prediction(result);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Runs a batch of rows; rejects ragged input. An empty batch takes its width from the placeholder. */
+    public float[][] predict(String inputName, float[][] input, String outputName) {
+        long cols;
+        if (input.length > 0) {
+            cols = input[0] == null ? -1 : input[0].length;
+        } else {
+            long[] s = tensor(inputName).shape();
+            if (s == null || s.length != 2 || s[1] < 0) {
+                throw new InvalidInputException("input '" + inputName + "' has shape " + Shapes.format(s)
+                        + "; cannot infer the width of an empty batch");
+            }
+            cols = s[1];
+        }
+        FloatBuffer flat = FloatBuffer.allocate((int) Math.min(Integer.MAX_VALUE, input.length * Math.max(cols, 0)));
+        for (int r = 0; r < input.length; r++) {
+            if (input[r] == null || input[r].length != cols) {
+                throw new InvalidInputException("ragged input: row 0 has " + cols + " values but row " + r
+                        + " has " + (input[r] == null ? "none (null)" : input[r].length));
+            }
+            flat.put(input[r]);
+        }
+        flat.flip();
+        try (Prediction p = run(inputName, flat, new long[] {input.length, cols}, outputName)) {
+            return p.toMatrix();
+        }
+    }
+
+    /** Idempotent; waits for runs in progress. */
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                bundle.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Checks a feed against the graph's placeholder; expectedShape null means unknown rank. */
+    static void validateFeed(String name, String dtype, long[] expectedShape, long[] shape, long remaining) {
+        String given = Arrays.toString(shape); // raw numbers: a given -1 is an error, not "?"
+        String expects = "input '" + name + "' expects shape " + Shapes.format(expectedShape) + " (" + dtype + ")";
+        if (!DTypes.FLOAT32.equals(dtype)) {
+            throw new InvalidInputException(expects + ", but only float32 data can be fed");
+        }
+        for (long d : shape) {
+            if (d < 0) {
+                throw new InvalidInputException(expects + ", got " + given
+                        + ", which has a negative dimension");
+            }
+        }
+        if (expectedShape != null) {
+            boolean ok = expectedShape.length == shape.length;
+            for (int i = 0; ok && i < shape.length; i++) {
+                ok = expectedShape[i] < 0 || expectedShape[i] == shape[i];
+            }
+            if (!ok) {
+                String rank = expectedShape.length == shape.length ? ""
+                        : String.format(Locale.ROOT, " (rank %d, expected rank %d)", shape.length, expectedShape.length);
+                throw new InvalidInputException(expects + ", got " + given + rank);
+            }
+        }
+        long n = Shapes.elements(shape);
+        if (n < 0) {
+            throw new InvalidInputException(expects + ", got " + given
+                    + ", which has more elements than a buffer can hold");
+        }
+        if (remaining != n) {
+            throw new InvalidInputException("input '" + name + "': shape " + given + " needs "
+                    + n + " floats, got " + remaining);
+        }
+    }
+
+    private Output<?> lookup(String name, TensorName t) {
+        Graph g = bundle.graph();
+        Operation op = g.operation(t.op());
+        if (op == null) {
+            throw unknown(g, name, t.op());
+        }
+        if (t.index() >= op.numOutputs()) {
+            throw new UnknownTensorException("operation '" + t.op() + "' (" + op.type() + ") has "
+                    + op.numOutputs() + " output(s); there is no '" + name + "'", Collections.<String>emptyList());
+        }
+        return op.output(t.index());
+    }
+
+    private static UnknownTensorException unknown(Graph g, String name, String opName) {
+        List<String> close = new ArrayList<>();
+        List<String> placeholders = new ArrayList<>();
+        for (Iterator<Operation> it = g.operations(); it.hasNext(); ) {
+            Operation op = it.next();
+            if (closeName(opName, op.name())) {
+                close.add(op.name());
+            }
+            if (op.type().equals("Placeholder") || op.type().equals("PlaceholderWithDefault")) {
+                placeholders.add(op.name());
+            }
+        }
+        Collections.sort(close); // the runtime's order is unspecified; keep messages stable
+        Collections.sort(placeholders);
+        String msg = "no operation '" + opName + "' in the graph (for tensor '" + name + "')";
+        if (!close.isEmpty()) {
+            return new UnknownTensorException(msg + "; did you mean " + String.join(", ", close) + "?", close);
+        }
+        return new UnknownTensorException(msg + "; its placeholders are " + placeholders, placeholders);
+    }
+
+    /** Same ignoring case, one contains the other, or a few edits apart (fewer for short names). */
+    static boolean closeName(String wanted, String candidate) {
+        String a = wanted.toLowerCase(Locale.ROOT);
+        String b = candidate.toLowerCase(Locale.ROOT);
+        if (a.equals(b) || (a.length() >= 3 && b.contains(a)) || (b.length() >= 3 && a.contains(b))) {
+            return true;
+        }
+        int allowed = Math.min(2, Math.max(1, a.length() / 3));
+        return Math.abs(a.length() - b.length()) <= allowed && editDistance(a, b) <= allowed;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static TensorInfo describe(Output<?> out) {
+        Shape s = out.shape();
+        long[] dims = null;
+        if (s.numDimensions() >= 0) {
+            dims = new long[s.numDimensions()];
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = s.size(i);
+            }
+        }
+        return new TensorInfo(out.op().name() + ":" + out.index(), DTypes.of(out), dims);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new ClosedException("model " + dir + " " + tags + " is closed");
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package org.tfinterop;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A float32 C-order array in numpy's .npy format. Reads versions 1.0, 2.0 and 3.0; writes 1.0 with the
+ * header padded to 64 bytes as numpy does. Anything else is rejected rather than converted, because a
+ * silent conversion would hide exactly the mismatches this harness exists to find.
+ */
+public final class Npy {
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final String EXPECTED = "float32 C-order ('<f4', fortran_order False) is expected";
+    private static final Pattern DESCR = Pattern.compile("['\"]descr['\"]\\s*:\\s*(['\"])(.*?)\\1");
+    private static final Pattern FORTRAN = Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(\\w+)");
+    private static final Pattern SHAPE = Pattern.compile("['\"]shape['\"]\\s*:\\s*\\(([^)]*)\\)");
+
+    private final long[] shape;
+    private final float[] data;
+
+    /** Wraps data (C order) with a shape; the array is not copied. */
+    public Npy(long[] shape, float[] data) {
+        long n = Shapes.elements(shape);
+        if (n != data.length) {
+            throw new InvalidInputException("shape " + Shapes.format(shape) + " needs " + n
+                    + " floats, got " + data.length);
+        }
+        this.shape = shape.clone();
+        this.data = data;
+    }
+
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** The elements in C order (the backing array, not a copy). */
+    public float[] data() {
+        return data;
+    }
+
+    /** A new buffer over the elements, at position 0. */
+    public FloatBuffer buffer() {
+        return FloatBuffer.wrap(data);
+    }
+
+    public static Npy read(Path file) throws IOException {
+        return parse(Files.readAllBytes(file), file.toString());
+    }
+
+    /** Parses .npy bytes; source names the origin in error messages. */
+    public static Npy parse(byte[] bytes, String source) {
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (bytes.length < MAGIC.length + 2) {
+            throw fail(source, "too short to be a .npy file (" + bytes.length + " bytes)");
+        }
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (bytes[i] != MAGIC[i]) {
+                throw fail(source, "bad magic: not a .npy file (expected \\x93NUMPY)");
+            }
+        }
+        int major = bytes[6] & 0xff;
+        int minor = bytes[7] & 0xff;
+        b.position(8);
+        long headerLen;
+        if (major == 1 && b.remaining() >= 2) {
+            headerLen = b.getShort() & 0xffff;
+        } else if ((major == 2 || major == 3) && b.remaining() >= 4) {
+            headerLen = b.getInt() & 0xffffffffL;
+        } else if (major >= 1 && major <= 3) {
+            throw fail(source, "truncated header");
+        } else {
+            throw fail(source, "unsupported format version " + major + "." + minor + " (1.0, 2.0 and 3.0 are read)");
+        }
+        if (headerLen > b.remaining()) {
+            throw fail(source, "truncated header: it declares " + headerLen + " bytes, " + b.remaining() + " follow");
+        }
+        byte[] raw = new byte[(int) headerLen];
+        b.get(raw);
+        String header = new String(raw, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+
+        Matcher m = DESCR.matcher(header);
+        if (!m.find()) {
+            throw fail(source, "header has no simple 'descr' (a structured dtype?): " + header.trim() + "; " + EXPECTED);
+        }
+        if (!m.group(2).equals("<f4")) {
+            throw fail(source, "dtype is '" + m.group(2) + "'; " + EXPECTED);
+        }
+        m = FORTRAN.matcher(header);
+        if (!m.find() || !(m.group(1).equals("False") || m.group(1).equals("True"))) {
+            throw fail(source, "header has no fortran_order True/False: " + header.trim());
+        }
+        if (m.group(1).equals("True")) {
+            throw fail(source, "array is in Fortran order (fortran_order True); " + EXPECTED);
+        }
+        m = SHAPE.matcher(header);
+        if (!m.find()) {
+            throw fail(source, "header has no shape tuple: " + header.trim());
+        }
+        long[] shape = parseShape(m.group(1), source);
+        long n = Shapes.elements(shape);
+        if (n < 0) {
+            throw fail(source, "shape " + Shapes.format(shape) + " is too large for one Java array");
+        }
+        if (b.remaining() != n * 4) {
+            throw fail(source, (b.remaining() < n * 4 ? "truncated data" : "trailing bytes after the data")
+                    + ": shape " + Shapes.format(shape) + " needs " + (n * 4) + " bytes, " + b.remaining() + " follow the header");
+        }
+        float[] data = new float[(int) n];
+        b.asFloatBuffer().get(data);
+        return new Npy(shape, data);
+    }
+
+    private static long[] parseShape(String tuple, String source) {
+        String t = tuple.trim();
+        if (t.isEmpty()) {
+            return new long[0];
+        }
+        if (t.endsWith(",")) {
+            t = t.substring(0, t.length() - 1);
+        }
+        String[] parts = t.split(",");
+        long[] shape = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String p = parts[i].trim().replaceFirst("[lL]$", "");
+            try {
+                shape[i] = Long.parseLong(p);
+            } catch (NumberFormatException e) {
+                throw fail(source, "bad shape (" + tuple + ")");
+            }
+            if (shape[i] < 0) {
+                throw fail(source, "negative dimension in shape (" + tuple + ")");
+            }
+        }
+        return shape;
+    }
+
+    private static NpyFormatException fail(String source, String what) {
+        return new NpyFormatException(source + ": " + what);
+    }
+
+    /** Writes data (C order, from its position) as a version 1.0 '<f4' .npy file. */
+    public static void write(Path file, long[] shape, FloatBuffer data) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(toBytes(shape, data));
+        }
+    }
+
+    public void write(Path file) throws IOException {
+        write(file, shape, buffer());
+    }
+
+    /** Encodes as .npy bytes; the caller's buffer position is left unchanged. */
+    public static byte[] toBytes(long[] shape, FloatBuffer data) {
+        long n = Shapes.elements(shape);
+        if (n > (Integer.MAX_VALUE - 0x10000) / 4) {
+            throw new InvalidInputException("shape " + Shapes.format(shape) + " is too large for one .npy byte array");
+        }
+        if (n < 0 || n != data.remaining()) {
+            throw new InvalidInputException("shape " + Shapes.format(shape) + " needs " + n
+                    + " floats, got " + data.remaining());
+        }
+        StringBuilder dims = new StringBuilder();
+        for (int i = 0; i < shape.length; i++) {
+            dims.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        if (shape.length == 1) {
+            dims.append(',');
+        }
+        StringBuilder header = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': (")
+                .append(dims).append("), }");
+        // numpy pads with spaces and ends with '\n' so that the data starts on a 64-byte boundary.
+        int total = MAGIC.length + 4 + header.length() + 1;
+        for (int pad = (64 - total % 64) % 64; pad > 0; pad--) {
+            header.append(' ');
+        }
+        header.append('\n');
+        if (header.length() > 0xffff) {
+            throw new InvalidInputException("shape " + Shapes.format(shape) + " makes too long a .npy 1.0 header");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) (n * 4) + header.length() + 10);
+        out.write(MAGIC, 0, MAGIC.length);
+        out.write(1);
+        out.write(0);
+        out.write(header.length() & 0xff);
+        out.write(header.length() >>> 8);
+        byte[] h = header.toString().getBytes(StandardCharsets.ISO_8859_1);
+        out.write(h, 0, h.length);
+        ByteBuffer body = ByteBuffer.allocate((int) (n * 4)).order(ByteOrder.LITTLE_ENDIAN);
+        body.asFloatBuffer().put(data.duplicate());
+        out.write(body.array(), 0, body.capacity());
+        return out.toByteArray();
+    }
+}

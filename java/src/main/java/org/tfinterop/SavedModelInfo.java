@@ -1,0 +1,103 @@
+package org.tfinterop;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.tensorflow.framework.MetaGraphDef;
+import org.tensorflow.framework.SavedModel;
+import org.tensorflow.framework.SignatureDef;
+
+/**
+ * What saved_model.pb declares, read with the protobuf classes and without TensorFlow, so that a
+ * missing tag-set can be reported with the list of those present rather than TensorFlow's terse message.
+ */
+public final class SavedModelInfo {
+    private final Path dir;
+    private final SavedModel proto;
+
+    private SavedModelInfo(Path dir, SavedModel proto) {
+        this.dir = dir;
+        this.proto = proto;
+    }
+
+    /** Reads dir/saved_model.pb; throws ModelNotFoundException or NotASavedModelException. */
+    public static SavedModelInfo read(Path dir) {
+        if (!Files.exists(dir)) {
+            throw new ModelNotFoundException("model directory " + dir + " does not exist");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new ModelNotFoundException(dir + " is not a directory");
+        }
+        Path pb = dir.resolve("saved_model.pb");
+        if (!Files.isRegularFile(pb)) {
+            String hint = Files.exists(dir.resolve("saved_model.pbtxt"))
+                    ? " (only saved_model.pbtxt is there; this harness reads the binary form)" : "";
+            throw new NotASavedModelException(dir + " has no regular file saved_model.pb" + hint);
+        }
+        SavedModel proto;
+        try {
+            proto = SavedModel.parseFrom(Files.readAllBytes(pb));
+        } catch (InvalidProtocolBufferException e) {
+            throw new NotASavedModelException(pb + " cannot be parsed as a SavedModel protobuf: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new NotASavedModelException(pb + " cannot be read: " + e, e);
+        }
+        // Protobuf accepts many byte strings (an empty file, for one); a model needs a MetaGraphDef.
+        if (proto.getMetaGraphsCount() == 0) {
+            throw new NotASavedModelException(pb + " parses as a SavedModel protobuf but holds no MetaGraphDef");
+        }
+        return new SavedModelInfo(dir, proto);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Tag-sets in file order, each with its tags in file order. */
+    public List<List<String>> tagSets() {
+        List<List<String>> out = new ArrayList<>();
+        for (MetaGraphDef mg : proto.getMetaGraphsList()) {
+            out.add(Collections.unmodifiableList(new ArrayList<>(mg.getMetaInfoDef().getTagsList())));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** True if some MetaGraphDef has exactly these tags, in any order (set equality, as TensorFlow matches). */
+    public boolean hasTagSet(String... tags) {
+        return find(tags) != null;
+    }
+
+    /** The MetaGraphDef for a tag-set; throws TagSetNotFoundException listing the tag-sets present. */
+    public MetaGraphDef metaGraph(String... tags) {
+        MetaGraphDef mg = find(tags);
+        if (mg == null) {
+            List<List<String>> have = tagSets();
+            throw new TagSetNotFoundException("SavedModel " + dir + " has no tag-set " + Arrays.asList(tags)
+                    + "; it has " + Shapes.formatTagSets(have), have);
+        }
+        return mg;
+    }
+
+    /** Signature defs of a tag-set, by signature key. */
+    public Map<String, SignatureDef> signatureDefs(String... tags) {
+        return metaGraph(tags).getSignatureDefMap();
+    }
+
+    private MetaGraphDef find(String[] tags) {
+        Set<String> wanted = new HashSet<>(Arrays.asList(tags));
+        for (MetaGraphDef mg : proto.getMetaGraphsList()) {
+            if (new HashSet<>(mg.getMetaInfoDef().getTagsList()).equals(wanted)) {
+                return mg;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,48 @@
+package org.tfinterop;
+
+import java.util.List;
+
+/** Formatting and arithmetic for shapes; -1 marks an unknown dimension, null an unknown rank. */
+final class Shapes {
+    private Shapes() {
+    }
+
+    static String format(long[] shape) {
+        if (shape == null) {
+            return "<unknown rank>";
+        }
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < shape.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(shape[i] < 0 ? "?" : Long.toString(shape[i]));
+        }
+        return sb.append(']').toString();
+    }
+
+    /** Number of elements; -1 if a dimension is negative or the count exceeds what a Java buffer holds. */
+    static long elements(long[] shape) {
+        for (long d : shape) {
+            if (d < 0) {
+                return -1;
+            }
+            if (d == 0) {
+                return 0;
+            }
+        }
+        long n = 1;
+        for (long d : shape) {
+            if (n > Integer.MAX_VALUE / d) {
+                return -1;
+            }
+            n *= d;
+        }
+        return n;
+    }
+
+    static String formatTagSets(List<List<String>> tagSets) {
+        StringBuilder sb = new StringBuilder();
+        for (List<String> tags : tagSets) {
+            sb.append(sb.length() == 0 ? "" : " ").append(tags);
+        }
+        return sb.length() == 0 ? "(none)" : sb.toString();
+    }
+}

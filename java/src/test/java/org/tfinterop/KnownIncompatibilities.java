@@ -1,0 +1,107 @@
+package org.tfinterop;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** fixtures/known-incompatibilities.txt: "producer | model | variant | consumer | message prefix | reason". */
+final class KnownIncompatibilities {
+    static final class Entry {
+        final int line;
+        final Pattern producer;
+        final Pattern model;
+        final Pattern variant;
+        final Pattern consumer;
+        final String messagePrefix;
+        final String reason;
+
+        Entry(int line, String[] f) {
+            this.line = line;
+            producer = glob(f[0]);
+            model = glob(f[1]);
+            variant = glob(f[2]);
+            consumer = glob(f[3]);
+            messagePrefix = f[4];
+            reason = f.length > 5 ? f[5] : "";
+        }
+
+        boolean matches(String producer, String model, String variant, String consumer) {
+            return this.producer.matcher(producer).matches() && this.model.matcher(model).matches()
+                    && this.variant.matcher(variant).matches() && this.consumer.matcher(consumer).matches();
+        }
+    }
+
+    private final List<Entry> entries;
+
+    private KnownIncompatibilities(List<Entry> entries) {
+        this.entries = entries;
+    }
+
+    static KnownIncompatibilities read(Path file) throws IOException {
+        return parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), file.toString());
+    }
+
+    static KnownIncompatibilities parse(String text, String source) {
+        List<Entry> entries = new ArrayList<>();
+        String[] lines = text.split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].trim();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            // The reason is last, so it may itself contain '|'.
+            String[] f = line.split("\\|", 6);
+            for (int j = 0; j < f.length; j++) {
+                f[j] = f[j].trim();
+            }
+            if (f.length < 5 || f[4].isEmpty()) {
+                throw new IllegalArgumentException(source + ":" + (i + 1)
+                        + ": expected 'producer | model | variant | consumer | message prefix | reason', got: " + line);
+            }
+            entries.add(new Entry(i + 1, f));
+        }
+        return new KnownIncompatibilities(entries);
+    }
+
+    /** The first entry for this cell, or null if the cell is expected to work. */
+    Entry match(String producer, String model, String variant, String consumer) {
+        for (Entry e : entries) {
+            if (e.matches(producer, model, variant, consumer)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    int size() {
+        return entries.size();
+    }
+
+    /** Shell-style glob: '*', '?', and [...] classes ("[!...]" negates); everything else literal. */
+    static Pattern glob(String g) {
+        StringBuilder re = new StringBuilder();
+        for (int i = 0; i < g.length(); i++) {
+            char c = g.charAt(i);
+            int close = c == '[' ? g.indexOf(']', i + 2) : -1;
+            if (c == '*') {
+                re.append(".*");
+            } else if (c == '?') {
+                re.append('.');
+            } else if (close > 0) {
+                String body = g.substring(i + 1, close);
+                if (body.startsWith("!")) {
+                    body = "^" + body.substring(1);
+                }
+                re.append('[').append(body.replace("\\", "\\\\").replace("[", "\\[")).append(']');
+                i = close;
+            } else {
+                re.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(re.toString(), Pattern.DOTALL);
+    }
+}

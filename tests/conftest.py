@@ -1,0 +1,68 @@
+"""Shared fixtures. The pytest process itself imports neither TensorFlow nor the JVM: the producer and
+each consumer run in processes of their own (tfinterop.runtimes.worker), exactly as `tfinterop run` does."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tfinterop import data, harness, paths
+from tfinterop.runtimes.worker import WorkerClient
+
+REPO = paths.REPO_ROOT
+
+
+def cli(*args):
+    """The command line as a user runs it, in a subprocess."""
+    import subprocess
+    return subprocess.run([sys.executable, "-m", "tfinterop", *map(str, args)], capture_output=True, text=True,
+                          cwd=REPO, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def java_built():
+    if not list(paths.JAVA_LIB.glob("*.jar")):
+        pytest.fail(f"the Java module is not built ({paths.JAVA_LIB} has no jars): run `make java` first "
+                    f"(`make test` does it)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def subset():
+    """The committed 1,000 real MNIST test images and labels."""
+    return data.load_subset()
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory):
+    """Today's TensorFlow trains the seed model on the real MNIST and exports every variant, as `run` does."""
+    return harness.produce(tmp_path_factory.mktemp("export") / "models", log=lambda m: None)
+
+
+@pytest.fixture(scope="session")
+def python_worker():
+    with WorkerClient("python") as w:
+        yield w
+
+
+@pytest.fixture(scope="session")
+def java_worker(java_built):
+    with WorkerClient("java") as w:
+        yield w
+
+
+@pytest.fixture(scope="session")
+def golden_manifest():
+    import json
+    return json.loads((paths.GOLDEN / "manifest.json").read_text())
+
+
+@pytest.fixture
+def golden_model():
+    return paths.GOLDEN / "compat-serve"
+
+
+def pytest_report_header(config):
+    return f"tfinterop fixtures: {paths.FIXTURES}; Java module: {paths.JAVA_LIB}"
+
+
+__all__ = ["cli", "REPO", "Path"]

@@ -1,0 +1,69 @@
+"""The command line's main job and its export, as a user runs them."""
+
+import json
+import os
+
+import pytest
+
+from conftest import cli
+
+
+def test_export_refuses_to_replace_without_overwrite(tmp_path):
+    target = tmp_path / "compat-serve"
+    target.mkdir()
+    (target / "mine.txt").write_text("keep me")
+    r = cli("export", "--out", tmp_path, "--variant", "compat-serve")
+    assert r.returncode == 1 and "error: output-exists:" in r.stderr and "--overwrite" in r.stderr
+    assert (target / "mine.txt").read_text() == "keep me"
+
+
+def test_export_unknown_variant_lists_the_variants(tmp_path):
+    r = cli("export", "--out", tmp_path, "--variant", "nope")
+    assert r.returncode == 2 and "seed-simple-save" in r.stderr and "compat-mytag" in r.stderr
+
+
+def test_exported_variants_have_the_seeds_layout(exported):
+    by_name = {m["variant"]: m for m in exported["models"]}
+    assert set(by_name) == {"seed-simple-save", "seed-builder", "compat-serve", "compat-mytag"}
+    for name, m in by_name.items():
+        d = m["dir"]
+        assert os.path.isfile(os.path.join(d, "saved_model.pb"))
+        assert os.path.isfile(os.path.join(d, "variables", "variables.index"))
+        # no half-written staging folders are left beside the exports
+        assert not [p for p in os.listdir(os.path.dirname(d)) if ".partial-" in p]
+    for name in ("seed-builder", "compat-mytag"):
+        d = by_name[name]["dir"]
+        assert open(os.path.join(d, "assets", "labels.txt")).read().split() == [str(i) for i in range(10)]
+        extra = json.load(open(os.path.join(d, "assets.extra", "tfinterop.json")))
+        assert extra["variant"] == name
+        assert [s["tags"] for s in by_name[name]["signatures"]] == [["myTag"], ["serve"]]
+
+
+def test_run_prints_the_table_and_writes_json(tmp_path, java_built):
+    report = tmp_path / "report.json"
+    r = cli("run", "--out", tmp_path / "run", "--json", report)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "loads in java-tf-1.8.0" in r.stdout and "compat-mytag" in r.stdout
+    assert "train:" in r.stderr and "export: [4/4]" in r.stderr          # progress is shown
+    doc = json.loads(report.read_text())
+    assert doc["summary"]["ok"] and doc["summary"]["fail"] == 0 and doc["images"] == 10000
+    java = [c for c in doc["cells"] if c["consumer"] == "java-tf-1.8.0"]
+    assert {c["status"] for c in java if c["variant"].startswith("compat-")} == {"pass"}
+    assert {c["status"] for c in java if c["variant"].startswith("seed-")} == {"expected"}
+    # A second run may replace the folder the first one made...
+    assert cli("run", "--out", tmp_path / "run", "--json", report).returncode == 0
+
+
+def test_run_will_not_replace_a_folder_it_did_not_make(tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "data.txt").write_text("keep")
+    r = cli("run", "--out", mine)
+    assert r.returncode == 1 and "error: output-exists:" in r.stderr
+    assert (mine / "data.txt").read_text() == "keep"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["export", "--help"], ["predict", "--help"]])
+def test_help(args):
+    r = cli(*args)
+    assert r.returncode == 0 and "usage: tfinterop" in r.stdout
