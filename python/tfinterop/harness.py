@@ -40,7 +40,7 @@ class Cell:
     accuracy: float | None = None
     max_abs_error: float | None = None
     argmax_agreement: float | None = None
-    expected_failure: str | None = None   # the known-incompatibilities line that covers this cell, if any
+    expected_failure: dict | None = None  # the known-incompatibilities line that covers this cell, if any
     output: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -130,7 +130,7 @@ def judge(cells: list[Cell], reference_consumer_prefix: str = "python-tf-", know
             continue
         entry = expectations.lookup(known, cell.producer, cell.model, cell.variant, cell.consumer)
         if entry is not None:
-            cell.expected_failure = f"line {entry.line}: {entry.message_prefix} ({entry.reason})"
+            cell.expected_failure = {"line": entry.line, "message_prefix": entry.message_prefix, "reason": entry.reason}
         if not cell.loaded or cell.output is None:
             if entry is None:
                 cell.status = FAIL

@@ -42,8 +42,12 @@ def table(cells, reference_prefix="python-tf-") -> str:
             c = by_consumer.get(name)
             if c is None or c.status == PASS:
                 continue
-            reason = (c.runtime_message or c.message).splitlines()[0] if (c.runtime_message or c.message) else ""
-            verdicts.append(f"{name}: {c.status.upper() if c.status in (FAIL, CRASH) else c.status} - {reason[:110]}")
+            if c.status == EXPECTED:
+                known = c.expected_failure
+                verdicts.append(f"{name}: expected failure, {known['message_prefix']} (list line {known['line']})")
+            else:
+                reason = (c.runtime_message or c.message or "").splitlines()[0] if (c.runtime_message or c.message) else ""
+                verdicts.append(f"{name}: {c.status.upper()} - {reason[:110]}")
         lines.append([model, variant, ",".join(tags),
                       *[("yes" if by_consumer[n].loaded else "no") if n in by_consumer else "-" for n in consumers],
                       _fmt(max(diffs) if diffs else None, ".2e"),
@@ -58,6 +62,10 @@ def table(cells, reference_prefix="python-tf-") -> str:
     out.append("")
     out.append(f"{s['cells']} cells: {s[PASS]} pass, {s[EXPECTED]} expected failures (known-incompatibilities.txt), "
                f"{s[FAIL]} unexpected failures, {s[CRASH]} crashes")
+    seen = {c.expected_failure["line"]: c.expected_failure for c in cells if c.status == EXPECTED}
+    for line, known in sorted(seen.items()):
+        out.append(f"  expected, known-incompatibilities.txt line {line}: {known['message_prefix']}")
+        out.append(f"    why and the fix: {known['reason']}")
     for c in cells:
         if not c.ok:
             out.append(f"  {c.status.upper()} {c.consumer} {c.variant} [{', '.join(c.tags)}]: {c.message}")
