@@ -56,6 +56,24 @@ class UnknownTensorError(TfInteropError):
     kind = "unknown-tensor"
 
 
+class RunFailedError(TfInteropError):
+    """The inputs passed every check, and TensorFlow still refused to run."""
+
+    kind = "run-failed"
+
+
+class UnsupportedDataTypeError(TfInteropError):
+    kind = "unsupported-dtype"
+
+
+class ModelClosedError(TfInteropError):
+    kind = "closed"
+
+
+class NpyFormatError(TfInteropError):
+    kind = "npy-format"
+
+
 class OutputExistsError(TfInteropError):
     kind = "output-exists"
 

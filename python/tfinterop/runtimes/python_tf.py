@@ -1,7 +1,7 @@
 """The Python TensorFlow consumer, loading as the seed does:
 tf.compat.v1.saved_model.loader.load(sess, tags, dir) and sess.run("myOutput:0", feed_dict={"myInput:0": x})."""
 
-from tfinterop.errors import (InvalidInputError, ModelLoadError, NotASavedModelError,
+from tfinterop.errors import (InvalidInputError, ModelLoadError, NotASavedModelError, RunFailedError,
                               TagSetNotFoundError, UnknownTensorError)
 from tfinterop.runtimes.checks import float32_batch, format_tag_sets, saved_model_pb
 from tfinterop.tf_import import tensorflow
@@ -68,7 +68,8 @@ class PythonTF:
         try:
             return sess.run(fetch, feed_dict={feed: x})
         except self._tf.errors.OpError as e:
-            raise InvalidInputError(f"TensorFlow {self.version} rejected the run: {e.message}", e.message) from None
+            raise RunFailedError(f"TensorFlow {self.version} failed running {input_name} -> {output_name}: {e.message}",
+                                 e.message) from None
 
     def close(self, handle):
         sess = self._sessions.pop(handle, None)
