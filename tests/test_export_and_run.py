@@ -67,3 +67,21 @@ def test_run_will_not_replace_a_folder_it_did_not_make(tmp_path):
 def test_help(args):
     r = cli(*args)
     assert r.returncode == 0 and "usage: tfinterop" in r.stdout
+
+
+def test_training_is_deterministic_for_a_seed():
+    # Two trainings in one TensorFlow process (a subprocess: this one never imports TensorFlow).
+    code = (
+        "import numpy as np\n"
+        "from tfinterop.data import load_mnist\n"
+        "from tfinterop.train import TrainingConfig, train\n"
+        "m = load_mnist()\n"
+        "runs = [train(m, TrainingConfig(steps=100, seed=s), log=lambda _: None) for s in (7, 7, 8)]\n"
+        "same = all(np.array_equal(a, b) for a, b in zip(runs[0].params, runs[1].params))\n"
+        "other = any(not np.array_equal(a, b) for a, b in zip(runs[0].params, runs[2].params))\n"
+        "print(same, other)\n")
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True", "True"]
