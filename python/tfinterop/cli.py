@@ -70,10 +70,28 @@ def build_parser() -> argparse.ArgumentParser:
                          help="a tag of the MetaGraphDef to load (repeat for a tag-set of several; default: serve)")
     predict.add_argument("--input", type=Path, required=True, metavar="X.npy", help="float32 array, [batch, 784] for MNIST")
     predict.add_argument("--output", type=Path, required=True, metavar="Y.npy")
-    predict.add_argument("--input-name", default="myInput", help="input tensor name (default: myInput)")
-    predict.add_argument("--output-name", default="myOutput", help="output tensor name (default: myOutput)")
+    predict.add_argument("--input-name", help="input tensor name (default: myInput)")
+    predict.add_argument("--output-name", help="output tensor name (default: myOutput)")
+    predict.add_argument("--signature", metavar="KEY",
+                         help="call by SignatureDef instead of tensor names: the signature key as `inspect` shows it "
+                              "(e.g. serving_default); its tensors are resolved through the SignatureDef")
+    predict.add_argument("--input-key", metavar="K", help="with --signature: the input key (default: its only input)")
+    predict.add_argument("--output-key", metavar="K", help="with --signature: the output key (default: its only output)")
     predict.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
     predict.set_defaults(handler=cmd_predict)
+
+    inspect = sub.add_parser(
+        "inspect", help="print every tag-set, SignatureDef and asset file of a SavedModel (as saved_model_cli show --all)",
+        description="Prints what `saved_model_cli show --dir DIR --all` prints -- every tag-set, every SignatureDef "
+                    "with its inputs and outputs (dtype, shape, tensor name) and method name, the ops each graph "
+                    "uses (sorted, where saved_model_cli prints Python's set order) -- then the asset files each "
+                    "MetaGraphDef declares and those in assets/ and assets.extra/. TF2 concrete functions are "
+                    "not listed (a note says so). The same text from either runtime; the model is not loaded.")
+    inspect.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory")
+    inspect.add_argument("--runtime", choices=("python", "java"), default="python",
+                         help="read saved_model.pb with Python TensorFlow's protobuf classes (default) or with "
+                              "the Java module's (org.tensorflow:proto, in a Java process)")
+    inspect.set_defaults(handler=cmd_inspect)
     return parser
 
 
@@ -143,6 +161,10 @@ def cmd_predict(args) -> int:
     from tfinterop.runtimes import open_consumer
 
     tags = args.tag or ["serve"]
+    if args.signature is None and (args.input_key or args.output_key):
+        raise UsageError("--input-key and --output-key need --signature")
+    if args.signature is not None and (args.input_name or args.output_name):
+        raise UsageError("--signature takes --input-key/--output-key, not --input-name/--output-name")
     _check_output_free(args.output, args.overwrite)
     try:
         x = np.load(args.input, allow_pickle=False)
@@ -153,11 +175,22 @@ def cmd_predict(args) -> int:
     consumer = open_consumer(args.runtime)
     handle = consumer.load(args.dir, tags)
     try:
-        y = consumer.predict(handle, args.input_name, args.output_name, x)
+        if args.signature is None:
+            y = consumer.predict(handle, args.input_name or "myInput", args.output_name or "myOutput", x)
+        else:
+            y = consumer.predict_signature(handle, args.signature, args.input_key, args.output_key, x)
     finally:
         consumer.close(handle)
     _write_npy_atomically(args.output, y)
     log(f"{consumer.name}: {args.dir} [{', '.join(tags)}] {list(x.shape)} -> {list(y.shape)} written to {args.output}")
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    from tfinterop import inspect_model
+    text = (inspect_model.describe(args.dir) if args.runtime == "python"
+            else inspect_model.describe_with_java(args.dir))
+    sys.stdout.write(text)
     return 0
 
 

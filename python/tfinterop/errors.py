@@ -74,6 +74,18 @@ class NpyFormatError(TfInteropError):
     kind = "npy-format"
 
 
+class SignatureNotFoundError(TfInteropError):
+    """No SignatureDef with that key in the MetaGraphDef; the message lists the keys there are."""
+
+    kind = "signature-not-found"
+
+
+class SignatureKeyNotFoundError(TfInteropError):
+    """A signature has no such input/output key (or none was named and it has several); lists its keys."""
+
+    kind = "signature-key-not-found"
+
+
 class OutputExistsError(TfInteropError):
     kind = "output-exists"
 

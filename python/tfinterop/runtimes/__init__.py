@@ -3,6 +3,8 @@
     name                         e.g. "python-tf-2.21.0", "java-tf-1.8.0"
     load(dir, tags) -> handle    raises a typed TfInteropError (errors.py) on failure
     predict(handle, input_name, output_name, x) -> ndarray
+    predict_signature(handle, signature_key, input_key, output_key, x) -> ndarray
+                                 keys as `inspect` shows them; None = the signature's only input/output
     close(handle)
 
 `open_consumer(runtime)` gives one in this process; `worker.WorkerClient(runtime)` gives the same

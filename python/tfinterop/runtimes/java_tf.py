@@ -63,13 +63,22 @@ class JavaTF:
         return self._next
 
     def predict(self, handle, input_name, output_name, x):
+        return self._run(handle, x, input_name, lambda model, data, shape: model.run(input_name, data, shape, output_name))
+
+    def predict_signature(self, handle, key, input_key, output_key, x):
+        """predict() by signature: the Java library resolves the keys through the SignatureDef."""
+        jstr = lambda s: None if s is None else self._JString(s)   # noqa: E731
+        return self._run(handle, x, input_key or key, lambda model, data, shape: model.runSignature(
+            jstr(key), jstr(input_key), data, shape, jstr(output_key)))
+
+    def _run(self, handle, x, input_label, call):
         model = self._models[handle]
-        x = float32_batch(x, input_name)
+        x = float32_batch(x, input_label)
         if not x.flags.writeable:      # a direct buffer needs writable memory; never write through it
             x = x.copy()
         data = self._Buffers.floats(self._jpype.nio.convertToDirectBuffer(x.reshape(-1).view(np.uint8)))
         try:
-            with model.run(input_name, data, self._JLongArray(list(x.shape)), output_name) as prediction:
+            with call(model, data, self._JLongArray(list(x.shape))) as prediction:
                 out = np.empty([int(d) for d in prediction.shape()], dtype=np.float32)
                 if out.size:
                     prediction.writeTo(self._Buffers.floats(

@@ -4,6 +4,7 @@ tf.compat.v1.saved_model.loader.load(sess, tags, dir) and sess.run("myOutput:0",
 from tfinterop.errors import (InvalidInputError, ModelLoadError, NotASavedModelError, RunFailedError,
                               TagSetNotFoundError, UnknownTensorError)
 from tfinterop.runtimes.checks import float32_batch, format_tag_sets, saved_model_pb
+from tfinterop.signatures import resolve, signature_tensors
 from tfinterop.tf_import import tensorflow
 
 
@@ -18,6 +19,7 @@ class PythonTF:
         self.version = tf.__version__
         self.name = "python-tf-" + tf.__version__
         self._sessions = {}
+        self._signatures = {}      # handle -> (tags, signature_tensors of the loaded MetaGraphDef)
         self._next = 0
 
     def tag_sets(self, directory):
@@ -38,13 +40,14 @@ class PythonTF:
                                       f"the tag-sets it has: {format_tag_sets(available)}")
         sess = tf.compat.v1.Session(graph=tf.Graph())
         try:
-            tf.compat.v1.saved_model.loader.load(sess, list(tags), str(directory))
+            meta_graph_def = tf.compat.v1.saved_model.loader.load(sess, list(tags), str(directory))
         except Exception as e:
             sess.close()
             raise ModelLoadError(f"TensorFlow {self.version} could not load {directory} with tags "
                                  f"[{', '.join(tags)}]: {e}", str(e)) from None
         self._next += 1
         self._sessions[self._next] = sess
+        self._signatures[self._next] = (list(tags), signature_tensors(meta_graph_def))
         return self._next
 
     def predict(self, handle, input_name, output_name, x):
@@ -71,7 +74,14 @@ class PythonTF:
             raise RunFailedError(f"TensorFlow {self.version} failed running {input_name} -> {output_name}: {e.message}",
                                  e.message) from None
 
+    def predict_signature(self, handle, key, input_key, output_key, x):
+        """predict() by signature, resolved through the SignatureDef the loader returned."""
+        tags, signatures = self._signatures[handle]
+        input_name, output_name = resolve(signatures, key, input_key, output_key, tags)
+        return self.predict(handle, input_name, output_name, x)
+
     def close(self, handle):
+        self._signatures.pop(handle, None)
         sess = self._sessions.pop(handle, None)
         if sess is not None:
             sess.close()

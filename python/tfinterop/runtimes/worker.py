@@ -7,6 +7,8 @@ corrupt the protocol. Arrays travel as .npy files in a folder the client owns.
     {"op": "info"}                                          -> {"name": ..., "version": ...}
     {"op": "load", "dir": D, "tags": [..]}                  -> {"handle": H}
     {"op": "predict", "handle": H, "input_name": ..., "output_name": ..., "input": X.npy, "output": Y.npy}
+    {"op": "predict_signature", "handle": H, "signature": KEY, "input_key": K|null, "output_key": K|null,
+     "input": X.npy, "output": Y.npy}
     {"op": "close", "handle": H}
     error replies: {"ok": false, "error": {"kind": ..., "message": ..., "runtime_message": ...}}
 
@@ -66,6 +68,12 @@ def _handle(consumer, request):
     if op == "predict":
         x = np.load(request["input"], allow_pickle=False)
         y = consumer.predict(request["handle"], request["input_name"], request["output_name"], x)
+        np.save(request["output"], y, allow_pickle=False)
+        return {"shape": list(y.shape)}
+    if op == "predict_signature":
+        x = np.load(request["input"], allow_pickle=False)
+        y = consumer.predict_signature(request["handle"], request["signature"], request["input_key"],
+                                       request["output_key"], x)
         np.save(request["output"], y, allow_pickle=False)
         return {"shape": list(y.shape)}
     if op == "close":
@@ -149,13 +157,20 @@ class WorkerClient:
                           tags=list(tags))["handle"]
 
     def predict(self, handle, input_name, output_name, x):
+        return self._predict(x, f"predicting with model {handle}", op="predict", handle=handle,
+                             input_name=input_name, output_name=output_name)
+
+    def predict_signature(self, handle, key, input_key, output_key, x):
+        return self._predict(x, f"predicting with model {handle}, signature {key!r}", op="predict_signature",
+                             handle=handle, signature=key, input_key=input_key, output_key=output_key)
+
+    def _predict(self, x, what, **request):
         self._calls += 1
         x_path = Path(self._scratch.name) / f"in-{self._calls}.npy"
         y_path = Path(self._scratch.name) / f"out-{self._calls}.npy"
         np.save(x_path, x, allow_pickle=False)
         try:
-            self._call(f"predicting with model {handle}", op="predict", handle=handle, input_name=input_name,
-                       output_name=output_name, input=str(x_path), output=str(y_path))
+            self._call(what, input=str(x_path), output=str(y_path), **request)
             return np.load(y_path, allow_pickle=False)
         finally:
             x_path.unlink(missing_ok=True)

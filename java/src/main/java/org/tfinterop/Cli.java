@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Command line: tags, ops, predict, version. Exit 0 on success, 1 on an error, 2 on a usage error. */
+/** Command line: tags, ops, inspect, predict, version. Exit 0 on success, 1 on an error, 2 on a usage error. */
 public final class Cli {
     static final int OK = 0;
     static final int ERROR = 1;
@@ -27,8 +27,11 @@ public final class Cli {
             "commands:",
             "  tags DIR                 list the tag-sets of a SavedModel",
             "  ops DIR [--tag T]...     list operations: name, type, outputs (dtype and shape)",
+            "  inspect DIR              print every tag-set, SignatureDef and asset file, as",
+            "                           saved_model_cli show --all does (same text as tfinterop inspect)",
             "  predict DIR --input X.npy --output Y.npy [--tag T]... [--input-name N]",
-            "          [--output-name N] [--overwrite]",
+            "          [--output-name N] [--signature KEY [--input-key K] [--output-key K]]",
+            "          [--overwrite]",
             "                           run a float32 .npy batch through the model",
             "  version                  print the TensorFlow runtime version",
             "",
@@ -44,13 +47,23 @@ public final class Cli {
                 "usage: tfinterop-java ops DIR [--tag T]...",
                 "Loads the MetaGraphDef with exactly the given tags (default: serve) and prints",
                 "one line per operation: name, type, outputs as dtype[shape] (? = unknown)."));
+        HELP.put("inspect", String.join("\n",
+                "usage: tfinterop-java inspect DIR",
+                "Prints what `saved_model_cli show --dir DIR --all` prints -- every tag-set, every",
+                "SignatureDef with its inputs and outputs (dtype, shape, tensor name) and method",
+                "name, the ops each graph uses (sorted) -- then the asset files. Reads",
+                "saved_model.pb without loading the model; the same text as `tfinterop inspect`."));
         HELP.put("predict", String.join("\n",
                 "usage: tfinterop-java predict DIR --input X.npy --output Y.npy [--tag T]...",
-                "           [--input-name N] [--output-name N] [--overwrite]",
+                "           [--input-name N] [--output-name N]",
+                "           [--signature KEY [--input-key K] [--output-key K]] [--overwrite]",
                 "Feeds X.npy (float32, C order) to tensor N (default myInput), fetches the",
                 "output tensor (default myOutput) and writes it to Y.npy. Tensor names are",
-                "'op' or 'op:index'; the tag-set defaults to serve. Y.npy is never replaced",
-                "without --overwrite and is written whole or not at all."));
+                "'op' or 'op:index'; the tag-set defaults to serve. With --signature, the",
+                "tensors are the signature's input and output keys instead (as `inspect` shows",
+                "them), resolved through its SignatureDef; a key may be left out when the",
+                "signature has only one. Y.npy is never replaced without --overwrite and is",
+                "written whole or not at all."));
         HELP.put("version", String.join("\n",
                 "usage: tfinterop-java version",
                 "Prints the version of the TensorFlow runtime, e.g. 1.8.0."));
@@ -97,6 +110,9 @@ public final class Cli {
                     return tags(a.positionals(1).get(0), out);
                 case "ops":
                     return ops(a.positionals(1).get(0), a.tags(), out);
+                case "inspect":
+                    out.print(SavedModelText.describe(Paths.get(a.positionals(1).get(0))));
+                    return OK;
                 default:
                     return predict(a, out, err);
             }
@@ -158,11 +174,20 @@ public final class Cli {
         if (!Files.isRegularFile(input)) {
             return error(err, "io-error", "input file " + input + " does not exist or is not a regular file");
         }
+        String signature = a.value("--signature", null);
+        if (signature == null && (a.values.containsKey("--input-key") || a.values.containsKey("--output-key"))) {
+            throw new UsageException("--input-key and --output-key need --signature");
+        }
+        if (signature != null && (a.values.containsKey("--input-name") || a.values.containsKey("--output-name"))) {
+            throw new UsageException("--signature takes --input-key/--output-key, not --input-name/--output-name");
+        }
         Npy x = Npy.read(input);
         String inName = a.value("--input-name", "myInput");
         String outName = a.value("--output-name", "myOutput");
         try (Model m = Model.load(dir, a.tags());
-             Prediction p = m.run(inName, x.buffer(), x.shape(), outName)) {
+             Prediction p = signature == null ? m.run(inName, x.buffer(), x.shape(), outName)
+                     : m.runSignature(signature, a.value("--input-key", null), x.buffer(), x.shape(),
+                             a.value("--output-key", null))) {
             Npy y = new Npy(p.shape(), p.toArray());
             // Write beside the target and rename, so a failure never leaves a partial Y.npy.
             // (Not createTempFile: its 0600 mode would stick to the result.)
@@ -215,7 +240,8 @@ public final class Cli {
                 valued.add("--tag");
             }
             if (cmd.equals("predict")) {
-                valued.addAll(Arrays.asList("--input", "--output", "--input-name", "--output-name"));
+                valued.addAll(Arrays.asList("--input", "--output", "--input-name", "--output-name",
+                        "--signature", "--input-key", "--output-key"));
                 boolFlags.add("--overwrite");
             }
             Args a = new Args();

@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.tensorflow.DataType;
@@ -18,19 +19,22 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Shape;
 import org.tensorflow.Tensor;
 import org.tensorflow.TensorFlow;
+import org.tensorflow.framework.SignatureDef;
 
 /** A loaded SavedModel. Runs may overlap; close() waits for them, since freeing a session mid-run crashes. */
 public final class Model implements AutoCloseable {
     private final Path dir;
     private final List<String> tags;
     private final SavedModelBundle bundle;
+    private final Map<String, SignatureDef> signatureDefs;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private Model(Path dir, List<String> tags, SavedModelBundle bundle) {
+    private Model(Path dir, List<String> tags, SavedModelBundle bundle, Map<String, SignatureDef> signatureDefs) {
         this.dir = dir;
         this.tags = tags;
         this.bundle = bundle;
+        this.signatureDefs = signatureDefs;
     }
 
     /**
@@ -41,7 +45,7 @@ public final class Model implements AutoCloseable {
         if (tags.length == 0) {
             throw new IllegalArgumentException("at least one tag is required");
         }
-        SavedModelInfo.read(dir).metaGraph(tags);
+        Map<String, SignatureDef> signatureDefs = SavedModelInfo.read(dir).metaGraph(tags).getSignatureDefMap();
         SavedModelBundle bundle;
         try {
             bundle = SavedModelBundle.load(dir.toString(), tags);
@@ -51,7 +55,7 @@ public final class Model implements AutoCloseable {
             throw new ModelLoadException("TensorFlow " + tensorflowVersion() + " could not load " + dir
                     + " with tags " + Arrays.asList(tags) + ": " + e.getMessage(), e.getMessage(), e);
         }
-        return new Model(dir, Collections.unmodifiableList(Arrays.asList(tags.clone())), bundle);
+        return new Model(dir, Collections.unmodifiableList(Arrays.asList(tags.clone())), bundle, signatureDefs);
     }
 
     /** Version of the native TensorFlow runtime, e.g. "1.8.0". */
@@ -133,6 +137,26 @@ public final class Model implements AutoCloseable {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** The keys of this MetaGraphDef's SignatureDefs, sorted. */
+    public List<String> signatureKeys() {
+        return SavedModelText.sortedKeys(signatureDefs.keySet());
+    }
+
+    /** A SignatureDef by key; throws SignatureNotFoundException listing the keys there are. */
+    public SignatureInfo signature(String key) {
+        return SignatureInfo.find(signatureDefs, key, tags);
+    }
+
+    /**
+     * run() by signature: the signature's input and output keys (null for a signature's only one) are
+     * resolved to tensor names through its SignatureDef; unknown keys throw
+     * SignatureNotFoundException / SignatureKeyNotFoundException listing the keys there are.
+     */
+    public Prediction runSignature(String key, String inputKey, FloatBuffer data, long[] shape, String outputKey) {
+        SignatureInfo s = signature(key);
+        return run(s.inputName(inputKey), data, shape, s.outputName(outputKey));
     }
 
     /** Runs a batch of rows; rejects ragged input. An empty batch takes its width from the placeholder. */

@@ -61,6 +61,11 @@ public final class SavedModelInfo {
         return dir;
     }
 
+    /** The parsed saved_model.pb (for `inspect`, which prints all of it). */
+    SavedModel proto() {
+        return proto;
+    }
+
     /** Tag-sets in file order, each with its tags in file order. */
     public List<List<String>> tagSets() {
         List<List<String>> out = new ArrayList<>();
