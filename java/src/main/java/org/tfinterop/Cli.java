@@ -164,6 +164,13 @@ public final class Cli {
         Path input = Paths.get(a.required("--input"));
         Path output = Paths.get(a.required("--output")).toAbsolutePath();
         boolean overwrite = a.flags.contains("--overwrite");
+        String signature = a.value("--signature", null);
+        if (signature == null && (a.values.containsKey("--input-key") || a.values.containsKey("--output-key"))) {
+            throw new UsageException("--input-key and --output-key need --signature");
+        }
+        if (signature != null && (a.values.containsKey("--input-name") || a.values.containsKey("--output-name"))) {
+            throw new UsageException("--signature takes --input-key/--output-key, not --input-name/--output-name");
+        }
         // Refuse before the (slow) model load so nothing is computed for nothing.
         if (Files.isDirectory(output)) {
             return error(err, "output-exists", output + " is a directory");
@@ -173,13 +180,6 @@ public final class Cli {
         }
         if (!Files.isRegularFile(input)) {
             return error(err, "io-error", "input file " + input + " does not exist or is not a regular file");
-        }
-        String signature = a.value("--signature", null);
-        if (signature == null && (a.values.containsKey("--input-key") || a.values.containsKey("--output-key"))) {
-            throw new UsageException("--input-key and --output-key need --signature");
-        }
-        if (signature != null && (a.values.containsKey("--input-name") || a.values.containsKey("--output-name"))) {
-            throw new UsageException("--signature takes --input-key/--output-key, not --input-name/--output-name");
         }
         Npy x = Npy.read(input);
         String inName = a.value("--input-name", "myInput");
