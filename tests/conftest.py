@@ -61,6 +61,20 @@ def golden_model():
     return paths.GOLDEN / "compat-serve"
 
 
+@pytest.fixture(scope="session")
+def inspected_models(tmp_path_factory):
+    """tests/inspect_models.py, run once: the golden models plus `tf2` and `odd` it makes, each with its
+    directory, Python `inspect` text and saved_model_cli `show --all` text (see that script)."""
+    import json
+    import subprocess
+    out = tmp_path_factory.mktemp("inspect-models")
+    golden = sorted(p for p in paths.GOLDEN.iterdir() if (p / "saved_model.pb").is_file())
+    done = subprocess.run([sys.executable, str(REPO / "tests" / "inspect_models.py"), str(out), *map(str, golden)],
+                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {Path(d).name: dict(t, dir=d) for d, t in json.loads(done.stdout)["models"].items()}
+
+
 def pytest_report_header(config):
     return f"tfinterop fixtures: {paths.FIXTURES}; Java module: {paths.JAVA_LIB}"
 

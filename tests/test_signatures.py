@@ -58,15 +58,9 @@ def test_unknown_keys_list_the_keys_there_are(worker, x, tags, key, input_key, o
         worker.close(handle)
 
 
-def test_python_needs_a_key_when_a_signature_has_several(python_worker, tmp_path):
+def test_python_needs_a_key_when_a_signature_has_several(python_worker, inspected_models):
     """The TF2 model's signature has two outputs (idx, probs); Java cannot load it (JUnit covers Java's side)."""
-    import subprocess
-    import sys
-    from conftest import REPO
-    done = subprocess.run([sys.executable, str(REPO / "tests" / "inspect_models.py"), str(tmp_path)],
-                          capture_output=True, text=True, timeout=600, cwd=REPO)
-    assert done.returncode == 0, done.stderr[-2000:]
-    handle = python_worker.load(tmp_path / "tf2", ["serve"])
+    handle = python_worker.load(inspected_models["tf2"]["dir"], ["serve"])
     try:
         x = np.eye(2, 4, dtype=np.float32)
         with pytest.raises(SignatureKeyNotFoundError, match="has 2 outputs.*its output keys: idx, probs"):
@@ -93,7 +87,11 @@ def test_cli_predict_unknown_signature(runtime, tmp_path, java_built):
     assert r.returncode == 1, r.stderr
     assert "error: signature-not-found:" in r.stderr and "serving_default" in r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "y.npy").exists()
-    r = cli("predict", MODEL, "--runtime", runtime, "--signature", "serving_default", "--output-key", "nope",
+
+
+def test_cli_predict_unknown_output_key(tmp_path, java_built):
+    # One runtime is enough here: the workers' tests cover both; each Python CLI run imports TensorFlow.
+    r = cli("predict", MODEL, "--runtime", "java", "--signature", "serving_default", "--output-key", "nope",
             "--input", paths.GOLDEN / "input.npy", "--output", tmp_path / "y.npy")
     assert r.returncode == 1 and "error: signature-key-not-found:" in r.stderr and "myOutput" in r.stderr
 
