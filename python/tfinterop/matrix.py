@@ -1,0 +1,560 @@
+"""The compatibility matrix: every producer x model x export variant x consumer, run for real.
+
+  producers   Python TensorFlows (environments.py), each exporting the same trained weights as every
+              variant, in a process of its own; exports are cached by content (weights, model, variant,
+              producer, the exporting code).
+  consumers   each Python TensorFlow's own loader, and TF Java 1.8.0, 1.15.0 and the current TF Java
+              (1.1.0, TensorFlow 2.18); each consumer version loads every model in one process of its own,
+              and a crashed process is replaced, so a native crash is one cell's outcome.
+  outcome     pass (loads, and the outputs agree with the producer's own loader under the tolerance
+              contract), fail (with the runtime's message), crash (signal and the end of stderr), skip (why).
+  verdict     held against fixtures/known-incompatibilities.txt, strictly: an unexpected failure, an
+              unexpected pass, another message than listed, a list line that no cell of a full run uses
+              (stale) or a line still waiting for its reason, each fails the run. fix_list() rewrites the list.
+
+The orchestrator imports neither TensorFlow nor the JVM: everything runs in worker processes.
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tfinterop import environments, expectations, paths
+from tfinterop.environments import EnvironmentUnavailable, PythonTensorFlow
+from tfinterop.errors import TfInteropError, UsageError, WorkerCrashedError
+from tfinterop.runtimes.worker import WorkerClient
+from tfinterop.tolerance import accuracy, compare
+
+PASS, FAIL, CRASH, SKIP = "pass", "fail", "crash", "skip"
+REASON_PLACEHOLDER = "REASON NEEDED"
+LEGACY = Path(__file__).resolve().parent / "legacy"
+
+
+# ---------------------------------------------------------------- the axes
+
+@dataclass(frozen=True)
+class JavaTensorFlow:
+    name: str            # consumer name, "java-tf-<TensorFlow version>" as the worker reports it
+    artifact: str        # what Gradle fetches
+    project: str         # the Gradle project that wraps it
+    properties: tuple    # (("tfJavaVersion", "1.15.0"), ...)
+    lib: Path            # where `installDist` puts the jars (TFINTEROP_JAVA_LIB for the worker)
+
+    @property
+    def is_default(self) -> bool:
+        return self.lib == paths.JAVA_LIB
+
+
+JAVA_INSTALLS = paths.REPO_ROOT / "java" / "build" / "install"
+JAVA_TENSORFLOWS = (
+    JavaTensorFlow("java-tf-1.8.0", "org.tensorflow:tensorflow:1.8.0", ":java", (("tfJavaVersion", "1.8.0"),),
+                   paths.JAVA_LIB),
+    JavaTensorFlow("java-tf-1.15.0", "org.tensorflow:tensorflow:1.15.0", ":java",
+                   (("tfJavaVersion", "1.15.0"), ("installDir", str(JAVA_INSTALLS / "tfinterop-java-1.15.0"))),
+                   JAVA_INSTALLS / "tfinterop-java-1.15.0" / "lib"),
+    JavaTensorFlow("java-tf-2.18.0", "org.tensorflow:tensorflow-core-api:1.1.0", ":java-current", (),
+                   paths.REPO_ROOT / "java-current" / "build" / "install" / "tfinterop-java-current" / "lib"),
+)
+
+PRODUCERS = tuple(env.producer for env in environments.PYTHON_TENSORFLOWS)
+CONSUMERS = tuple(j.name for j in JAVA_TENSORFLOWS) + tuple(env.consumer for env in environments.PYTHON_TENSORFLOWS)
+DEFAULT_PRODUCERS = (environments.DEFAULT.producer,)
+DEFAULT_CONSUMERS = (JAVA_TENSORFLOWS[0].name, environments.DEFAULT.consumer)
+
+
+def models_and_variants():
+    """The one table the matrix's rows come from: every model and export variant tfinterop defines."""
+    from tfinterop.export import VARIANTS
+    from tfinterop.models import MODELS
+    return list(MODELS), [(v.name, [list(t) for t in v.tag_sets]) for v in VARIANTS.values()]
+
+
+@dataclass
+class Cell:
+    producer: str
+    model: str
+    variant: str
+    tags: list
+    consumer: str
+    status: str = SKIP
+    message: str = ""
+    runtime_message: str | None = None
+    accuracy: float | None = None
+    max_abs_error: float | None = None
+    # the verdict against the known-incompatibilities list
+    expected: bool = True
+    known_line: int | None = None
+    verdict: str = ""
+    output: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def key(self):
+        return (self.producer, self.model, self.variant, tuple(self.tags))
+
+    @property
+    def observed_message(self) -> str:
+        """What the list's message prefix is matched against: TensorFlow's own words when it gave them."""
+        return self.runtime_message or self.message
+
+    def to_json(self):
+        return {"producer": self.producer, "model": self.model, "variant": self.variant, "tags": self.tags,
+                "consumer": self.consumer, "status": self.status, "message": self.message,
+                "runtime_message": self.runtime_message, "accuracy": self.accuracy,
+                "max_abs_error": self.max_abs_error, "expected": self.expected, "known_line": self.known_line,
+                "verdict": self.verdict}
+
+
+@dataclass
+class MatrixResult:
+    cells: list
+    producers: list
+    consumers: list
+    full: bool                  # every producer and consumer was selected: stale list lines are errors
+    timings: dict               # "export tf-2.21.0" / "consume java-tf-1.8.0" -> seconds
+    problems: list              # list-level errors: stale lines, lines without a reason
+    images: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(c.expected for c in self.cells)
+
+    def counts(self) -> dict:
+        out = {s: 0 for s in (PASS, FAIL, CRASH, SKIP)}
+        for c in self.cells:
+            out[c.status] += 1
+        out["known"] = sum(1 for c in self.cells if c.known_line is not None and c.expected and c.status != PASS)
+        out["unexpected"] = sum(1 for c in self.cells if not c.expected)
+        return out
+
+    def to_json(self) -> dict:
+        return {"producers": self.producers, "consumers": self.consumers, "full": self.full, "ok": self.ok,
+                "images": self.images, "counts": self.counts(), "timings": self.timings, "problems": self.problems,
+                "cells": [c.to_json() for c in self.cells]}
+
+
+def select(names, known, what):
+    if not names:
+        return None
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageError(f"unknown {what} {', '.join(unknown)}; the {what}s are: {', '.join(known)}")
+    return list(dict.fromkeys(names))
+
+
+# ---------------------------------------------------------------- weights and exports
+
+def train_weights(model: str, out: Path, data=None, steps=None, log=print) -> Path:
+    """Train once with the default TensorFlow (in a process of its own) and write the weights .npz."""
+    cmd = [sys.executable, "-m", "tfinterop.runtimes.producer", "--train", model, "--out", str(out)]
+    if data is not None:
+        cmd += ["--data", str(data)]
+    if steps is not None:
+        cmd += ["--steps", str(steps)]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=environments.package_env(environments.DEFAULT))
+    if proc.returncode != 0:
+        raise TfInteropError(f"training {model} failed (exit status {proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    for line in proc.stderr.splitlines():
+        if line.startswith("train:"):
+            log(line)
+    return out
+
+
+def _digest(*parts) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p if isinstance(p, bytes) else str(p).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def producer_code(env: PythonTensorFlow) -> bytes:
+    """The code an export depends on: a change to it invalidates the cached exports."""
+    if env.legacy:
+        files = [LEGACY / "producer.py"]
+    else:
+        pkg = Path(__file__).resolve().parent
+        files = [pkg / "export.py", pkg / "models.py", pkg / "runtimes" / "producer.py"]
+    return b"".join(f.read_bytes() for f in files)
+
+
+def producer_command(env: PythonTensorFlow, python: str):
+    if env.legacy:
+        return [python, str(LEGACY / "producer.py")]
+    return [python, "-m", "tfinterop.runtimes.producer"]
+
+
+def export_all(env: PythonTensorFlow, python: str, jobs: list, log=print) -> dict:
+    """Runs one producer process over the jobs not already in the cache. Returns out -> result."""
+    results, todo = {}, []
+    for job in jobs:
+        if Path(job["out"], "saved_model.pb").is_file():
+            results[job["out"]] = {"ok": True, "cached": True}
+        else:
+            todo.append(job)
+    if not todo:
+        return results
+    log(f"export: {env.producer}: {len(todo)} export(s), {len(jobs) - len(todo)} cached")
+    proc = subprocess.run(producer_command(env, python), input=json.dumps({"jobs": todo}), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environments.package_env(env))
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    hello = lines[0] if lines and "version" in lines[0] else {}
+    if hello.get("version") and "tf-" + hello["version"] != env.producer:
+        raise TfInteropError(f"the {env.producer} environment runs TensorFlow {hello['version']}")
+    for line in lines[1:]:
+        results[line["out"]] = line
+    for job in todo:
+        if job["out"] not in results:
+            tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+            results[job["out"]] = {"ok": False, "unsupported": False,
+                                   "message": f"the {env.producer} producer exited with status {proc.returncode} "
+                                              f"before this export. stderr ends with:\n{tail}"}
+    return results
+
+
+# ---------------------------------------------------------------- consumers
+
+def _java_inputs(java: JavaTensorFlow) -> str:
+    root = paths.REPO_ROOT
+    files = [root / "build.gradle", root / "settings.gradle", root / "java" / "build.gradle",
+             root / "java-current" / "build.gradle"]
+    for src in (root / "java" / "src" / "main", root / "java-current" / "src" / "main"):
+        files += sorted(p for p in src.rglob("*") if p.is_file())
+    return _digest(java.artifact, java.properties, *[f.read_bytes() for f in files if f.is_file()])
+
+
+def ensure_java(java: JavaTensorFlow, log=print) -> Path:
+    """Builds the Java consumer into its own install folder unless it is there for these sources already."""
+    stamp = java.lib.parent / ".tfinterop-inputs"
+    wanted = _java_inputs(java)
+    if stamp.is_file() and stamp.read_text() == wanted and any(java.lib.glob("*.jar")):
+        return java.lib
+    gradle = os.environ.get("GRADLE", "gradle")
+    cmd = [gradle, "--console=plain", "--quiet", f"{java.project}:installDist"]
+    cmd += [f"-P{k}={v}" for k, v in java.properties]
+    log(f"java: building {java.name} ({java.artifact}): {' '.join(cmd)}")
+    proc = subprocess.run(cmd, cwd=paths.REPO_ROOT, capture_output=True, text=True)
+    if proc.returncode != 0 or not any(java.lib.glob("*.jar")):
+        raise TfInteropError(f"could not build {java.name} ({' '.join(cmd)} exited {proc.returncode}): "
+                             f"{(proc.stderr or proc.stdout).strip()[-1500:]}")
+    stamp.write_text(wanted)
+    return java.lib
+
+
+class ConsumerProcess:
+    """A consumer's worker, started on first use and started again after a crash."""
+
+    def __init__(self, name, log=print):
+        self.name = name
+        self.log = log
+        self.worker = None
+        self.starts = 0
+        self._spec = None
+
+    def prepare(self):
+        """Raises EnvironmentUnavailable (the cells are skips) or TfInteropError (they fail)."""
+        if self.name.startswith("java-"):
+            java = next(j for j in JAVA_TENSORFLOWS if j.name == self.name)
+            lib = ensure_java(java, self.log)
+            env = environments.package_env(environments.DEFAULT)
+            env["TFINTEROP_JAVA_LIB"] = str(lib)
+            self._spec = dict(runtime="java", env=env)
+        else:
+            penv = environments.by_consumer(self.name)
+            python = environments.python_for(penv, log=self.log)
+            command = [python, str(LEGACY / "consumer.py")] if penv.legacy else None
+            self._spec = dict(runtime="python", python=python, env=environments.package_env(penv), command=command)
+
+    def get(self) -> WorkerClient:
+        if self.worker is None or not self.worker.alive:
+            if self.worker is not None:
+                self.worker.close_worker()
+            self.starts += 1
+            self.worker = WorkerClient(**self._spec)
+            if self.worker.name != self.name:
+                name = self.worker.name
+                self.close()
+                raise TfInteropError(f"the {self.name} consumer reports itself as {name}")
+        return self.worker
+
+    def close(self):
+        if self.worker is not None:
+            self.worker.close_worker()
+            self.worker = None
+
+
+def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, images, labels):
+    try:
+        worker = process.get()
+        handle = worker.load(model_dir, cell.tags)
+        try:
+            cell.output = worker.predict(handle, "myInput", "myOutput", images)
+        finally:
+            if worker.alive:
+                worker.close(handle)
+        cell.status = PASS
+        cell.accuracy = accuracy(cell.output, labels)
+    except WorkerCrashedError as e:
+        cell.status, cell.message = CRASH, str(e)
+    except TfInteropError as e:
+        cell.status, cell.message, cell.runtime_message = FAIL, str(e), e.runtime_message
+
+
+# ---------------------------------------------------------------- the run
+
+def run(producers=None, consumers=None, data=None, steps=None, images=None, labels=None, known_path=None,
+        log=print) -> MatrixResult:
+    chosen_producers = select(producers, PRODUCERS, "producer") or list(PRODUCERS)
+    chosen_consumers = select(consumers, CONSUMERS, "consumer") or list(CONSUMERS)
+    full = chosen_producers == list(PRODUCERS) and chosen_consumers == list(CONSUMERS)
+    if images is None:
+        from tfinterop.data import load_subset
+        images, labels = load_subset()
+    model_names, variants = models_and_variants()
+    cache = paths.cache_dir() / "matrix"
+    timings = {}
+
+    # Weights: trained once, by the default TensorFlow, for every model.
+    weights = {}
+    for model in model_names:
+        started = time.perf_counter()
+        weights[model] = train_weights(model, cache / "weights" / f"{model}-{steps or 'default'}.npz", data, steps, log)
+        timings[f"train {model}"] = round(time.perf_counter() - started, 2)
+
+    # Produce: one process per producer, exports cached by content.
+    exports = {}     # (producer, model, variant) -> ("ok", dir) | (status, message)
+    for name in chosen_producers:
+        env = environments.by_producer(name)
+        started = time.perf_counter()
+        try:
+            python = environments.python_for(env, log=log)
+        except EnvironmentUnavailable as e:
+            for model in model_names:
+                for variant, _ in variants:
+                    exports[(name, model, variant)] = (SKIP, f"producer {name} unavailable: {e}")
+            log(f"export: {name}: skipped: {e}")
+            continue
+        jobs, where = [], {}
+        code = producer_code(env)
+        for model in model_names:
+            wbytes = weights[model].read_bytes()
+            for variant, _ in variants:
+                out = cache / "exports" / name / model / f"{variant}-{_digest(wbytes, model, variant, name, code)}"
+                jobs.append({"model": model, "variant": variant, "weights": str(weights[model]), "out": str(out)})
+                where[str(out)] = (model, variant)
+        try:
+            results = export_all(env, python, jobs, log)
+        except TfInteropError as e:
+            results = {job["out"]: {"ok": False, "message": str(e)} for job in jobs}
+        for out, (model, variant) in where.items():
+            r = results[out]
+            if r.get("ok"):
+                exports[(name, model, variant)] = ("ok", out)
+            elif r.get("unsupported"):
+                exports[(name, model, variant)] = (SKIP, f"{name} cannot export this: {r['message']}")
+            else:
+                exports[(name, model, variant)] = (FAIL, f"export with {name} failed: {r['message']}")
+        timings[f"export {name}"] = round(time.perf_counter() - started, 2)
+
+    # The cells, in report order.
+    rows = [(p, m, v, tags) for p in chosen_producers for m in model_names for v, tag_sets in variants for tags in tag_sets]
+    cells = [Cell(p, m, v, list(tags), c) for p, m, v, tags in rows for c in chosen_consumers]
+    # Each producer's own loader is the reference; it runs even when not selected (its cells are not reported).
+    hidden = [Cell(p, m, v, list(tags), environments.by_producer(p).consumer) for p, m, v, tags in rows
+              if environments.by_producer(p).consumer not in chosen_consumers]
+    by_consumer = {}
+    for cell in cells + hidden:
+        by_consumer.setdefault(cell.consumer, []).append(cell)
+
+    total, done = len(cells) + len(hidden), 0
+    for consumer, its_cells in by_consumer.items():
+        started = time.perf_counter()
+        process = ConsumerProcess(consumer, log)
+        try:
+            process.prepare()
+            unavailable = None
+        except EnvironmentUnavailable as e:
+            unavailable = (SKIP, f"consumer {consumer} unavailable: {e}")
+        except TfInteropError as e:
+            unavailable = (FAIL, f"consumer {consumer} could not be set up: {e}")
+        try:
+            for cell in its_cells:
+                state, where = exports[(cell.producer, cell.model, cell.variant)]
+                if state != "ok":
+                    cell.status, cell.message = state, where
+                elif unavailable:
+                    cell.status, cell.message = unavailable
+                else:
+                    consume_cell(process, cell, where, images, labels)
+                done += 1
+                log(f"[{done}/{total}, {total - done} left] {consumer}: {cell.producer} {cell.model} {cell.variant} "
+                    f"[{', '.join(cell.tags)}] -> {cell.status}")
+        finally:
+            process.close()
+        timings[f"consume {consumer}"] = round(time.perf_counter() - started, 2)
+
+    compare_with_reference(cells, cells + hidden)
+    result = MatrixResult(cells, chosen_producers, chosen_consumers, full, timings, [], images=len(images))
+    judge(result, expectations.load(known_path or paths.KNOWN_INCOMPATIBILITIES))
+    for cell in cells + hidden:
+        cell.output = None    # the arrays are not part of the result
+    return result
+
+
+def compare_with_reference(cells, everything):
+    """A loaded cell passes only if its outputs agree with the producer's own loader's on the same model."""
+    reference = {c.key: c for c in everything if c.consumer == environments.by_producer(c.producer).consumer}
+    for cell in cells:
+        if cell.status != PASS:
+            continue
+        ref = reference.get(cell.key)
+        if ref is cell:
+            continue     # the producer's own loader: it loaded and ran; it is what the others are held to
+        if ref is None or ref.output is None:
+            cell.status = FAIL
+            cell.message = (f"no reference: the producer's own loader ({ref.consumer if ref else '?'}) failed on this "
+                            f"model ({ref.status if ref else 'not run'}), so these outputs cannot be checked")
+            continue
+        result = compare(ref.output, cell.output)
+        cell.max_abs_error = result.max_abs_error
+        if not result.agree:
+            cell.status, cell.message = FAIL, f"outputs differ from {ref.consumer}'s: {result.reason}"
+
+
+# ---------------------------------------------------------------- expected results, strictly
+
+def first_matches(entries, cells):
+    """cell index -> the first list line that matches it (a conformance list's rule)."""
+    return {i: expectations.lookup(entries, c.producer, c.model, c.variant, c.consumer) for i, c in enumerate(cells)}
+
+
+def judge(result: MatrixResult, entries) -> None:
+    matches = first_matches(entries, result.cells)
+    used, touches_skips = set(), set()
+    for i, cell in enumerate(result.cells):
+        entry = matches[i]
+        cell.known_line = entry.line if entry else None
+        if cell.status == SKIP:
+            cell.expected, cell.verdict = True, "skipped"
+            if entry:
+                touches_skips.add(entry.line)
+            continue
+        if entry:
+            used.add(entry.line)
+        if entry is None:
+            cell.expected = cell.status == PASS
+            cell.verdict = "pass" if cell.expected else f"unexpected {cell.status}"
+        elif cell.status == PASS:
+            cell.expected = False
+            cell.verdict = (f"unexpected pass: known-incompatibilities.txt line {entry.line} expects "
+                            f"{entry.message_prefix!r}; remove or narrow that line (or run with --fix)")
+        elif cell.observed_message.startswith(entry.message_prefix):
+            cell.expected, cell.verdict = True, f"known {cell.status} (line {entry.line})"
+        else:
+            cell.expected = False
+            cell.verdict = (f"different message: known-incompatibilities.txt line {entry.line} expects "
+                            f"{entry.message_prefix!r}")
+    problems = []
+    for entry in entries:
+        if entry.reason.startswith(REASON_PLACEHOLDER):
+            problems.append(f"known-incompatibilities.txt line {entry.line} has no reason yet: say why it fails")
+        if result.full and entry.line not in used and entry.line not in touches_skips:
+            problems.append(f"known-incompatibilities.txt line {entry.line} matches no cell of this full run: "
+                            f"it is stale; remove it (or run with --fix)")
+    result.problems = problems
+
+
+def message_prefix(message: str) -> str:
+    """A stable prefix of a runtime message for a new list line: its first sentence, without paths."""
+    text = message.strip().splitlines()[0] if message.strip() else ""
+    cut = len(text)
+    for marker in (" in binary running on", ". ", "; ", " at ", ": /", " /", "(/"):
+        at = text.find(marker)
+        if 0 < at < cut:
+            cut = at
+    return text[:min(cut, 160)].rstrip(" .:,")
+
+
+def fix_list(result: MatrixResult, path: Path) -> list[str]:
+    """Rewrites the list from this run's observations: keeps lines that still hold (and their reasons),
+    drops those that do not, adds a line, with a reason placeholder, for each new failure. Lines about
+    cells this run did not cover are kept as they are. Returns what changed, for the log."""
+    entries = expectations.load(path)
+    ran = [c for c in result.cells if c.status != SKIP]
+
+    def holds(entry, cells_first_matched):
+        return all(c.status != PASS and c.observed_message.startswith(entry.message_prefix)
+                   for c in cells_first_matched)
+
+    kept = list(entries)
+    while True:    # dropping a line can hand its cells to a later one: repeat until nothing changes
+        matches = first_matches(kept, ran)
+        firsts = {}
+        for i, entry in matches.items():
+            if entry is not None:
+                firsts.setdefault(entry.line, []).append(ran[i])
+        bad = [e for e in kept if e.line in firsts and not holds(e, firsts[e.line])]
+        skipped = {e.line for e in first_matches(kept, [c for c in result.cells if c.status == SKIP]).values() if e}
+        stale = [e for e in kept if result.full and e.line not in firsts and e.line not in skipped]
+        drop = {e.line for e in bad + stale}
+        if not drop:
+            break
+        kept = [e for e in kept if e.line not in drop]
+    changes = [f"removed line {e.line}: {e.producer} | {e.model} | {e.variant} | {e.consumer} | {e.message_prefix}"
+               for e in entries if e not in kept]
+
+    matches = first_matches(kept, ran)
+    uncovered = [c for i, c in enumerate(ran) if c.status != PASS and matches[i] is None]
+    new_lines = _generalise(uncovered, ran, kept, result.full)
+    for fields in new_lines:
+        changes.append("added: " + " | ".join(fields[:5]))
+
+    header = [line for line in Path(path).read_text().splitlines() if line.startswith("#") or not line.strip()]
+    while header and not header[-1].strip():
+        header.pop()
+    body = [" | ".join([e.producer, e.model, e.variant, e.consumer, e.message_prefix, e.reason]) for e in kept]
+    body += [" | ".join(fields) for fields in new_lines]
+    Path(path).write_text("\n".join(header + [""] + body) + "\n")
+    return changes
+
+
+def _generalise(uncovered, ran, kept, full):
+    """One line per (consumer, message prefix) group, with '*' for a field when every cell that '*' would
+    newly cover fails with that prefix (only in a full run: otherwise unseen cells could be swept in)."""
+    groups = {}
+    for c in uncovered:
+        prefix = message_prefix(c.observed_message).replace("|", "/")
+        groups.setdefault((c.consumer, prefix), set()).add((c.producer, c.model, c.variant))
+    lines = []
+    for (consumer, prefix), keys in groups.items():
+        patterns = {k: list(k) for k in keys}
+        if full:
+            for position in (2, 1, 0):       # variant, then model, then producer
+                for k, p in patterns.items():
+                    trial = list(p)
+                    trial[position] = "*"
+                    if _covers_only_failures(trial, consumer, prefix, ran, kept):
+                        patterns[k] = trial
+        for pattern in dict.fromkeys(tuple(p) for p in patterns.values()):
+            reason = f"{REASON_PLACEHOLDER}: say why, and the fix if there is one"
+            lines.append([pattern[0], pattern[1], pattern[2], consumer, prefix, reason])
+    return lines
+
+
+def _covers_only_failures(pattern, consumer, prefix, ran, kept):
+    probe = expectations.KnownIncompatibility(pattern[0], pattern[1], pattern[2], consumer, prefix, "", 0)
+    for c in ran:
+        if not probe.matches(c.producer, c.model, c.variant, c.consumer):
+            continue
+        if expectations.lookup(kept, c.producer, c.model, c.variant, c.consumer) is not None:
+            continue    # an earlier line decides this cell
+        if c.status == PASS or not c.observed_message.startswith(prefix):
+            return False
+    return True

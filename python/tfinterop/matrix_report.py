@@ -1,0 +1,159 @@
+"""The compatibility matrix, rendered: a Markdown table (for a CI job summary and COMPATIBILITY.md), a
+self-contained HTML grid (a colour per outcome, each message on hover and listed below), and JSON.
+
+Rows are producer x model x variant [tag-set], columns are consumers. A cell shows its outcome; a failure
+or crash points to a numbered note with TensorFlow's message, and, when the known-incompatibilities list
+expects it, the list line and its reason.
+"""
+
+import html
+import json
+
+from tfinterop import expectations, paths
+from tfinterop.matrix import CRASH, FAIL, PASS, SKIP, MatrixResult
+
+COLOURS = {PASS: "#c8e6c9", "known": "#fff3b0", FAIL: "#ef9a9a", CRASH: "#b39ddb", SKIP: "#e0e0e0"}
+WORDS = {PASS: "pass", FAIL: "fail", CRASH: "crash", SKIP: "skip"}
+
+
+def outcome(cell) -> str:
+    """pass / known (an expected failure) / fail / crash / skip, plus '!' when the verdict is unexpected."""
+    if cell.status in (FAIL, CRASH) and cell.expected:
+        return "known"
+    return cell.status
+
+
+def _notes(result: MatrixResult):
+    """Numbered notes, one per distinct (message, list line); cell -> note number."""
+    notes, numbers, of_cell = [], {}, {}
+    for i, cell in enumerate(result.cells):
+        if cell.status == PASS and cell.expected:
+            continue
+        text = cell.message if cell.status != PASS else cell.verdict
+        key = (text if cell.status == SKIP else _short(cell.observed_message if cell.status != PASS else text),
+               cell.known_line, cell.expected)
+        if key not in numbers:
+            numbers[key] = len(notes) + 1
+            notes.append((key, cell))
+        of_cell[i] = numbers[key]
+    return notes, of_cell
+
+
+def _short(message: str) -> str:
+    return message.strip().splitlines()[0][:300] if message.strip() else ""
+
+
+def _reasons():
+    try:
+        return {e.line: e for e in expectations.load(paths.KNOWN_INCOMPATIBILITIES)}
+    except Exception:    # noqa: BLE001 -- a broken list is reported by the run itself
+        return {}
+
+
+def _rows(result: MatrixResult):
+    rows = {}
+    for i, cell in enumerate(result.cells):
+        rows.setdefault((cell.producer, cell.model, cell.variant, tuple(cell.tags)), {})[cell.consumer] = (i, cell)
+    return rows
+
+
+def summary_line(result: MatrixResult) -> str:
+    n = result.counts()
+    return (f"{len(result.cells)} cells: {n[PASS]} pass, {n[FAIL]} fail, {n[CRASH]} crash, {n[SKIP]} skip; "
+            f"{n['known']} of the failures are known incompatibilities, {n['unexpected']} unexpected"
+            + (f"; {len(result.problems)} problem(s) with the list" if result.problems else ""))
+
+
+def markdown(result: MatrixResult, title="Compatibility matrix") -> str:
+    notes, of_cell = _notes(result)
+    reasons = _reasons()
+    out = [f"## {title}", "", summary_line(result) + ("" if result.ok else "  **— the run FAILED**"), "",
+           f"Each cell: {result.images} MNIST test images through the consumer, outputs held to the producer's "
+           "own loader under the tolerance contract. `known` = fails as fixtures/known-incompatibilities.txt "
+           "says; `FAIL!`/`CRASH!`/`PASS!` = not as expected.", ""]
+    out.append("| producer | model | variant [tags] | " + " | ".join(result.consumers) + " |")
+    out.append("|---|---|---|" + "---|" * len(result.consumers))
+    for (producer, model, variant, tags), by_consumer in _rows(result).items():
+        shown = []
+        for consumer in result.consumers:
+            i, cell = by_consumer[consumer]
+            word = "known" if outcome(cell) == "known" else WORDS[cell.status]
+            if not cell.expected:
+                word = word.upper() + "!"
+            shown.append(word + (f" [{of_cell[i]}]" if i in of_cell else ""))
+        out.append(f"| {producer} | {model} | {variant} [{', '.join(tags)}] | " + " | ".join(shown) + " |")
+    if notes:
+        out += ["", "### Notes", ""]
+        for number, ((text, line, expected), cell) in enumerate(notes, start=1):
+            entry = reasons.get(line)
+            what = f"{number}. **{outcome(cell) if expected else 'unexpected ' + cell.status}**: {_md(text)}"
+            if entry is not None and cell.status != SKIP:
+                what += f" — known-incompatibilities.txt line {line}: {_md(entry.reason)}"
+            if not expected:
+                what += f" — {_md(cell.verdict)}"
+            out.append(what)
+    if result.problems:
+        out += ["", "### Problems with the list", ""] + [f"- {_md(p)}" for p in result.problems]
+    if result.timings:
+        out += ["", "### Time", "", "| step | seconds |", "|---|---|"]
+        out += [f"| {step} | {seconds:.1f} |" for step, seconds in result.timings.items()]
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").strip()
+
+
+def html_page(result: MatrixResult, title="tfinterop compatibility matrix") -> str:
+    notes, of_cell = _notes(result)
+    reasons = _reasons()
+    e = html.escape
+    css = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+           "td,th{border:1px solid #999;padding:4px 8px;font-size:13px}th{background:#f5f5f5}"
+           "td.cell{text-align:center;cursor:help}.bad{outline:3px solid #b71c1c;font-weight:bold}"
+           "ol li{margin-bottom:.5em;font-size:13px}.legend span{padding:2px 8px;margin-right:6px}"
+           + "".join(f".{k}{{background:{v}}}" for k, v in COLOURS.items()))
+    out = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{css}</style></head><body>",
+           f"<h1>{e(title)}</h1><p>{e(summary_line(result))}{'' if result.ok else ' — <b>the run FAILED</b>'}</p>",
+           "<p class='legend'>" + "".join(f"<span class='{k}'>{k}</span>" for k in COLOURS)
+           + " <span class='bad'>not as expected</span> — hover a cell for its message.</p>",
+           "<table><tr><th>producer</th><th>model</th><th>variant [tags]</th>"
+           + "".join(f"<th>{e(c)}</th>" for c in result.consumers) + "</tr>"]
+    for (producer, model, variant, tags), by_consumer in _rows(result).items():
+        tds = []
+        for consumer in result.consumers:
+            i, cell = by_consumer[consumer]
+            kind = outcome(cell)
+            hover = cell.message or cell.verdict
+            if not cell.expected:
+                hover = f"{cell.verdict}\n{hover}"
+            if cell.max_abs_error is not None and cell.status == PASS:
+                hover = f"max abs diff {cell.max_abs_error:.2e}, accuracy {cell.accuracy:.4f}"
+            label = kind + (f" [{of_cell[i]}]" if i in of_cell else "")
+            tds.append(f"<td class='cell {kind}{'' if cell.expected else ' bad'}' title='{e(hover, quote=True)}'>"
+                       f"{e(label)}</td>")
+        out.append(f"<tr><td>{e(producer)}</td><td>{e(model)}</td><td>{e(variant)} [{e(', '.join(tags))}]</td>"
+                   + "".join(tds) + "</tr>")
+    out.append("</table>")
+    if notes:
+        out.append("<h2>Messages</h2><ol>")
+        for (text, line, expected), cell in notes:
+            entry = reasons.get(line)
+            item = f"<b>{e(outcome(cell) if expected else 'unexpected ' + cell.status)}</b>: <code>{e(text)}</code>"
+            if entry is not None and cell.status != SKIP:
+                item += f"<br>known-incompatibilities.txt line {line}: {e(entry.reason)}"
+            if not expected:
+                item += f"<br><b>{e(cell.verdict)}</b>"
+            out.append(f"<li>{item}</li>")
+        out.append("</ol>")
+    if result.problems:
+        out.append("<h2>Problems with the list</h2><ul>" + "".join(f"<li>{e(p)}</li>" for p in result.problems) + "</ul>")
+    if result.timings:
+        out.append("<h2>Time</h2><table><tr><th>step</th><th>seconds</th></tr>"
+                   + "".join(f"<tr><td>{e(k)}</td><td>{v:.1f}</td></tr>" for k, v in result.timings.items()) + "</table>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def json_text(result: MatrixResult) -> str:
+    return json.dumps(result.to_json(), indent=2) + "\n"

@@ -1,0 +1,92 @@
+"""A producer in a process of its own: exports given trained weights as SavedModel variants with this
+process's TensorFlow (2.x, through tfinterop.export). The matrix runs one per producer environment.
+
+Protocol (shared with the legacy testee tfinterop/legacy/producer.py): first line on stdout
+{"version": tf.__version__}; stdin holds {"jobs": [{"model", "variant", "weights", "out"}, ...]}; each job
+gets one line {"out", "ok", "unsupported", "message"}. `weights` is an .npz of param0..paramN-1 and count,
+in the model's variable order (as tfinterop.train caches them).
+
+Run one by hand: python -m tfinterop.runtimes.producer < jobs.json
+
+`--train MODEL --out W.npz [--data DIR] [--steps N]` instead trains (or reuses the cached training of)
+MODEL with this TensorFlow and writes its weights in that format: the matrix trains once, with the
+default TensorFlow, and every producer exports the same weights.
+"""
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+
+def export_job(job) -> dict:
+    from tfinterop.errors import UsageError
+    from tfinterop.export import VARIANTS, export_variant
+    from tfinterop.models import MODELS
+    from tfinterop.train import TrainedModel, TrainingConfig
+    from tfinterop.tf_import import tensorflow
+
+    if job["model"] not in MODELS:
+        return {"unsupported": True, "message": f"this tfinterop has no model {job['model']!r}"}
+    if job["variant"] not in VARIANTS:
+        return {"unsupported": True, "message": f"this tfinterop has no export variant {job['variant']!r}"}
+    with np.load(job["weights"], allow_pickle=False) as z:
+        params = [z[f"param{i}"] for i in range(int(z["count"]))]
+        test_accuracy = float(z["test_accuracy"]) if "test_accuracy" in z else float("nan")
+    trained = TrainedModel(TrainingConfig(model=job["model"]), params, test_accuracy,
+                           data_source=f"weights {job['weights']}", tensorflow_version=tensorflow().__version__)
+    try:
+        export_variant(trained, VARIANTS[job["variant"]], Path(job["out"]), overwrite=True)
+    except UsageError as e:
+        return {"unsupported": True, "message": str(e)}
+    return {}
+
+
+def serve() -> int:
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)     # whatever TensorFlow prints must not corrupt the protocol
+    sys.stdout = sys.stderr
+    from tfinterop.tf_import import tensorflow
+    replies.write(json.dumps({"version": tensorflow().__version__}) + "\n")
+    for job in json.loads(sys.stdin.read())["jobs"]:
+        result = {"out": job["out"], "ok": False, "unsupported": False, "message": ""}
+        try:
+            outcome = export_job(job)
+            result.update(outcome)
+            result["ok"] = not outcome
+        except Exception as e:  # noqa: BLE001 -- one failed export is that cell's result, not the end of the others
+            traceback.print_exc()
+            result["message"] = f"{type(e).__name__}: {e}"
+        replies.write(json.dumps(result) + "\n")
+    return 0
+
+
+def train_weights(argv) -> int:
+    import argparse
+    import tempfile
+
+    from tfinterop.data import load_mnist
+    from tfinterop.train import TrainingConfig, train_or_load
+
+    parser = argparse.ArgumentParser(prog="python -m tfinterop.runtimes.producer")
+    parser.add_argument("--train", required=True, metavar="MODEL")
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--data")
+    parser.add_argument("--steps", type=int, default=1000)
+    args = parser.parse_args(argv)
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    trained = train_or_load(load_mnist(args.data, log=log), TrainingConfig(model=args.train, steps=args.steps), log=log)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=args.out.parent, suffix=".npz")
+    with os.fdopen(fd, "wb") as f:
+        np.savez(f, count=len(trained.params), test_accuracy=trained.test_accuracy,
+                 **{f"param{i}": p for i, p in enumerate(trained.params)})
+    os.replace(tmp, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(train_weights(sys.argv[1:]) if len(sys.argv) > 1 else serve())
