@@ -12,7 +12,7 @@ ARGS ?=
 JAVA_INSTALL := java/build/install/tfinterop-java
 JAVA_INPUTS := build.gradle settings.gradle java/build.gradle $(shell find java/src/main -type f 2>/dev/null)
 
-.PHONY: run test setup java python-test java-test clean
+.PHONY: run test setup java python-test java-test matrix nox clean
 
 run: setup
 	$(PY) -m tfinterop run $(ARGS)
@@ -23,7 +23,22 @@ python-test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 java-test: setup
-	$(GRADLE) $(GRADLE_FLAGS) test
+	$(GRADLE) $(GRADLE_FLAGS) :java:test
+
+# The full compatibility matrix (every producer x variant x consumer), regenerating COMPATIBILITY.md.
+# It sets up what it needs itself: the producers' virtual environments (under ~/.cache/tfinterop/venvs,
+# from PyPI) and the Java consumers (Gradle, Maven Central). `make matrix ARGS=--fix` rewrites the list.
+matrix: setup
+	mkdir -p build/matrix
+	$(PY) -m tfinterop matrix --overwrite --markdown COMPATIBILITY.md --json build/matrix/matrix.json \
+		--html build/matrix/matrix.html $(ARGS)
+
+# One matrix slice at a time, as CI runs them: make nox ARGS='-s "cell(producer='"'"'tf-1.8.0'"'"', consumer='"'"'java-tf-1.8.0'"'"')"'
+nox: setup $(VENV)/bin/nox
+	$(VENV)/bin/nox $(ARGS)
+
+$(VENV)/bin/nox: | $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check nox==2026.10.20
 
 setup: $(VENV)/.installed java
 
@@ -38,7 +53,7 @@ java: $(JAVA_INSTALL)/.installed
 
 $(JAVA_INSTALL)/.installed: $(JAVA_INPUTS)
 	scripts/ensure-gradle.sh
-	$(GRADLE) $(GRADLE_FLAGS) --quiet installDist
+	$(GRADLE) $(GRADLE_FLAGS) --quiet :java:installDist
 	touch $@
 
 clean:

@@ -4,7 +4,8 @@ fixtures/known-incompatibilities.txt has one line per cell pattern:
 
     producer | model | variant | consumer | expected message prefix | reason
 
-Patterns are shell-style globs. A listed cell must fail, and its runtime message must start with the
+Patterns are shell-style globs. The variant field may name one tag-set too, `variant/tag+tag`
+(e.g. `seed-builder/serve`), for the cells where a variant's MetaGraphDefs fail differently. A listed cell must fail, and its runtime message must start with the
 expected prefix; a listed cell that passes, or fails differently, is a failure of the run. So the list
 can never go stale silently. The Java golden tests read the same file.
 """
@@ -27,7 +28,11 @@ class KnownIncompatibility:
     reason: str
     line: int
 
-    def matches(self, producer, model, variant, consumer) -> bool:
+    def matches(self, producer, model, variant, consumer, tags=None) -> bool:
+        if "/" in self.variant:
+            if tags is None:
+                return False
+            variant = variant + "/" + "+".join(tags)
         return all(fnmatchcase(value, pattern) for value, pattern in
                    ((producer, self.producer), (model, self.model), (variant, self.variant), (consumer, self.consumer)))
 
@@ -46,9 +51,9 @@ def load(path: Path = paths.KNOWN_INCOMPATIBILITIES) -> list[KnownIncompatibilit
     return entries
 
 
-def lookup(entries, producer, model, variant, consumer) -> KnownIncompatibility | None:
+def lookup(entries, producer, model, variant, consumer, tags=None) -> KnownIncompatibility | None:
     """The first matching line wins, as in a conformance failure list."""
     for entry in entries:
-        if entry.matches(producer, model, variant, consumer):
+        if entry.matches(producer, model, variant, consumer, tags):
             return entry
     return None

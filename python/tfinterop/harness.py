@@ -128,7 +128,7 @@ def judge(cells: list[Cell], reference_consumer_prefix: str = "python-tf-", know
     for cell in cells:
         if cell.status == CRASH:
             continue
-        entry = expectations.lookup(known, cell.producer, cell.model, cell.variant, cell.consumer)
+        entry = expectations.lookup(known, cell.producer, cell.model, cell.variant, cell.consumer, cell.tags)
         if entry is not None:
             cell.expected_failure = {"line": entry.line, "message_prefix": entry.message_prefix, "reason": entry.reason}
         if not cell.loaded or cell.output is None:

@@ -16,6 +16,7 @@ The orchestrator imports neither TensorFlow nor the JVM: everything runs in work
 """
 
 import hashlib
+import itertools
 import json
 import os
 import subprocess
@@ -432,7 +433,7 @@ def compare_with_reference(cells, everything):
 
 def first_matches(entries, cells):
     """cell index -> the first list line that matches it (a conformance list's rule)."""
-    return {i: expectations.lookup(entries, c.producer, c.model, c.variant, c.consumer) for i, c in enumerate(cells)}
+    return {i: expectations.lookup(entries, c.producer, c.model, c.variant, c.consumer, c.tags) for i, c in enumerate(cells)}
 
 
 def judge(result: MatrixResult, entries) -> None:
@@ -475,7 +476,7 @@ def message_prefix(message: str) -> str:
     """A stable prefix of a runtime message for a new list line: its first sentence, without paths."""
     text = message.strip().splitlines()[0] if message.strip() else ""
     cut = len(text)
-    for marker in (" in binary running on", ". ", "; ", " at ", ": /", " /", "(/"):
+    for marker in (" in binary running on", ". ", "; ", ": /", " /", "(/"):
         at = text.find(marker)
         if 0 < at < cut:
             cut = at
@@ -528,10 +529,19 @@ def fix_list(result: MatrixResult, path: Path) -> list[str]:
 def _generalise(uncovered, ran, kept, full):
     """One line per (consumer, message prefix) group, with '*' for a field when every cell that '*' would
     newly cover fails with that prefix (only in a full run: otherwise unseen cells could be swept in)."""
+    prefixes = {(c.producer, c.model, c.variant, c.consumer, tuple(c.tags)):
+                message_prefix(c.observed_message).replace("|", "/") for c in uncovered}
+    siblings = {}
+    for c in ran:     # a variant whose tag-sets do not all fail alike needs a line per tag-set
+        siblings.setdefault((c.producer, c.model, c.variant, c.consumer), set()).add(
+            prefixes.get((c.producer, c.model, c.variant, c.consumer, tuple(c.tags))))
     groups = {}
     for c in uncovered:
-        prefix = message_prefix(c.observed_message).replace("|", "/")
-        groups.setdefault((c.consumer, prefix), set()).add((c.producer, c.model, c.variant))
+        prefix = prefixes[(c.producer, c.model, c.variant, c.consumer, tuple(c.tags))]
+        variant = c.variant
+        if len(siblings[(c.producer, c.model, c.variant, c.consumer)]) > 1:
+            variant = c.variant + "/" + "+".join(c.tags)
+        groups.setdefault((c.consumer, prefix), set()).add((c.producer, c.model, variant))
     lines = []
     for (consumer, prefix), keys in groups.items():
         patterns = {k: list(k) for k in keys}
@@ -542,18 +552,43 @@ def _generalise(uncovered, ran, kept, full):
                     trial[position] = "*"
                     if _covers_only_failures(trial, consumer, prefix, ran, kept):
                         patterns[k] = trial
-        for pattern in dict.fromkeys(tuple(p) for p in patterns.values()):
+        merged = list(dict.fromkeys(tuple(p) for p in patterns.values()))
+        if full:
+            merged = _merge_by_prefix(merged, consumer, prefix, ran, kept)
+        for pattern in merged:
             reason = f"{REASON_PLACEHOLDER}: say why, and the fix if there is one"
             lines.append([pattern[0], pattern[1], pattern[2], consumer, prefix, reason])
     return lines
 
 
+def _merge_by_prefix(patterns, consumer, prefix, ran, kept):
+    """Two lines that differ in one field become one with a glob of their common stem (tf-2.16.2 and
+    tf-2.21.0 -> tf-2.*, seed-builder and seed-simple-save -> seed-*) when that covers only failures."""
+    patterns = list(patterns)
+    while True:
+        for a, b in itertools.combinations(patterns, 2):
+            differ = [i for i in range(3) if a[i] != b[i]]
+            if len(differ) != 1 or "/" in a[differ[0]] + b[differ[0]]:
+                continue
+            stem = os.path.commonprefix([a[differ[0]], b[differ[0]]])
+            stem = stem[:max(stem.rfind("-"), stem.rfind(".")) + 1]
+            if not stem:
+                continue
+            trial = list(a)
+            trial[differ[0]] = stem + "*"
+            if _covers_only_failures(trial, consumer, prefix, ran, kept):
+                patterns = [p for p in patterns if p not in (a, b)] + [tuple(trial)]
+                break
+        else:
+            return patterns
+
+
 def _covers_only_failures(pattern, consumer, prefix, ran, kept):
     probe = expectations.KnownIncompatibility(pattern[0], pattern[1], pattern[2], consumer, prefix, "", 0)
     for c in ran:
-        if not probe.matches(c.producer, c.model, c.variant, c.consumer):
+        if not probe.matches(c.producer, c.model, c.variant, c.consumer, c.tags):
             continue
-        if expectations.lookup(kept, c.producer, c.model, c.variant, c.consumer) is not None:
+        if expectations.lookup(kept, c.producer, c.model, c.variant, c.consumer, c.tags) is not None:
             continue    # an earlier line decides this cell
         if c.status == PASS or not c.observed_message.startswith(prefix):
             return False

@@ -84,7 +84,7 @@ public class GoldenFixtureTest {
         String variant = entry.get("variant").getAsString();
         String consumer = "java-tf-" + Model.tensorflowVersion();
         KnownIncompatibilities.Entry known = KnownIncompatibilities
-                .read(fixtures().resolve("known-incompatibilities.txt")).match(producer, model, variant, consumer);
+                .read(fixtures().resolve("known-incompatibilities.txt")).match(producer, model, variant, tags, consumer);
         String where = cell + " (" + producer + " | " + model + " | " + variant + " | " + consumer + ")";
         if (known != null) {
             expectLoadFailure(dir, known, where);

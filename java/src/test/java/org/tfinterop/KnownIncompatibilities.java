@@ -8,13 +8,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** fixtures/known-incompatibilities.txt: "producer | model | variant | consumer | message prefix | reason". */
+/**
+ * fixtures/known-incompatibilities.txt: "producer | model | variant | consumer | message prefix | reason".
+ * The variant may name one tag-set too, "variant/tag+tag" (e.g. seed-builder/serve).
+ */
 final class KnownIncompatibilities {
     static final class Entry {
         final int line;
         final Pattern producer;
         final Pattern model;
         final Pattern variant;
+        final Pattern tags;      // null: any tag-set
         final Pattern consumer;
         final String messagePrefix;
         final String reason;
@@ -23,13 +27,18 @@ final class KnownIncompatibilities {
             this.line = line;
             producer = glob(f[0]);
             model = glob(f[1]);
-            variant = glob(f[2]);
+            int slash = f[2].indexOf('/');
+            variant = glob(slash < 0 ? f[2] : f[2].substring(0, slash));
+            tags = slash < 0 ? null : glob(f[2].substring(slash + 1));
             consumer = glob(f[3]);
             messagePrefix = f[4];
             reason = f.length > 5 ? f[5] : "";
         }
 
-        boolean matches(String producer, String model, String variant, String consumer) {
+        boolean matches(String producer, String model, String variant, String[] tags, String consumer) {
+            if (this.tags != null && (tags == null || !this.tags.matcher(String.join("+", tags)).matches())) {
+                return false;
+            }
             return this.producer.matcher(producer).matches() && this.model.matcher(model).matches()
                     && this.variant.matcher(variant).matches() && this.consumer.matcher(consumer).matches();
         }
@@ -69,8 +78,13 @@ final class KnownIncompatibilities {
 
     /** The first entry for this cell, or null if the cell is expected to work. */
     Entry match(String producer, String model, String variant, String consumer) {
+        return match(producer, model, variant, null, consumer);
+    }
+
+    /** The same for one tag-set of the variant. */
+    Entry match(String producer, String model, String variant, String[] tags, String consumer) {
         for (Entry e : entries) {
-            if (e.matches(producer, model, variant, consumer)) {
+            if (e.matches(producer, model, variant, tags, consumer)) {
                 return e;
             }
         }

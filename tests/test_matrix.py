@@ -1,0 +1,222 @@
+"""The compatibility matrix: its strict verdict, --fix, the reports (on hand-made cells, no TensorFlow),
+and one real run of the default cells (TF 2.21 producer x TF Java 1.8.0 and its own Python loader)."""
+
+import json
+
+import pytest
+
+from tfinterop import expectations, matrix, matrix_report
+from tfinterop.matrix import CRASH, FAIL, PASS, SKIP, Cell, MatrixResult
+
+HEADER = "# known incompatibilities\n#   producer | model | variant | consumer | prefix | reason\n\n"
+STATIC = "Op type not registered 'StaticRegexFullMatch' in binary running on vm. Make sure the Op..."
+
+
+def cell(producer, variant, consumer, status, message="", tags=("serve",)):
+    return Cell(producer, "softmax", variant, list(tags), consumer, status=status, message=message,
+                runtime_message=message or None)
+
+
+def result(cells, full=True):
+    return MatrixResult(cells, sorted({c.producer for c in cells}), sorted({c.consumer for c in cells}),
+                        full=full, timings={"export tf-a": 1.0}, problems=[], images=10)
+
+
+def write_list(tmp_path, *lines):
+    path = tmp_path / "known.txt"
+    path.write_text(HEADER + "".join(line + "\n" for line in lines))
+    return path
+
+
+def judged(tmp_path, cells, *lines, full=True):
+    r = result(cells, full)
+    matrix.judge(r, expectations.load(write_list(tmp_path, *lines)))
+    return r
+
+
+def grid():
+    """Two producers x two variants x one Java consumer: the seed variant fails in tf-b only."""
+    return [cell("tf-a", "seed", "java", PASS), cell("tf-a", "compat", "java", PASS),
+            cell("tf-b", "seed", "java", FAIL, STATIC), cell("tf-b", "compat", "java", PASS)]
+
+
+def test_a_listed_failure_with_its_message_is_expected(tmp_path):
+    r = judged(tmp_path, grid(), "tf-b | * | seed | java | Op type not registered 'StaticRegexFullMatch' | sharded saver")
+    assert r.ok
+    failing = r.cells[2]
+    assert failing.expected and failing.known_line == 4 and "known fail" in failing.verdict
+
+
+def test_an_unlisted_failure_fails_the_run(tmp_path):
+    r = judged(tmp_path, grid())
+    assert not r.ok
+    assert [c.verdict for c in r.cells if not c.expected] == ["unexpected fail"]
+
+
+def test_an_unexpected_pass_fails_the_run(tmp_path):
+    r = judged(tmp_path, grid(), "tf-* | * | seed | java | Op type not registered | sharded saver")
+    assert not r.ok
+    assert r.cells[0].verdict.startswith("unexpected pass: known-incompatibilities.txt line 4")
+
+
+def test_another_message_than_listed_fails_the_run(tmp_path):
+    r = judged(tmp_path, grid(), "tf-b | * | seed | java | NodeDef mentions attr | something else")
+    assert not r.ok
+    assert r.cells[2].verdict.startswith("different message")
+
+
+def test_a_crash_can_be_listed_but_only_with_its_message(tmp_path):
+    cells = [cell("tf-a", "seed", "java", CRASH, "java worker killed by signal SIGABRT while loading")]
+    assert judged(tmp_path, cells, "tf-a | * | * | java | java worker killed by signal SIGABRT | native abort").ok
+    assert not judged(tmp_path, cells, "tf-a | * | * | java | java worker killed by signal SIGSEGV | native abort").ok
+
+
+def test_a_line_no_cell_of_a_full_run_uses_is_stale(tmp_path):
+    lines = ("tf-b | * | seed | java | Op type not registered | sharded saver",
+             "tf-z | * | * | java | anything | a producer that no longer fails")
+    full = judged(tmp_path, grid(), *lines)
+    assert not full.ok
+    assert full.problems == ["known-incompatibilities.txt line 5 matches no cell of this full run: it is stale; "
+                             "remove it (or run with --fix)"]
+    assert judged(tmp_path, grid(), *lines, full=False).ok   # a partial run cannot tell
+
+
+def test_a_line_shadowed_by_an_earlier_one_is_stale(tmp_path):
+    r = judged(tmp_path, grid(), "tf-b | * | seed | java | Op type | first", "tf-b | * | seed | java | Op | shadowed")
+    assert [p.split(":")[0] for p in r.problems] == ["known-incompatibilities.txt line 5 matches no cell of this full run"]
+
+
+def test_a_line_about_skipped_cells_only_is_not_stale(tmp_path):
+    cells = grid() + [cell("tf-old", "seed", "java", SKIP, "no Python 3.6 interpreter")]
+    r = judged(tmp_path, cells, "tf-b | * | seed | java | Op type | saver", "tf-old | * | * | java | x | unverifiable here")
+    assert r.ok and r.cells[-1].verdict == "skipped"
+
+
+def test_a_line_waiting_for_its_reason_fails_the_run(tmp_path):
+    r = judged(tmp_path, grid(), f"tf-b | * | seed | java | Op type | {matrix.REASON_PLACEHOLDER}: say why")
+    assert not r.ok and "has no reason yet" in r.problems[0]
+
+
+def test_message_prefix_keeps_the_stable_part():
+    assert matrix.message_prefix(STATIC) == "Op type not registered 'StaticRegexFullMatch'"
+    assert matrix.message_prefix('Endpoint "labels_file:0" fed more than once.') == 'Endpoint "labels_file:0" fed more than once'
+    assert matrix.message_prefix("Could not find SavedModel .pb or .pbtxt at supplied export directory path: /tmp/x") == \
+        "Could not find SavedModel .pb or .pbtxt at supplied export directory path"
+
+
+def test_fix_adds_new_failures_with_a_placeholder_and_keeps_reasons_that_hold(tmp_path):
+    cells = grid() + [cell("tf-a", "seed", "py", FAIL, "KeyError 'X'"), cell("tf-b", "seed", "py", FAIL, "KeyError 'X'"),
+                      cell("tf-a", "compat", "py", PASS), cell("tf-b", "compat", "py", PASS)]
+    path = write_list(tmp_path, "tf-b | * | seed | java | Op type not registered | the reason that holds",
+                      "tf-a | * | compat | java | Op type | no longer fails")
+    r = result(cells)
+    changes = matrix.fix_list(r, path)
+    entries = expectations.load(path)
+    assert [(e.producer, e.model, e.variant, e.consumer, e.message_prefix) for e in entries] == [
+        ("tf-b", "*", "seed", "java", "Op type not registered"),
+        ("*", "*", "seed", "py", "KeyError 'X'")]   # both producers fail alike: one line, generalised
+    assert entries[0].reason == "the reason that holds"
+    assert entries[1].reason.startswith(matrix.REASON_PLACEHOLDER)
+    assert any(c.startswith("removed line 5") for c in changes)
+    assert path.read_text().startswith(HEADER.rstrip("\n"))
+    matrix.judge(r, entries)
+    assert all(c.expected for c in r.cells)        # the rewritten list describes the run exactly...
+    assert r.problems == ["known-incompatibilities.txt line 5 has no reason yet: say why it fails"]  # ...but needs a reason
+
+
+def test_fix_never_generalises_over_a_cell_that_passes(tmp_path):
+    cells = [cell("tf-a", "seed", "java", FAIL, "Boom"), cell("tf-a", "compat", "java", PASS),
+             cell("tf-b", "seed", "java", PASS)]
+    path = write_list(tmp_path)
+    matrix.fix_list(result(cells), path)
+    assert [(e.producer, e.variant) for e in expectations.load(path)] == [("tf-a", "seed")]
+
+
+def test_fix_in_a_partial_run_keeps_lines_about_cells_it_did_not_run(tmp_path):
+    path = write_list(tmp_path, "tf-b | * | seed | java | Op type | reason", "tf-other | * | * | java | x | elsewhere")
+    matrix.fix_list(result(grid(), full=False), path)
+    assert [e.producer for e in expectations.load(path)] == ["tf-b", "tf-other"]
+
+
+def test_reports_show_every_cell_and_each_failure_message(tmp_path):
+    cells = grid() + [cell("tf-a", "seed", "py", CRASH, "py worker killed by signal SIGSEGV <boom>"),
+                      cell("tf-b", "seed", "py", SKIP, "no Python 3.6 interpreter"),
+                      cell("tf-a", "compat", "py", PASS), cell("tf-b", "compat", "py", PASS)]
+    r = judged(tmp_path, cells, "tf-b | * | seed | java | Op type not registered | sharded saver")
+    md = matrix_report.markdown(r)
+    assert "| tf-b | softmax | seed [serve] | known [1] |" in md
+    assert "CRASH! [" in md and "no Python 3.6 interpreter" in md and "sharded saver" not in md.split("### Notes")[0]
+    page = matrix_report.html_page(r)
+    assert page.count("<td class='cell") == len(cells)
+    assert "&lt;boom&gt;" in page and "<boom>" not in page                 # messages are escaped
+    assert matrix_report.COLOURS[CRASH] in page
+    doc = json.loads(matrix_report.json_text(r))
+    assert len(doc["cells"]) == len(cells) and doc["ok"] is False
+    assert {k for k in ("producer", "model", "variant", "consumer", "status", "message")} <= set(doc["cells"][0])
+
+
+def test_unknown_names_are_usage_errors():
+    from tfinterop.errors import UsageError
+    with pytest.raises(UsageError, match="unknown producer tf-9.9"):
+        matrix.run(producers=["tf-9.9"])
+
+
+@pytest.mark.usefixtures("java_built")
+def test_the_default_cells_run_for_real():
+    """TF 2.21 exports; TF Java 1.8.0 and TF 2.21's own loader load every variant. The committed list holds."""
+    r = matrix.run(producers=["tf-2.21.0"], consumers=["java-tf-1.8.0", "python-tf-2.21.0"], log=lambda m: None)
+    assert r.ok, matrix_report.markdown(r)
+    by = {(c.variant, tuple(c.tags), c.consumer): c for c in r.cells}
+    assert len(by) == 12
+    for (variant, tags, consumer), c in by.items():
+        if consumer == "java-tf-1.8.0" and variant.startswith("seed-"):
+            assert c.status == FAIL and "StaticRegexFullMatch" in c.runtime_message
+        else:
+            assert c.status == PASS, c
+            assert c.accuracy > 0.85
+    assert by[("compat-serve", ("serve",), "java-tf-1.8.0")].max_abs_error < 1e-5
+
+
+def test_a_line_can_name_one_tag_set_of_a_variant(tmp_path):
+    cells = [cell("tf-a", "seed", "java", FAIL, "NodeDef mentions attr 'x'", tags=("myTag",)),
+             cell("tf-a", "seed", "java", FAIL, 'Endpoint "labels_file:0" fed more than once.', tags=("serve",))]
+    r = judged(tmp_path, cells, 'tf-a | * | seed/serve | java | Endpoint "labels_file:0" | duplicate asset',
+               "tf-a | * | seed | java | NodeDef mentions attr | resource variables")
+    assert r.ok and [c.known_line for c in r.cells] == [5, 4]
+    path = write_list(tmp_path)
+    matrix.fix_list(result(cells), path)       # --fix qualifies the tag-sets when they fail differently
+    assert sorted(e.variant for e in expectations.load(path)) == ["seed/myTag", "seed/serve"]
+
+
+def test_fix_merges_lines_into_a_glob_of_their_common_stem_when_that_is_safe(tmp_path):
+    cells = [cell(p, v, "java", FAIL if v.startswith("seed-") and p.startswith("tf-2") else PASS, "Op missing")
+             for p in ("tf-2.12.0", "tf-2.16.2", "tf-1.15.5") for v in ("seed-a", "seed-b", "compat")]
+    path = write_list(tmp_path)
+    matrix.fix_list(result(cells), path)
+    assert [(e.producer, e.variant) for e in expectations.load(path)] == [("tf-2.*", "seed-*")]
+
+
+def test_a_crashing_consumer_is_one_cells_outcome_and_the_next_cell_gets_a_fresh_process(tmp_path):
+    """A real child process that aborts (SIGABRT) on one model, speaking the worker protocol."""
+    script = tmp_path / "crashy.py"
+    script.write_text(
+        "import json, os, sys\n"
+        "out = os.fdopen(os.dup(1), 'w', buffering=1)\n"
+        "out.write(json.dumps({'ok': True, 'result': {'name': 'crashy', 'version': '0'}}) + '\\n')\n"
+        "for line in sys.stdin:\n"
+        "    r = json.loads(line)\n"
+        "    if r['op'] == 'load' and r['dir'].endswith('bad'):\n"
+        "        sys.stderr.write('about to abort\\n'); sys.stderr.flush(); os.abort()\n"
+        "    out.write(json.dumps({'ok': False, 'error': {'kind': 'load-failed', 'message': 'no', "
+        "'runtime_message': 'no TF here'}}) + '\\n')\n")
+    process = matrix.ConsumerProcess("crashy", log=lambda m: None)
+    process._spec = dict(runtime="python", command=[__import__("sys").executable, str(script)])
+    bad, good = cell("tf-a", "seed", "crashy", SKIP), cell("tf-a", "compat", "crashy", SKIP)
+    try:
+        matrix.consume_cell(process, bad, str(tmp_path / "bad"), None, None)
+        matrix.consume_cell(process, good, str(tmp_path / "good"), None, None)
+    finally:
+        process.close()
+    assert bad.status == CRASH and "SIGABRT" in bad.message and "about to abort" in bad.message
+    assert good.status == FAIL and good.runtime_message == "no TF here"
+    assert process.starts == 2
