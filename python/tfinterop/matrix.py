@@ -362,7 +362,8 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
                 exports[(name, model, variant)] = (SKIP, f"{name} cannot export this: {r['message']}")
             else:
                 exports[(name, model, variant)] = (FAIL, f"export with {name} failed: {r['message']}")
-        timings[f"export {name}"] = round(time.perf_counter() - started, 2)
+        cached = all(r.get("cached") for r in results.values())
+        timings[f"export {name}" + (" (all cached)" if cached else "")] = round(time.perf_counter() - started, 2)
 
     # The cells, in report order.
     rows = [(p, m, v, tags) for p in chosen_producers for m in model_names for v, tag_sets in variants for tags in tag_sets]

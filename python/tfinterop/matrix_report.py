@@ -68,9 +68,13 @@ def markdown(result: MatrixResult, title="Compatibility matrix") -> str:
     notes, of_cell = _notes(result)
     reasons = _reasons()
     out = [f"## {title}", "", summary_line(result) + ("" if result.ok else "  **— the run FAILED**"), "",
-           f"Each cell: {result.images} MNIST test images through the consumer, outputs held to the producer's "
-           "own loader under the tolerance contract. `known` = fails as fixtures/known-incompatibilities.txt "
-           "says; `FAIL!`/`CRASH!`/`PASS!` = not as expected.", ""]
+           f"Made by `tfinterop matrix` (`make matrix` regenerates COMPATIBILITY.md). Each cell: the producer "
+           f"(Python TensorFlow) exports the model as the variant; the consumer loads the tag-set and runs "
+           f"{result.images} MNIST test images; outputs are held to the producer's own loader under the tolerance "
+           "contract. Consumers: `java-tf-X` is TF Java running TensorFlow X (`java-tf-2.18.0` is the current TF "
+           "Java, `org.tensorflow:tensorflow-core-api` 1.1.0); `python-tf-X` is Python TensorFlow X's loader. "
+           "`known` = fails as fixtures/known-incompatibilities.txt says; `FAIL!`/`CRASH!`/`PASS!` = not as "
+           "expected.", ""]
     out.append("| producer | model | variant [tags] | " + " | ".join(result.consumers) + " |")
     out.append("|---|---|---|" + "---|" * len(result.consumers))
     for (producer, model, variant, tags), by_consumer in _rows(result).items():
@@ -127,8 +131,10 @@ def html_page(result: MatrixResult, title="tfinterop compatibility matrix") -> s
             hover = cell.message or cell.verdict
             if not cell.expected:
                 hover = f"{cell.verdict}\n{hover}"
-            if cell.max_abs_error is not None and cell.status == PASS:
-                hover = f"max abs diff {cell.max_abs_error:.2e}, accuracy {cell.accuracy:.4f}"
+            if cell.status == PASS and cell.max_abs_error is not None:
+                hover = f"max abs diff {cell.max_abs_error:.2e} from the producer's own loader, accuracy {cell.accuracy:.4f}"
+            elif cell.status == PASS and cell.accuracy is not None:
+                hover = f"the producer's own loader (the reference), accuracy {cell.accuracy:.4f}"
             label = kind + (f" [{of_cell[i]}]" if i in of_cell else "")
             tds.append(f"<td class='cell {kind}{'' if cell.expected else ' bad'}' title='{e(hover, quote=True)}'>"
                        f"{e(label)}</td>")
