@@ -220,3 +220,23 @@ def test_a_crashing_consumer_is_one_cells_outcome_and_the_next_cell_gets_a_fresh
     assert bad.status == CRASH and "SIGABRT" in bad.message and "about to abort" in bad.message
     assert good.status == FAIL and good.runtime_message == "no TF here"
     assert process.starts == 2
+
+
+def test_a_missing_interpreter_is_a_skip_that_says_why(tmp_path, monkeypatch):
+    from tfinterop import environments
+    monkeypatch.setenv("TFINTEROP_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    env = environments.PythonTensorFlow("0.1.0", "3.99", ("tensorflow==0.1.0",), legacy=True)
+    with pytest.raises(environments.EnvironmentUnavailable, match=r"no Python 3\.99 interpreter on this machine"):
+        environments.python_for(env, log=lambda m: None)
+
+
+def test_the_matrix_command_refuses_unknown_names_and_existing_reports(tmp_path):
+    from conftest import cli
+    bad = cli("matrix", "--consumers", "java-tf-0.1")
+    assert bad.returncode == 2 and "error: usage: unknown consumer java-tf-0.1" in bad.stderr
+    existing = tmp_path / "m.md"
+    existing.write_text("mine")
+    refused = cli("matrix", "--markdown", existing)
+    assert refused.returncode == 1 and "--overwrite" in refused.stderr and existing.read_text() == "mine"

@@ -50,7 +50,7 @@ class Consumer(object):
             return sess.run(name(output_name), feed_dict={name(input_name): x})
         except Exception as e:
             message = str(getattr(e, "message", "") or e)
-            raise Failure("invalid-input", "TensorFlow %s rejected the run: %s" % (self.version, message), message)
+            raise Failure("run-failed", "TensorFlow %s rejected the run: %s" % (self.version, message), message)
 
     def close(self, handle):
         sess = self.sessions.pop(handle, None)
