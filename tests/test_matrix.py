@@ -240,3 +240,15 @@ def test_the_matrix_command_refuses_unknown_names_and_existing_reports(tmp_path)
     existing.write_text("mine")
     refused = cli("matrix", "--markdown", existing)
     assert refused.returncode == 1 and "--overwrite" in refused.stderr and existing.read_text() == "mine"
+
+
+def test_the_ci_matrix_and_the_nox_sessions_name_every_producer_and_consumer():
+    import re
+    from conftest import REPO
+    workflow = (REPO / ".github" / "workflows" / "compat.yml").read_text()
+    listed = {axis: re.findall(r"[\w.-]+", re.search(rf"{axis}: \[([^\]]*)\]", workflow).group(1))
+              for axis in ("producer", "consumer")}
+    assert listed == {"producer": list(matrix.PRODUCERS), "consumer": list(matrix.CONSUMERS)}
+    assert "fail-fast: false" in workflow and "GITHUB_STEP_SUMMARY" in workflow
+    noxfile = (REPO / "noxfile.py").read_text()
+    assert "from tfinterop.matrix import CONSUMERS, PRODUCERS" in noxfile

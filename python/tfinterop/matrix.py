@@ -314,7 +314,7 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
         log=print) -> MatrixResult:
     chosen_producers = select(producers, PRODUCERS, "producer") or list(PRODUCERS)
     chosen_consumers = select(consumers, CONSUMERS, "consumer") or list(CONSUMERS)
-    full = chosen_producers == list(PRODUCERS) and chosen_consumers == list(CONSUMERS)
+    full = set(chosen_producers) == set(PRODUCERS) and set(chosen_consumers) == set(CONSUMERS)
     if images is None:
         from tfinterop.data import load_subset
         images, labels = load_subset()
