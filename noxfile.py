@@ -33,8 +33,8 @@ def matrix(session, slug, *selection):
 
 
 @nox.session
+@nox.parametrize("consumer", CONSUMERS)      # listed in this order, nox names them cell(producer=..., consumer=...)
 @nox.parametrize("producer", PRODUCERS)
-@nox.parametrize("consumer", CONSUMERS)
 def cell(session, producer, consumer):
     """One producer x one consumer, every model and export variant."""
     matrix(session, f"{producer}__{consumer}", "--producers", producer, "--consumers", consumer)
