@@ -25,8 +25,13 @@ MARKER = "tfinterop-requirements.txt"    # the pins a venv was made with; other 
 
 
 class EnvironmentUnavailable(TfInteropError):
-    """This machine cannot provide the environment (no interpreter, no wheel): its cells are skips."""
+    """This machine has no interpreter for the environment: its cells are skips that say so."""
     kind = "environment-unavailable"
+
+
+class EnvironmentSetupFailed(TfInteropError):
+    """The interpreter is there but the environment could not be made (pip failed): its cells fail."""
+    kind = "environment-setup-failed"
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ def find_interpreter(version: str) -> str | None:
     return None
 
 
-def python_for(env: PythonTensorFlow, log=print, create=True) -> str:
+def python_for(env: PythonTensorFlow, log=print) -> str:
     """The interpreter of `env`'s virtual environment, created (or rebuilt when its pins changed) on demand."""
     if env.is_default:
         return sys.executable
@@ -111,8 +116,6 @@ def python_for(env: PythonTensorFlow, log=print, create=True) -> str:
     marker = target / MARKER
     if python.exists() and marker.is_file() and marker.read_text() == wanted:
         return str(python)
-    if not create:
-        raise EnvironmentUnavailable(f"{env.producer}: no environment at {target} (create it with `tfinterop matrix`)")
     base = find_interpreter(env.python)
     if base is None:
         raise EnvironmentUnavailable(f"no Python {env.python} interpreter on this machine (looked for python{env.python} "
@@ -134,7 +137,7 @@ def _run(cmd, env):
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-5:])
-        raise EnvironmentUnavailable(f"could not set up TensorFlow {env.version} (`{' '.join(cmd[2:5])} ...` "
+        raise EnvironmentSetupFailed(f"could not set up TensorFlow {env.version} (`{' '.join(cmd[2:5])} ...` "
                                      f"exited {proc.returncode}): {tail}")
 
 

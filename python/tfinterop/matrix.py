@@ -336,11 +336,12 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
         started = time.perf_counter()
         try:
             python = environments.python_for(env, log=log)
-        except EnvironmentUnavailable as e:
+        except TfInteropError as e:     # no interpreter: skips; pip failed: failures
+            status = SKIP if isinstance(e, EnvironmentUnavailable) else FAIL
             for model in model_names:
                 for variant, _ in variants:
-                    exports[(name, model, variant)] = (SKIP, f"producer {name} unavailable: {e}")
-            log(f"export: {name}: skipped: {e}")
+                    exports[(name, model, variant)] = (status, f"producer {name} unavailable: {e}")
+            log(f"export: {name}: {status}: {e}")
             continue
         jobs, where = [], {}
         code = producer_code(env)

@@ -81,7 +81,7 @@ def export(tf, job):
             else:
                 os.chdir(staging)   # the asset path stays in the graph: a bare name keeps exports reproducible
                 build(tf, sess, x, y, signatures, compat, export_dir, job["variant"])
-        if job["variant"] != "seed-simple-save" and len(signatures) > 1:
+        if len(signatures) > 1:     # the variants with a second MetaGraphDef also carry assets, as in export.py
             extra = os.path.join(export_dir, "assets.extra")
             if not os.path.isdir(extra):
                 os.makedirs(extra)
