@@ -252,3 +252,18 @@ def test_the_ci_matrix_and_the_nox_sessions_name_every_producer_and_consumer():
     assert "fail-fast: false" in workflow and "GITHUB_STEP_SUMMARY" in workflow
     noxfile = (REPO / "noxfile.py").read_text()
     assert "from tfinterop.matrix import CONSUMERS, PRODUCERS" in noxfile
+
+
+@pytest.mark.parametrize("version", sorted({e.python for e in __import__("tfinterop.environments").environments
+                                            .PYTHON_TENSORFLOWS if e.legacy}))
+def test_the_legacy_testees_are_valid_for_their_old_python(version, tmp_path):
+    """They run under Python 3.6/3.7, where tfinterop cannot: a newer syntax there would only show in `make matrix`."""
+    import subprocess
+    from tfinterop import environments
+    python = environments.find_interpreter(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine (the matrix skips its cells too)")
+    for script in ("producer.py", "consumer.py"):
+        proc = subprocess.run([python, "-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')",
+                               str(matrix.LEGACY / script)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
