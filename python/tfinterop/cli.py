@@ -92,7 +92,60 @@ def build_parser() -> argparse.ArgumentParser:
                          help="read saved_model.pb with Python TensorFlow's protobuf classes (default) or with "
                               "the Java module's (org.tensorflow:proto, in a Java process)")
     inspect.set_defaults(handler=cmd_inspect)
+
+    check = sub.add_parser("check", help="report everything a target runtime will reject in a SavedModel, with fixes",
+                           description="Reads every MetaGraphDef of DIR and holds each node (and each node of its "
+                                       "function library) against the target's dumped op registry, GraphDef "
+                                       "versions and data types (fixtures/targets/). Exit 0: loadable; 1: not "
+                                       "loadable; 2: DIR is not a readable SavedModel, or a usage error.")
+    check.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory")
+    check.add_argument("--target", required=True, metavar="NAME", help="a dumped runtime: " + _target_names())
+    check.add_argument("--json", action="store_true",
+                       help='print {"target", "loadable", "findings": [{"tags", "node", "op", "kind", "message", '
+                            '"fix"}]} instead of text')
+    check.set_defaults(handler=cmd_check)
+
+    targets = sub.add_parser("targets", help="list the target runtimes, or dump them again from the runtimes",
+                             description="Targets are the op registries, GraphDef versions and data types of real "
+                                         "runtimes, dumped by the runtimes themselves into fixtures/targets/.")
+    targets.add_argument("--regenerate", action="store_true",
+                         help="dump TF Java (tfinterop-java op-registry) and this Python TensorFlow again")
+    targets.add_argument("--out", metavar="DIR", type=Path, help="where --regenerate writes (default: fixtures/targets)")
+    targets.set_defaults(handler=cmd_targets)
     return parser
+
+
+def _target_names() -> str:
+    from tfinterop.targets import available
+    return ", ".join(available()) or "(none dumped yet)"
+
+
+def cmd_check(args) -> int:
+    from tfinterop import check, targets
+    from tfinterop.errors import ModelNotFoundError, NotASavedModelError
+
+    target = targets.load(args.target)
+    try:
+        report = check.check(args.dir, target)
+    except (ModelNotFoundError, NotASavedModelError) as e:
+        log(f"error: {e.kind}: {e}")
+        return 2
+    print(report.to_json() if args.json else check.human(report, target), end="" if args.json else "\n")
+    return 0 if report.loadable else 1
+
+
+def cmd_targets(args) -> int:
+    from tfinterop import targets
+
+    if args.regenerate:
+        targets.regenerate(args.out, log=log)
+        return 0
+    for name in targets.available():
+        t = targets.load(name)
+        print(f"{name}  TensorFlow {t.tensorflow_version} ({t.language}, {t.loader} loader): {len(t.op_dicts)} ops, "
+              f"{len(t.data_types)} data types, GraphDef producer {t.producer} (accepts producers >= "
+              f"{t.min_producer}, min_consumer <= {t.consumer})")
+    return 0
 
 
 def _variant_names() -> str:
