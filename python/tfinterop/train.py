@@ -25,6 +25,15 @@ class TrainingConfig:
     batch_size: int = 100
     learning_rate: float = 0.5
     seed: int = 0
+    optimizer: str = "gd"            # "gd" (the seed's) or "adam"
+
+    @classmethod
+    def for_model(cls, model: str, steps: int | None = None, seed: int = 0) -> "TrainingConfig":
+        """The model's own recipe (models.py), with the steps and seed a user chose."""
+        recipe = dict(get_model(model).training)
+        if steps is not None:
+            recipe["steps"] = steps
+        return cls(model=model, seed=seed, **recipe)
 
 
 @dataclass
@@ -70,7 +79,11 @@ def train(mnist: Mnist, config: TrainingConfig, log=print) -> TrainedModel:
         net = model.build(tf)
         labels = tf.compat.v1.placeholder(tf.int64, [None], name="labels")
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=net.logits))
-        step = tf.compat.v1.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
+        if config.optimizer == "adam":
+            optimizer = tf.compat.v1.train.AdamOptimizer(config.learning_rate)
+        else:
+            optimizer = tf.compat.v1.train.GradientDescentOptimizer(config.learning_rate)
+        step = optimizer.minimize(loss)
         init = tf.compat.v1.global_variables_initializer()
     rng = np.random.RandomState(config.seed)
     n = len(mnist.train_images)
@@ -84,7 +97,8 @@ def train(mnist: Mnist, config: TrainingConfig, log=print) -> TrainedModel:
                 order, pos = rng.permutation(n), 0
             batch = order[pos:pos + config.batch_size]
             pos += config.batch_size
-            _, batch_loss = sess.run([step, loss], {net.x: mnist.train_images[batch], labels: mnist.train_labels[batch]})
+            feed = {**net.training_feed, net.x: mnist.train_images[batch], labels: mnist.train_labels[batch]}
+            _, batch_loss = sess.run([step, loss], feed)
             if i % report_every == 0 or i == config.steps:
                 log(f"train: step {i}/{config.steps}  loss {batch_loss:.4f}")
         params = sess.run(net.variables)
