@@ -63,7 +63,8 @@ def test_run_will_not_replace_a_folder_it_did_not_make(tmp_path):
     assert (mine / "data.txt").read_text() == "keep"
 
 
-@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["export", "--help"], ["predict", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["export", "--help"], ["predict", "--help"],
+                                  ["check", "--help"], ["targets", "--help"]])
 def test_help(args):
     r = cli(*args)
     assert r.returncode == 0 and "usage: tfinterop" in r.stdout

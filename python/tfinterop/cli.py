@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR", type=Path, default=DEFAULT_RUN_DIR,
                      help=f"where the exported models go (default: {DEFAULT_RUN_DIR}); replaced only if an earlier run made it")
     run.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
-    run.add_argument("--steps", type=int, help="training steps (default: 1000, the seed's)")
+    run.add_argument("--steps", type=int, help="training steps for every model (default: each model's own)")
+    run.add_argument("--model", action="append", metavar="NAME",
+                     help="a model to train and export (repeatable; default: all: " + _model_names() + ")")
     run.add_argument("--overwrite", action="store_true", help="replace --out even if tfinterop did not make it")
     run.set_defaults(handler=cmd_run)
 
@@ -209,19 +211,22 @@ def cmd_run(args) -> int:
         _check_output_free(args.json, overwrite=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / RUN_MARKER).write_text("made by `tfinterop run`; a later run replaces this folder\n")
+    from tfinterop.models import MODELS, get_model
+    models = [get_model(name).name for name in (args.model or MODELS)]
     mnist = load_mnist(args.data, log=log)
-    manifest = harness.produce(out / "models", data_dir=args.data, steps=args.steps, log=log)
+    manifests = [harness.produce(out / "models" / model, data_dir=args.data, steps=args.steps, log=log, model=model)
+                 for model in models]
     images, labels = mnist.test_images, mnist.test_labels
     log(f"consume: {len(images)} test images through each runtime, one process per runtime")
     cells = []
     for runtime in ("python", "java"):
-        cells += harness.consume(runtime, manifest, images, labels, log=log)
+        cells += harness.consume(runtime, manifests, images, labels, log=log)
     harness.judge(cells)
-    print(f"producer {manifest['producer']}, model {manifest['model']} (training test accuracy "
-          f"{manifest['test_accuracy']:.4f}), {len(images)} test images from {mnist.source}\n")
+    print(f"producer {manifests[0]['producer']}, {len(images)} test images from {mnist.source}; models (training "
+          f"test accuracy): " + ", ".join(f"{m['model']} ({m['test_accuracy']:.4f})" for m in manifests) + "\n")
     print(report.table(cells))
     if args.json:
-        args.json.write_text(report.to_json(cells, {"producer": manifest["producer"], "images": len(images),
+        args.json.write_text(report.to_json(cells, {"producer": manifests[0]["producer"], "images": len(images),
                                                     "data": mnist.source}))
         log(f"wrote {args.json}")
     return 0 if all(c.ok for c in cells) else 1
