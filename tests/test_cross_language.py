@@ -19,7 +19,7 @@ IDS = [f"{m}-{name}[{'+'.join(tags)}]" for m, name, tags in CASES]
 COMPAT = [(c, i) for c, i in zip(CASES, IDS) if VARIANTS[c[1]].compat]
 SEED = [(c, i) for c, i in zip(CASES, IDS) if not VARIANTS[c[1]].compat]
 # What each model reaches on the 10,000 MNIST test images after its short training (models.py).
-ACCURACY = {"softmax": (0.90, 0.94), "cnn": (0.94, 1.0)}
+ACCURACY = {"softmax": (0.90, 0.94), "cnn": (0.93, 1.0)}
 
 
 @pytest.fixture(scope="session")

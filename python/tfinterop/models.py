@@ -52,7 +52,7 @@ class SmallConvNet:
 
     name = "cnn"
     filters = 8
-    training = {"steps": 200, "learning_rate": 0.003, "optimizer": "adam"}
+    training = {"steps": 300, "learning_rate": 0.002, "optimizer": "adam"}
     keep_prob_training = 0.75
 
     def build(self, tf, variable_kind="default") -> InferenceGraph:

@@ -2,6 +2,7 @@
 a seed, cached by content so `run` reuses a model trained on the same data with the same settings."""
 
 import hashlib
+import inspect
 import json
 import os
 import tempfile
@@ -50,7 +51,9 @@ class TrainedModel:
 def train_or_load(mnist: Mnist, config: TrainingConfig, cache: Path | None = None, log=print) -> TrainedModel:
     tf = tensorflow()
 
-    key = hashlib.sha256(json.dumps([config.__dict__, mnist.fingerprint(), tf.__version__],
+    # The model's source is part of the key: a changed architecture never reuses old weights.
+    source = inspect.getsource(type(get_model(config.model)))
+    key = hashlib.sha256(json.dumps([config.__dict__, mnist.fingerprint(), tf.__version__, source],
                                     sort_keys=True).encode()).hexdigest()[:16]
     path = (cache or paths.cache_dir()) / "models" / f"{config.model}-{key}.npz"
     if path.is_file():
