@@ -6,12 +6,16 @@ complete: an interrupted export never leaves something that looks like a SavedMo
   seed-builder      SavedModelBuilder, tag `myTag`, signature `predict`, as the seed does, plus a second
                     MetaGraphDef (tag `serve`), an asset registered in the assets collection and a file
                     in assets.extra/.
-  compat-serve      the simple_save contract, written so TensorFlow 1.8 loads it.
-  compat-mytag      the seed-builder contract, written so TensorFlow 1.8 loads it.
+  compat-serve      the simple_save contract, exported for a target runtime (default java-tf-1.8.0).
+  compat-mytag      the seed-builder contract, exported for a target runtime (default java-tf-1.8.0).
+  probe-*           on request only: every fix but one, to hold `check` against what TF Java does.
 
-"So TensorFlow 1.8 loads it" (measured, see shared notes tf18-compat.md): ref variables (VariableV2;
-resource-variable ops carry attrs TF 1.8 lacks), a non-sharded Saver (the sharded one adds
-StaticRegexFullMatch), and strip_default_attrs=True (drops default-valued attrs TF 1.8 doesn't know).
+"Exported for a target" (`export --target NAME`; measured, see shared notes tf18-compat.md): ref
+variables (resource-variable ops carry attrs TF 1.8 lacks), a non-sharded Saver (the sharded one adds
+StaticRegexFullMatch), strip_default_attrs=True (TF 1.8's C API loader rejects every attr it does not
+know), the assets listed once per MetaGraphDef, and legacy forms of ops the target lacks (legacy.py:
+SelectV2 -> Select). The result is checked with check.py against the target's dumped registry before it
+is moved into place; if anything is left, or an op has no legacy form, nothing is written.
 """
 
 import contextlib
