@@ -53,6 +53,7 @@ class Variant:
     sharded_saver: bool = True
     strip_default_attrs: bool = False
     assets_once: bool = False
+    legacy_forms_for: str | None = None   # rewrite ops this target lacks to their legacy forms (legacy.py)
     probe: bool = False               # exported only on request (the check-versus-Java test), not by default
 
     @property
@@ -71,7 +72,8 @@ class Variant:
 SERVE = {("serve",): "serving_default"}
 MYTAG = {("myTag",): "predict", ("serve",): "serving_default"}
 # Every fix but one: each flaw alone, to hold `check` against what TF Java actually does.
-_ALL_FIXES = dict(variables="ref", sharded_saver=False, strip_default_attrs=True, assets_once=True, probe=True)
+_ALL_FIXES = dict(variables="ref", sharded_saver=False, strip_default_attrs=True, assets_once=True,
+                  legacy_forms_for=JAVA_TF_18, probe=True)
 
 VARIANTS = {v.name: v for v in (
     Variant("seed-simple-save", SERVE, has_assets=False, summary="simple_save as the seed does"),
@@ -89,7 +91,7 @@ VARIANTS = {v.name: v for v in (
             summary="every fix but stripping default attrs"),
     Variant("probe-assets-twice", MYTAG, has_assets=True, **{**_ALL_FIXES, "assets_once": False},
             summary="every fix but listing the assets once"),
-    Variant("probe-no-legacy-forms", SERVE, has_assets=False, **_ALL_FIXES,
+    Variant("probe-no-legacy-forms", SERVE, has_assets=False, **{**_ALL_FIXES, "legacy_forms_for": None},
             summary="every fix but legacy forms of ops (e.g. SelectV2 stays)"),
 )}
 DEFAULT_VARIANTS = [name for name, v in VARIANTS.items() if not v.probe]
@@ -116,10 +118,11 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
 
     target = Path(target)
     check_target_free(target, overwrite)
-    runtime = None
-    if variant.target:
+    runtime = legacy_target = None
+    if variant.target or variant.legacy_forms_for:
         from tfinterop import targets
-        runtime = targets.load(variant.target)
+        legacy_target = targets.load(variant.target or variant.legacy_forms_for)
+        runtime = legacy_target if variant.target else None
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent)).resolve()
     try:
@@ -130,7 +133,7 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
         with graph.as_default(), tf.compat.v1.Session(graph=graph) as sess:
             net = get_model(trained.config.model).build(tf, "ref" if variant.target else variant.variables)
             # Legacy forms are planned before anything is written: a graph the target cannot run stops here.
-            rewrites = legacy.plan(graph, runtime) if runtime else []
+            rewrites = legacy.plan(graph, legacy_target) if legacy_target else []
             # Load the trained values through the initializers' feeds: no extra nodes in the graph.
             sess.run([v.initializer for v in net.variables],
                      {v.initial_value: p for v, p in zip(net.variables, trained.params)})
@@ -141,7 +144,7 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
                 with _working_directory(staging):
                     _export_with_builder(tf, sess, net, variant, export_dir)
         if rewrites:
-            _rewrite_saved_model(export_dir, rewrites, runtime)
+            _rewrite_saved_model(export_dir, rewrites, legacy_target)
         if runtime:
             from tfinterop import check
             report = check.check(export_dir, runtime)
