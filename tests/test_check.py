@@ -174,3 +174,28 @@ def test_export_target_usage_errors(tmp_path):
     r = cli("export", "--out", tmp_path, "--target", TARGET, "--variant", "seed-builder")
     assert r.returncode == 2 and "compat-*" in r.stderr
     assert not list(tmp_path.iterdir())
+
+
+FUNCTION_MODEL = """
+import sys
+from tfinterop.tf_import import tensorflow
+tf = tensorflow()
+with tf.Graph().as_default() as g, tf.compat.v1.Session(graph=g) as sess:
+    x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
+    relu_by_where = tf.function(lambda t: tf.where(t > 0, t, tf.zeros_like(t)))
+    y = tf.identity(relu_by_where(x), name="y")
+    builder = tf.compat.v1.saved_model.Builder(sys.argv[1])
+    builder.add_meta_graph_and_variables(sess, ["serve"], strip_default_attrs=True)
+    builder.save()
+"""
+
+
+def test_ops_inside_the_function_library_are_checked(tmp_path):
+    model = tmp_path / "with-function"
+    proc = subprocess.run([sys.executable, "-c", FUNCTION_MODEL, str(model)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    r = cli("check", model, "--target", TARGET, "--json")
+    assert r.returncode == 1, r.stderr
+    inside = [f for f in json.loads(r.stdout)["findings"] if "in function" in f["message"]]
+    assert any(f["op"] == "SelectV2" and f["kind"] == "op-not-registered" for f in inside), r.stdout

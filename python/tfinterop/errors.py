@@ -100,15 +100,6 @@ class WorkerCrashedError(TfInteropError):
     kind = "crash"
 
 
-_BY_KIND = {cls.kind: cls for cls in list(globals().values())
-            if isinstance(cls, type) and issubclass(cls, TfInteropError)}
-
-
-def from_kind(kind, message, runtime_message=None):
-    """Rebuild a typed error from its wire form (worker replies, Java exceptions)."""
-    return _BY_KIND.get(kind, TfInteropError)(message, runtime_message)
-
-
 class TargetIncompatibleError(TfInteropError):
     """An export for a target runtime would not load there; nothing was written."""
 
@@ -117,3 +108,9 @@ class TargetIncompatibleError(TfInteropError):
 
 _BY_KIND = {cls.kind: cls for cls in list(globals().values())
             if isinstance(cls, type) and issubclass(cls, TfInteropError)}
+
+
+def from_kind(kind, message, runtime_message=None):
+    """Rebuild a typed error from its wire form (worker replies, Java exceptions)."""
+    return _BY_KIND.get(kind, TfInteropError)(message, runtime_message)
+
