@@ -33,9 +33,27 @@ def subset():
 
 
 @pytest.fixture(scope="session")
-def exported(tmp_path_factory):
-    """Today's TensorFlow trains the seed model on the real MNIST and exports every variant, as `run` does."""
-    return harness.produce(tmp_path_factory.mktemp("export") / "models", log=lambda m: None)
+def exported_models(tmp_path_factory):
+    """Today's TensorFlow trains each model on the real MNIST and exports every variant, as `run` does."""
+    from tfinterop.models import MODELS
+    root = tmp_path_factory.mktemp("export")
+    return {model: harness.produce(root / model, log=lambda m: None, model=model) for model in MODELS}
+
+
+@pytest.fixture(scope="session")
+def exported(exported_models):
+    """The seed's model (softmax), every variant."""
+    return exported_models["softmax"]
+
+
+@pytest.fixture(scope="session")
+def probes(tmp_path_factory):
+    """Every model exported with one deliberate flaw each (the probe-* variants of export.py)."""
+    from tfinterop.export import VARIANTS
+    from tfinterop.models import MODELS
+    root = tmp_path_factory.mktemp("probes")
+    names = [n for n, v in VARIANTS.items() if v.probe]
+    return {model: harness.produce(root / model, log=lambda m: None, model=model, variants=names) for model in MODELS}
 
 
 @pytest.fixture(scope="session")

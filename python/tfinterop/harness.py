@@ -53,10 +53,15 @@ class Cell:
         return d
 
 
-def produce(out_dir: Path, data_dir=None, steps=None, python=sys.executable, log=print) -> dict:
-    """Export every variant with the producer's TensorFlow, in a process of its own; returns the manifest."""
+def produce(out_dir: Path, data_dir=None, steps=None, python=sys.executable, log=print, model="softmax",
+            variants=None) -> dict:
+    """Export `model` (every default variant, or `variants`) with the producer's TensorFlow, in a process of
+    its own; returns the manifest."""
     manifest = out_dir / "manifest.json"
-    cmd = [python, "-m", "tfinterop", "export", "--out", str(out_dir), "--overwrite", "--manifest", str(manifest)]
+    cmd = [python, "-m", "tfinterop", "export", "--out", str(out_dir), "--overwrite", "--manifest", str(manifest),
+           "--model", model]
+    for v in variants or []:
+        cmd += ["--variant", v]
     if data_dir is not None:
         cmd += ["--data", str(data_dir)]
     if steps is not None:
@@ -68,16 +73,21 @@ def produce(out_dir: Path, data_dir=None, steps=None, python=sys.executable, log
     return json.loads(manifest.read_text())
 
 
-def consume(runtime: str, manifest: dict, images: np.ndarray, labels: np.ndarray, log=print) -> list[Cell]:
-    """Load every model and tag-set of the manifest in one new worker of `runtime`, predict `images`."""
+def consume(runtime: str, manifests: list, images: np.ndarray, labels: np.ndarray, log=print) -> list[Cell]:
+    """Load every model and tag-set of the manifests in one new worker of `runtime`, predict `images`."""
     try:
         worker = WorkerClient(runtime)
     except (WorkerCrashedError, TfInteropError) as e:
         status = CRASH if isinstance(e, WorkerCrashedError) else FAIL
         return [_cell(manifest, m, s, f"{runtime}-worker", status, str(e))
-                for m in manifest["models"] for s in m["signatures"]]
+                for manifest in manifests for m in manifest["models"] for s in m["signatures"]]
+    cells = []
     with worker:
-        return consume_with(worker, manifest, images, labels, log)
+        for manifest in manifests:
+            cells += consume_with(worker, manifest, images, labels, log)
+            if not worker.alive:
+                break
+    return cells
 
 
 def consume_with(worker, manifest: dict, images: np.ndarray, labels: np.ndarray, log=print) -> list[Cell]:

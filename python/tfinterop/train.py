@@ -2,6 +2,7 @@
 a seed, cached by content so `run` reuses a model trained on the same data with the same settings."""
 
 import hashlib
+import inspect
 import json
 import os
 import tempfile
@@ -25,6 +26,15 @@ class TrainingConfig:
     batch_size: int = 100
     learning_rate: float = 0.5
     seed: int = 0
+    optimizer: str = "gd"            # "gd" (the seed's) or "adam"
+
+    @classmethod
+    def for_model(cls, model: str, steps: int | None = None, seed: int = 0) -> "TrainingConfig":
+        """The model's own recipe (models.py), with the steps and seed a user chose."""
+        recipe = dict(get_model(model).training)
+        if steps is not None:
+            recipe["steps"] = steps
+        return cls(model=model, seed=seed, **recipe)
 
 
 @dataclass
@@ -41,7 +51,9 @@ class TrainedModel:
 def train_or_load(mnist: Mnist, config: TrainingConfig, cache: Path | None = None, log=print) -> TrainedModel:
     tf = tensorflow()
 
-    key = hashlib.sha256(json.dumps([config.__dict__, mnist.fingerprint(), tf.__version__],
+    # The model's source is part of the key: a changed architecture never reuses old weights.
+    source = inspect.getsource(type(get_model(config.model)))
+    key = hashlib.sha256(json.dumps([config.__dict__, mnist.fingerprint(), tf.__version__, source],
                                     sort_keys=True).encode()).hexdigest()[:16]
     path = (cache or paths.cache_dir()) / "models" / f"{config.model}-{key}.npz"
     if path.is_file():
@@ -70,7 +82,11 @@ def train(mnist: Mnist, config: TrainingConfig, log=print) -> TrainedModel:
         net = model.build(tf)
         labels = tf.compat.v1.placeholder(tf.int64, [None], name="labels")
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=net.logits))
-        step = tf.compat.v1.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
+        if config.optimizer == "adam":
+            optimizer = tf.compat.v1.train.AdamOptimizer(config.learning_rate)
+        else:
+            optimizer = tf.compat.v1.train.GradientDescentOptimizer(config.learning_rate)
+        step = optimizer.minimize(loss)
         init = tf.compat.v1.global_variables_initializer()
     rng = np.random.RandomState(config.seed)
     n = len(mnist.train_images)
@@ -84,7 +100,8 @@ def train(mnist: Mnist, config: TrainingConfig, log=print) -> TrainedModel:
                 order, pos = rng.permutation(n), 0
             batch = order[pos:pos + config.batch_size]
             pos += config.batch_size
-            _, batch_loss = sess.run([step, loss], {net.x: mnist.train_images[batch], labels: mnist.train_labels[batch]})
+            feed = {**net.training_feed, net.x: mnist.train_images[batch], labels: mnist.train_labels[batch]}
+            _, batch_loss = sess.run([step, loss], feed)
             if i % report_every == 0 or i == config.steps:
                 log(f"train: step {i}/{config.steps}  loss {batch_loss:.4f}")
         params = sess.run(net.variables)

@@ -34,6 +34,9 @@ public final class Cli {
             "          [--overwrite]",
             "                           run a float32 .npy batch through the model",
             "  version                  print the TensorFlow runtime version",
+            "  op-registry --out FILE [--overwrite]",
+            "                           dump the runtime's registered ops, GraphDef versions and",
+            "                           data types as JSON (read by `tfinterop targets --regenerate`)",
             "",
             "Run 'tfinterop-java <command> --help' for a command's options.");
 
@@ -67,6 +70,11 @@ public final class Cli {
         HELP.put("version", String.join("\n",
                 "usage: tfinterop-java version",
                 "Prints the version of the TensorFlow runtime, e.g. 1.8.0."));
+        HELP.put("op-registry", String.join("\n",
+                "usage: tfinterop-java op-registry --out FILE [--overwrite]",
+                "Writes what this runtime accepts, as JSON: TensorFlow.registeredOpList() (base64",
+                "OpList bytes), the GraphDef versions it writes and accepts, and the DataType",
+                "numbers it knows (both measured by importing small GraphDefs)."));
     }
 
     private Cli() {
@@ -113,6 +121,8 @@ public final class Cli {
                 case "inspect":
                     out.print(SavedModelText.describe(Paths.get(a.positionals(1).get(0))));
                     return OK;
+                case "op-registry":
+                    return opRegistry(a, out, err);
                 default:
                     return predict(a, out, err);
             }
@@ -207,6 +217,24 @@ public final class Cli {
         return OK;
     }
 
+    private static int opRegistry(Args a, PrintStream out, PrintStream err) throws IOException, UsageException {
+        a.positionals(0);
+        Path output = Paths.get(a.required("--out")).toAbsolutePath();
+        if (Files.exists(output) && !a.flags.contains("--overwrite")) {
+            return error(err, "output-exists", output + " exists; pass --overwrite to replace it");
+        }
+        Path tmp = output.resolveSibling("." + output.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+        try {
+            Files.write(tmp, RuntimeRegistry.dumpJson().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    StandardOpenOption.CREATE_NEW);
+            Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        out.println("wrote " + output);
+        return OK;
+    }
+
     private static int usage(PrintStream err, String problem, String text) {
         err.println("usage error: " + problem);
         err.println(text);
@@ -238,6 +266,10 @@ public final class Cli {
             Set<String> boolFlags = new HashSet<>();
             if (cmd.equals("ops") || cmd.equals("predict")) {
                 valued.add("--tag");
+            }
+            if (cmd.equals("op-registry")) {
+                valued.add("--out");
+                boolFlags.add("--overwrite");
             }
             if (cmd.equals("predict")) {
                 valued.addAll(Arrays.asList("--input", "--output", "--input-name", "--output-name",

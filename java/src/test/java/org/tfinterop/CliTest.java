@@ -71,7 +71,7 @@ public class CliTest {
     public void helpExitsZero() {
         assertEquals(0, run("--help"));
         assertThat(out, containsString("commands:"));
-        for (String cmd : new String[] {"tags", "ops", "predict", "version"}) {
+        for (String cmd : new String[] {"tags", "ops", "predict", "version", "op-registry"}) {
             assertEquals(0, run(cmd, "--help"));
             assertThat(out, startsWith("usage: tfinterop-java " + cmd));
         }

@@ -1,0 +1,248 @@
+"""`tfinterop check DIR --target NAME`: everything a target runtime will reject in a SavedModel, before
+anyone tries to load it, each with the fix in words.
+
+The target is a dumped runtime (targets.py, fixtures/targets/): its registered ops with their attrs,
+the GraphDef versions it accepts and the data types it knows. Every MetaGraphDef is read with
+TensorFlow's protobuf classes (this process imports Python TensorFlow and never starts a JVM), and
+every node of its graph and of its function library is held against the target:
+
+  op-not-registered   the target has no such op (and no function of the graph's library has that name)
+  sharded-saver       the same, for the op the sharded saver adds (StaticRegexFullMatch)
+  resource-variable   a resource-variable op carries attrs the target's op lacks (debug_name, allowed_devices)
+  unknown-attr        a NodeDef attr the target's op does not have. The C API loader (TF Java) rejects
+                      every one, default-valued or not; the Python loader drops those whose value is the
+                      producer's default (from the MetaGraphDef's stripped_op_list)
+  missing-attr        an attr the target's op requires (no default) that the NodeDef lacks
+  attr-value          a type attr whose value the target's op does not allow
+  dtype               a data type the target does not know
+  graph-version       the GraphDef's versions are outside what the target accepts
+  duplicate-asset     an asset listed twice in saved_model_assets: TF 1.8's C++ loader feeds each entry
+                      and fails with 'Endpoint "..." fed more than once' (C API loader only)
+
+The loader-dependent rules were measured on these machines (see ../../README.md and the shared notes):
+the dumps say what exists; the loader says how strictly it is held.
+"""
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tfinterop.errors import NotASavedModelError
+from tfinterop.runtimes.checks import saved_model_pb
+from tfinterop.targets import Target
+
+ASSETS_KEY = "saved_model_assets"
+# Ops of resource variables; their TF 2.x attrs have no TF 1.x counterpart, ref variables avoid them.
+RESOURCE_VARIABLE_OPS = {"VarHandleOp", "ReadVariableOp", "AssignVariableOp", "VarIsInitializedOp",
+                         "AssignAddVariableOp", "AssignSubVariableOp", "ResourceGather", "DestroyResourceOp"}
+# Ops the sharded saver of TF >= 1.14 adds to name its temporary files.
+SHARDED_SAVER_OPS = {"StaticRegexFullMatch"}
+# Legacy forms that `tfinterop export --target` rewrites to (export.py applies them; named here for the fix).
+from tfinterop.legacy import LEGACY_FORMS  # noqa: E402 -- named in the fix
+
+
+@dataclass
+class Finding:
+    tags: list
+    node: str
+    op: str
+    kind: str
+    message: str
+    fix: str
+
+
+@dataclass
+class Report:
+    directory: str
+    target: str
+    findings: list
+
+    @property
+    def loadable(self) -> bool:
+        return not self.findings
+
+    def to_json(self) -> str:
+        return json.dumps({"target": self.target, "loadable": self.loadable,
+                           "findings": [asdict(f) for f in self.findings]}, indent=2) + "\n"
+
+
+def read_saved_model(directory):
+    from tfinterop.tf_import import tensorflow
+    tensorflow()   # quiets TF's logging the project's way before the protobuf classes load it
+    from tensorflow.core.protobuf import saved_model_pb2
+    pb = saved_model_pb(directory)
+    model = saved_model_pb2.SavedModel()
+    try:
+        model.ParseFromString(pb.read_bytes())
+    except Exception as e:  # noqa: BLE001 -- DecodeError, or worse on random bytes
+        raise NotASavedModelError(f"{pb}: cannot be parsed as a SavedModel protobuf ({e})") from None
+    if not model.meta_graphs:
+        raise NotASavedModelError(f"{pb}: holds no MetaGraphDef")
+    return model
+
+
+def check(directory, target: Target) -> Report:
+    model = read_saved_model(directory)
+    findings = []
+    for meta_graph in model.meta_graphs:
+        findings += check_meta_graph(meta_graph, target)
+    return Report(str(directory), target.name, findings)
+
+
+def check_meta_graph(meta_graph, target: Target) -> list:
+    tags = list(meta_graph.meta_info_def.tags)
+    graph_def = meta_graph.graph_def
+    producer_ops = {op.name: op for op in meta_graph.meta_info_def.stripped_op_list.op}
+    functions = {f.signature.name for f in graph_def.library.function}
+    findings = _check_versions(tags, graph_def.versions, target)
+    nodes = [(node, None) for node in graph_def.node]
+    nodes += [(node, f.signature.name) for f in graph_def.library.function for node in f.node_def]
+    for node, function in nodes:
+        findings += _check_node(tags, node, function, functions, producer_ops, target)
+    if target.loader == "c-api":
+        findings += _check_assets(tags, meta_graph)
+    return findings
+
+
+def _check_versions(tags, versions, target):
+    problems = []
+    if versions.producer < target.min_producer:
+        problems.append(f"its producer version {versions.producer} is older than the oldest {target.name} "
+                        f"accepts ({target.min_producer})")
+    if versions.min_consumer > target.consumer:
+        problems.append(f"it requires consumers of version {versions.min_consumer} or newer; {target.name} is "
+                        f"version {target.consumer}")
+    if target.consumer in versions.bad_consumers:
+        problems.append(f"it lists {target.name}'s version {target.consumer} among its bad consumers")
+    return [Finding(tags, "", "", "graph-version", f"GraphDef versions (producer {versions.producer}, min_consumer "
+                    f"{versions.min_consumer}): {p}", "export with a TensorFlow whose GraphDef versions the target "
+                    "accepts, or with ops old enough not to raise min_consumer") for p in problems]
+
+
+def _where(node, function):
+    return f"node {node.name!r}" + (f" in function {function!r}" if function else "")
+
+
+def _check_node(tags, node, function, functions, producer_ops, target):
+    where = _where(node, function)
+    findings = _check_dtypes(tags, node, where, target)
+    if node.op in functions:
+        return findings
+    if not target.has_op(node.op):
+        if node.op in SHARDED_SAVER_OPS:
+            return findings + [Finding(tags, node.name, node.op, "sharded-saver",
+                                       f"{where}: op {node.op!r} is not registered in {target.name}; the sharded "
+                                       f"saver of TensorFlow >= 1.14 adds it to name its temporary files",
+                                       "export with a non-sharded saver: tf.compat.v1.train.Saver(sharded=False) "
+                                       "passed to SavedModelBuilder (simple_save cannot; `tfinterop export "
+                                       f"--target {target.name}` does it)")]
+        legacy = LEGACY_FORMS.get(node.op)
+        if legacy and target.has_op(legacy):
+            fix = (f"use the legacy form {legacy!r}, which {target.name} has (`tfinterop export --target "
+                   f"{target.name}` rewrites it where the shapes allow)")
+        else:
+            fix = (f"{target.name} has no op of that name and tfinterop knows no legacy form of it: build the graph "
+                   f"from ops the target has")
+        return findings + [Finding(tags, node.name, node.op, "op-not-registered",
+                                   f"{where}: op {node.op!r} is not registered in {target.name}", fix)]
+    op_def = target.op_def(node.op)
+    known = {a.name: a for a in op_def.attr}
+    for name in sorted(node.attr):
+        if name.startswith("_") or name in known:    # "_"-attrs are internal (e.g. _class) and always allowed
+            continue
+        producer_attr = next((a for a in producer_ops[node.op].attr if a.name == name), None) \
+            if node.op in producer_ops else None
+        default_valued = producer_attr is not None and producer_attr.HasField("default_value") \
+            and producer_attr.default_value == node.attr[name]
+        if target.loader != "c-api" and default_valued:
+            continue      # the Python loader drops unknown attrs that hold the producer's default
+        message = (f"{where}: attr {name!r} is not in {target.name}'s op {node.op!r}"
+                   + (" (it holds the producer's default value" if default_valued else " (not default-valued")
+                   + ("; this loader rejects every unknown attr)" if target.loader == "c-api" else ")"))
+        if node.op in RESOURCE_VARIABLE_OPS:
+            kind, fix = "resource-variable", ("export ref variables (tf.compat.v1.Variable(..., use_resource=False) "
+                                              "or tf.compat.v1.disable_resource_variables()): their ops have no "
+                                              "such attrs")
+        elif default_valued:
+            kind, fix = "unknown-attr", "export with strip_default_attrs=True, which drops default-valued attrs"
+        else:
+            kind, fix = "unknown-attr", (f"no export setting drops a non-default attr: build {node.name!r} with "
+                                         f"options the target's {node.op!r} has")
+        findings.append(Finding(tags, node.name, node.op, kind, message, fix))
+    for attr in op_def.attr:
+        if attr.name not in node.attr and not attr.HasField("default_value"):
+            findings.append(Finding(tags, node.name, node.op, "missing-attr",
+                                    f"{where}: attr {attr.name!r}, which {target.name}'s op {node.op!r} requires, "
+                                    f"is missing", f"set {attr.name!r} on the node (do not strip it)"))
+        elif attr.name in node.attr and attr.type in ("type", "list(type)") and attr.allowed_values.list.type:
+            allowed = set(attr.allowed_values.list.type)
+            value = node.attr[attr.name]
+            used = [value.type] if attr.type == "type" else list(value.list.type)
+            bad = [t for t in used if t not in allowed]
+            if bad:
+                names = ", ".join(target.data_types.get(t, str(t)) for t in bad)
+                findings.append(Finding(tags, node.name, node.op, "attr-value",
+                                        f"{where}: attr {attr.name!r} is {names}, which {target.name}'s op "
+                                        f"{node.op!r} does not allow", "use a data type the target's op allows "
+                                        "(cast before and after this op)"))
+    return findings
+
+
+def _check_dtypes(tags, node, where, target):
+    used = set()
+    for value in node.attr.values():
+        which = value.WhichOneof("value")
+        if which == "type":
+            used.add(value.type)
+        elif which == "list":
+            used.update(value.list.type)
+        elif which == "tensor":
+            used.add(value.tensor.dtype)
+    used = {t % 100 for t in used if t}     # reference types (100+) share their value type's support
+    missing = sorted(t for t in used if t not in target.data_types)
+    return [Finding(tags, node.name, node.op, "dtype", f"{where}: data type {_dtype_name(t)} is unknown to "
+                    f"{target.name}", f"cast to a data type the target knows before export") for t in missing]
+
+
+def _dtype_name(number):
+    from tensorflow.core.framework import types_pb2
+    try:
+        return types_pb2.DataType.Name(number)
+    except ValueError:
+        return f"DataType {number}"
+
+
+def _check_assets(tags, meta_graph):
+    from tensorflow.core.protobuf import meta_graph_pb2
+    if ASSETS_KEY not in meta_graph.collection_def:
+        return []
+    names = []
+    for entry in meta_graph.collection_def[ASSETS_KEY].any_list.value:
+        asset = meta_graph_pb2.AssetFileDef()
+        if entry.Unpack(asset):
+            names.append(asset.tensor_info.name)
+    return [Finding(tags, name.split(":")[0], "", "duplicate-asset",
+                    f"the saved_model_assets collection lists tensor {name!r} {count} times; the C API loader feeds "
+                    f"each entry and fails with 'Endpoint \"{name}\" fed more than once'",
+                    "clear the saved_model_assets collection before each further add_meta_graph (SavedModelBuilder "
+                    "appends the assets again for every MetaGraphDef)")
+            for name, count in Counter(names).items() if count > 1]
+
+
+def human(report: Report, target: Target) -> str:
+    head = (f"{report.directory} against {target.name} (TensorFlow {target.tensorflow_version}, "
+            f"{target.language}, {target.loader} loader): ")
+    if report.loadable:
+        return head + "loadable, no findings"
+    groups = {}
+    for f in report.findings:
+        groups.setdefault((f.kind, f.fix), []).append(f)
+    lines = [head + f"NOT loadable, {len(report.findings)} finding(s) in {len(groups)} group(s)", ""]
+    for i, ((kind, fix), found) in enumerate(groups.items(), start=1):
+        lines.append(f"{i}. {kind} ({len(found)})")
+        for f in found:
+            lines.append(f"   [{', '.join(f.tags)}] {f.message}")
+        lines.append(f"   fix: {fix}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
