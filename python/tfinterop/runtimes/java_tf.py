@@ -36,9 +36,11 @@ def _start_jvm():
 
 class JavaTF:
     def __init__(self):
-        self._jpype = jpype = _start_jvm()
+        self.jpype = jpype = _start_jvm()
+        # Classes and functions are looked up once here, not per call: predict is on the hot path.
         self._Model = jpype.JClass("org.tfinterop.Model")
-        self._Buffers = jpype.JClass("org.tfinterop.Buffers")
+        self._floats = jpype.JClass("org.tfinterop.Buffers").floats
+        self._direct = jpype.nio.convertToDirectBuffer
         self._Paths = jpype.JClass("java.nio.file.Paths")
         self._JString = jpype.JString
         self._JLongArray = jpype.JArray(jpype.JLong)
@@ -53,7 +55,7 @@ class JavaTF:
         return from_kind(str(e.kind()), str(e.getMessage()), None if runtime is None else str(runtime))
 
     def load(self, directory, tags):
-        tag_array = self._jpype.JArray(self._JString)([self._JString(t) for t in tags])
+        tag_array = self.jpype.JArray(self._JString)([self._JString(t) for t in tags])
         try:
             model = self._Model.load(self._Paths.get(str(directory)), tag_array)
         except self._Error as e:
@@ -76,16 +78,22 @@ class JavaTF:
         x = float32_batch(x, input_label)
         if not x.flags.writeable:      # a direct buffer needs writable memory; never write through it
             x = x.copy()
-        data = self._Buffers.floats(self._jpype.nio.convertToDirectBuffer(x.reshape(-1).view(np.uint8)))
         try:
-            with call(model, data, self._JLongArray(list(x.shape))) as prediction:
-                out = np.empty([int(d) for d in prediction.shape()], dtype=np.float32)
+            with call(model, self.float_buffer(x), self._JLongArray(x.shape)) as prediction:
+                out = np.empty(tuple(prediction.shape()), dtype=np.float32)
                 if out.size:
-                    prediction.writeTo(self._Buffers.floats(
-                        self._jpype.nio.convertToDirectBuffer(out.reshape(-1).view(np.uint8))))
+                    prediction.writeTo(self.float_buffer(out))
         except self._Error as e:
             raise self._translate(e) from None
         return out
+
+    def float_buffer(self, a: np.ndarray):
+        """A Java FloatBuffer over a C-contiguous float32 array's own memory (no copy)."""
+        return self._floats(self._direct(a.reshape(-1).view(np.uint8)))
+
+    def java_model(self, handle):
+        """The org.tfinterop.Model behind a handle (for the benchmark's Java-side loop)."""
+        return self._models[handle]
 
     def operations(self, handle):
         return [(str(op.name()), str(op.type()), [str(o) for o in op.outputs()])
