@@ -314,18 +314,25 @@ def markdown_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def check_markdown_target(path: Path, overwrite: bool = False) -> None:
+    """Refuses (before a minute of benchmarking) a file that has text of someone's but no markers."""
+    if path.is_file() and not overwrite:
+        text = path.read_text()
+        if not 0 <= text.find(MARKDOWN_BEGIN) < text.find(MARKDOWN_END):
+            raise OutputExistsError(f"{path} exists and has no generated-table markers; pass --overwrite to replace it")
+
+
 def write_markdown(path: Path, report: dict, overwrite: bool = False) -> None:
     """Replaces the generated table between the markers, keeping what people wrote around it."""
+    check_markdown_target(path, overwrite)
+    text = path.read_text() if path.exists() else None
+    begin, end = (-1, -1) if text is None else (text.find(MARKDOWN_BEGIN), text.find(MARKDOWN_END))
     block = f"{MARKDOWN_BEGIN}\n{markdown_table(report)}\n{MARKDOWN_END}"
-    if path.exists():
-        text = path.read_text()
-        begin, end = text.find(MARKDOWN_BEGIN), text.find(MARKDOWN_END)
+    if text is not None:
         if begin >= 0 and end > begin:
             text = text[:begin] + block + text[end + len(MARKDOWN_END):]
-        elif overwrite:
-            text = f"# Benchmarks\n\n{block}\n"
         else:
-            raise OutputExistsError(f"{path} exists and has no generated-table markers; pass --overwrite to replace it")
+            text = f"# Benchmarks\n\n{block}\n"
     else:
         text = f"# Benchmarks\n\n`tfinterop bench` wrote this table; `make bench` regenerates it.\n\n{block}\n"
     path.write_text(text)

@@ -224,6 +224,8 @@ def cmd_bench(args) -> int:
     for out in (args.json, args.markdown):
         if out is not None:
             _check_output_free(out, overwrite=True)   # a benchmark's output is meant to be regenerated
+    if args.markdown is not None:
+        bench.check_markdown_target(args.markdown, args.overwrite)
     images = load_mnist(args.data, log=log).test_images
     if args.images > len(images):
         raise UsageError(f"--images {args.images}: the MNIST test set has {len(images)}")
