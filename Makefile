@@ -21,6 +21,7 @@ test: setup python-test java-test
 
 # The benchmark (BENCHMARKS.md): ratios of the cross-language path, and `make test`'s own wall time.
 bench: setup
+	mkdir -p build
 	$(PY) -m tfinterop bench --json build/bench.json --markdown BENCHMARKS.md --make-test $(ARGS)
 
 python-test: setup
