@@ -60,6 +60,12 @@ def serve(runtime: str) -> int:
     return 0
 
 
+def _map_input(path):
+    # Mapped, not read: the consumer copies it once into its own tensor anyway. Copy-on-write ("c") keeps
+    # it writable (JPype's direct buffers need that) without ever writing to the client's file.
+    return np.load(path, mmap_mode="c", allow_pickle=False)
+
+
 def _handle(consumer, request):
     op = request["op"]
     if op == "info":
@@ -67,14 +73,12 @@ def _handle(consumer, request):
     if op == "load":
         return {"handle": consumer.load(request["dir"], request["tags"])}
     if op == "predict":
-        # Mapped, not read: the consumer copies it once into its own tensor anyway. Copy-on-write ("c") keeps
-        # it writable (JPype's direct buffers need that) without ever writing to the client's file.
-        x = np.load(request["input"], mmap_mode="c", allow_pickle=False)
+        x = _map_input(request["input"])
         y = consumer.predict(request["handle"], request["input_name"], request["output_name"], x)
         np.save(request["output"], y, allow_pickle=False)
         return {"shape": list(y.shape)}
     if op == "predict_signature":
-        x = np.load(request["input"], allow_pickle=False)
+        x = _map_input(request["input"])
         y = consumer.predict_signature(request["handle"], request["signature"], request["input_key"],
                                        request["output_key"], x)
         np.save(request["output"], y, allow_pickle=False)
