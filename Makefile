@@ -12,12 +12,17 @@ ARGS ?=
 JAVA_INSTALL := java/build/install/tfinterop-java
 JAVA_INPUTS := build.gradle settings.gradle java/build.gradle $(shell find java/src/main -type f 2>/dev/null)
 
-.PHONY: run test setup java python-test java-test matrix nox clean
+.PHONY: run test bench setup java python-test java-test matrix nox clean
 
 run: setup
 	$(PY) -m tfinterop run $(ARGS)
 
 test: setup python-test java-test
+
+# The benchmark (BENCHMARKS.md): ratios of the cross-language path, and `make test`'s own wall time.
+bench: setup
+	mkdir -p build
+	$(PY) -m tfinterop bench --json build/bench.json --markdown BENCHMARKS.md --make-test $(ARGS)
 
 python-test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

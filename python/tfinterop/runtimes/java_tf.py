@@ -6,6 +6,7 @@ Never start this in a process that has imported Python TensorFlow (see runtimes/
 """
 
 import faulthandler
+import os
 import sys
 
 import numpy as np
@@ -28,10 +29,20 @@ def _start_jvm():
     if not jars:
         raise JavaModuleMissingError(f"the Java module is not built: no jars in {paths.JAVA_LIB}; "
                                      f"run `make java` (gradle installDist)")
+    # TF 1.8's native library brings its own jemalloc, which by default hands a freed tensor's pages back to
+    # the kernel, so every large tensor is page-faulted in afresh (a 10,000x784 feed: ~7,700 faults, most of
+    # the time of a round trip). Keep freed pages for reuse instead; this process is a long-lived consumer.
+    os.environ.setdefault("JEMALLOC_MALLOC_CONF", "lg_dirty_mult:-1")
     # The JVM uses SIGSEGV on purpose (null checks, safepoints); Python's faulthandler would take it for a crash.
     faulthandler.disable()
     jpype.startJVM(classpath=[str(j) for j in jars], convertStrings=False)
     return jpype
+
+
+# JPype keeps the numpy array behind a direct buffer alive until the JVM collects the buffer's (tiny) Java
+# object, which a JVM with a quiet heap may not do for a long time: 10,000 images a call pinned 31 MB a call.
+# So after this many bytes have been lent to Java, ask for a collection (~20-30 ms; releases follow).
+COLLECT_AFTER_BYTES = 256 << 20
 
 
 class JavaTF:
@@ -39,6 +50,11 @@ class JavaTF:
         self._jpype = jpype = _start_jvm()
         self._Model = jpype.JClass("org.tfinterop.Model")
         self._Buffers = jpype.JClass("org.tfinterop.Buffers")
+        # Looked up once, not per call: predict is on the hot path.
+        self._floats = self._Buffers.floats
+        self._direct = jpype.nio.convertToDirectBuffer
+        self._System = jpype.JClass("java.lang.System")
+        self._lent_bytes = 0
         self._Paths = jpype.JClass("java.nio.file.Paths")
         self._JString = jpype.JString
         self._JLongArray = jpype.JArray(jpype.JLong)
@@ -76,16 +92,30 @@ class JavaTF:
         x = float32_batch(x, input_label)
         if not x.flags.writeable:      # a direct buffer needs writable memory; never write through it
             x = x.copy()
-        data = self._Buffers.floats(self._jpype.nio.convertToDirectBuffer(x.reshape(-1).view(np.uint8)))
         try:
-            with call(model, data, self._JLongArray(list(x.shape))) as prediction:
-                out = np.empty([int(d) for d in prediction.shape()], dtype=np.float32)
+            with call(model, self.float_buffer(x), self._JLongArray(x.shape)) as prediction:
+                out = np.empty(tuple(prediction.shape()), dtype=np.float32)
                 if out.size:
-                    prediction.writeTo(self._Buffers.floats(
-                        self._jpype.nio.convertToDirectBuffer(out.reshape(-1).view(np.uint8))))
+                    prediction.writeTo(self.float_buffer(out))
         except self._Error as e:
             raise self._translate(e) from None
         return out
+
+    def float_buffer(self, a: np.ndarray):
+        """A Java FloatBuffer over a C-contiguous float32 array's own memory (no copy)."""
+        self._lent_bytes += a.nbytes
+        if self._lent_bytes > COLLECT_AFTER_BYTES:
+            self._lent_bytes = 0
+            self._System.gc()
+        return self._floats(self._direct(a.reshape(-1).view(np.uint8)))
+
+    @property
+    def jpype(self):
+        return self._jpype
+
+    def java_model(self, handle):
+        """The org.tfinterop.Model behind a handle (for the benchmark's Java-side loop)."""
+        return self._models[handle]
 
     def operations(self, handle):
         return [(str(op.name()), str(op.type()), [str(o) for o in op.outputs()])

@@ -15,7 +15,7 @@ def tensor_name(name: str) -> str:
 class PythonTF:
     def __init__(self):
         tf = tensorflow()
-        self._tf = tf
+        self.tf = self._tf = tf
         self.version = tf.__version__
         self.name = "python-tf-" + tf.__version__
         self._sessions = {}
@@ -79,6 +79,10 @@ class PythonTF:
         tags, signatures = self._signatures[handle]
         input_name, output_name = resolve(signatures, key, input_key, output_key, tags)
         return self.predict(handle, input_name, output_name, x)
+
+    def session(self, handle):
+        """The tf.compat.v1.Session behind a handle (for the benchmark's plain Session.run baseline)."""
+        return self._sessions[handle]
 
     def close(self, handle):
         self._signatures.pop(handle, None)

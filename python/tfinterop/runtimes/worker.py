@@ -2,7 +2,8 @@
 
 Protocol: one JSON request per line on the worker's stdin, one JSON reply per line on a private copy of
 its stdout; the real fd 1 is pointed at stderr so that anything a native library prints can never
-corrupt the protocol. Arrays travel as .npy files in a folder the client owns.
+corrupt the protocol. Arrays travel as .npy files in a folder the client owns; the worker memory-maps
+its input, and the client reuses one input file while the shape stays the same (see WorkerClient._stage).
 
     {"op": "info"}                                          -> {"name": ..., "version": ...}
     {"op": "load", "dir": D, "tags": [..]}                  -> {"handle": H}
@@ -59,6 +60,12 @@ def serve(runtime: str) -> int:
     return 0
 
 
+def _map_input(path):
+    # Mapped, not read: the consumer copies it once into its own tensor anyway. Copy-on-write ("c") keeps
+    # it writable (JPype's direct buffers need that) without ever writing to the client's file.
+    return np.load(path, mmap_mode="c", allow_pickle=False)
+
+
 def _handle(consumer, request):
     op = request["op"]
     if op == "info":
@@ -66,12 +73,12 @@ def _handle(consumer, request):
     if op == "load":
         return {"handle": consumer.load(request["dir"], request["tags"])}
     if op == "predict":
-        x = np.load(request["input"], allow_pickle=False)
+        x = _map_input(request["input"])
         y = consumer.predict(request["handle"], request["input_name"], request["output_name"], x)
         np.save(request["output"], y, allow_pickle=False)
         return {"shape": list(y.shape)}
     if op == "predict_signature":
-        x = np.load(request["input"], allow_pickle=False)
+        x = _map_input(request["input"])
         y = consumer.predict_signature(request["handle"], request["signature"], request["input_key"],
                                        request["output_key"], x)
         np.save(request["output"], y, allow_pickle=False)
@@ -101,6 +108,7 @@ class WorkerClient:
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                                       env=child_env)
         self._calls = 0
+        self._staged = None           # (shape, dtype, path, memmap): the reusable input file, see _stage
         hello = self._reply(f"starting the {runtime} worker")
         self.name = hello["name"]
         self.version = hello["version"]
@@ -169,15 +177,33 @@ class WorkerClient:
 
     def _predict(self, x, what, **request):
         self._calls += 1
-        x_path = Path(self._scratch.name) / f"in-{self._calls}.npy"
+        x_path, one_off = self._stage(x)
         y_path = Path(self._scratch.name) / f"out-{self._calls}.npy"
-        np.save(x_path, x, allow_pickle=False)
         try:
             self._call(what, input=str(x_path), output=str(y_path), **request)
             return np.load(y_path, allow_pickle=False)
         finally:
-            x_path.unlink(missing_ok=True)
+            if one_off:
+                x_path.unlink(missing_ok=True)
             y_path.unlink(missing_ok=True)
+
+    def _stage(self, x):
+        """Writes x as an .npy file for the worker, which maps it rather than reading it. Consecutive inputs of
+        one shape and dtype reuse one file, whose pages stay resident: a call then costs one copy into memory
+        the worker already has mapped, not a new file (10,000 images: about 34 ms of np.save per call before).
+        Returns (path, whether to delete it after the call)."""
+        if not isinstance(x, np.ndarray) or x.dtype.hasobject or x.size == 0:
+            path = Path(self._scratch.name) / f"in-{self._calls}.npy"
+            np.save(path, x, allow_pickle=False)     # odd inputs go as they are; the worker judges them
+            return path, True
+        if self._staged is None or self._staged[:2] != (x.shape, x.dtype):
+            if self._staged is not None:
+                self._staged[2].unlink(missing_ok=True)
+            path = Path(self._scratch.name) / f"in-{self._calls}.npy"
+            self._staged = (x.shape, x.dtype, path,
+                            np.lib.format.open_memmap(path, mode="w+", dtype=x.dtype, shape=x.shape))
+        self._staged[3][...] = x
+        return self._staged[2], False
 
     def close(self, handle):
         self._call(f"closing model {handle}", op="close", handle=handle)
@@ -192,6 +218,7 @@ class WorkerClient:
                 self._proc.wait()
         self._proc.stdout.close()
         self._stderr.close()
+        self._staged = None
         self._scratch.cleanup()
 
 

@@ -1,0 +1,346 @@
+"""`tfinterop bench`: what the cross-language path costs, as ratios measured in one run.
+
+Python TensorFlow and the JVM never share a process, so the benchmark has three parts:
+
+    orchestrator (this module, imports neither)  writes the images, starts the two sides one after
+                                                 the other, times the harness's worker path
+                                                 (WorkerClient), optionally `make test`, and divides
+    python side  (python -m tfinterop.bench python SPEC OUT)   Python TF Session.run, batch and one image
+    java side    (python -m tfinterop.bench java SPEC OUT)     JPype + TF Java: marshalling, the bridge's
+                                                 predict, and the same predict looped inside Java
+
+Every figure is the median of repeated runs after a warm-up. Where numerator and denominator run in
+the same process they are interleaved run by run, so a change of machine load hits both alike.
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tfinterop import paths
+from tfinterop.errors import OutputExistsError, TfInteropError
+
+DEFAULT_MODEL = paths.GOLDEN / "compat-serve"
+MARKDOWN_BEGIN = "<!-- tfinterop bench: generated table, begin -->"
+MARKDOWN_END = "<!-- tfinterop bench: generated table, end -->"
+
+
+# --- timing ---------------------------------------------------------------------------------------------
+
+class SelfTimed:
+    """A run that measures itself (the loop inside Java) and returns its own seconds."""
+
+    def __init__(self, run):
+        self.run = run
+
+
+def interleaved_medians(runs: dict, warmup: int, repeats: int) -> dict:
+    """Calls each run once per round, `warmup` untimed rounds then `repeats` timed ones; median seconds.
+    A plain run is timed here, around the call; a SelfTimed one reports its own time."""
+    for _ in range(warmup):
+        for run in runs.values():
+            (run.run if isinstance(run, SelfTimed) else run)()
+    samples = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            if isinstance(run, SelfTimed):
+                samples[name].append(run.run())
+            else:
+                start = time.perf_counter()
+                run()
+                samples[name].append(time.perf_counter() - start)
+    return {name: float(np.median(s)) for name, s in samples.items()}
+
+
+# --- the two sides ------------------------------------------------------------------------------------------
+
+def python_side(spec: dict) -> dict:
+    """Python TensorFlow's Session.run on the model, as the seed runs it: the baseline."""
+    from tfinterop.runtimes.python_tf import PythonTF, tensor_name
+
+    consumer = PythonTF()
+    handle = consumer.load(spec["model"], spec["tags"])
+    sess = consumer.session(handle)
+    feed, fetch = tensor_name(spec["input_name"]), tensor_name(spec["output_name"])
+    batch = np.load(spec["images"])
+    one = np.ascontiguousarray(batch[:1])
+    np.save(spec["output_prefix"] + "python.npy", sess.run(fetch, {feed: batch}))
+    batch_s = interleaved_medians({"batch": lambda: sess.run(fetch, {feed: batch})},
+                                  spec["warmup"], spec["repeats"])["batch"]
+    one_s = interleaved_medians({"one": lambda: sess.run(fetch, {feed: one})},
+                                spec["warmup"], spec["single_repeats"])["one"]
+    tf = consumer.tf
+    return {"runtime": consumer.name,
+            "threads": {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+                        "inter_op": tf.config.threading.get_inter_op_parallelism_threads()},
+            "batch_s": batch_s, "one_s": one_s}
+
+
+def java_side(spec: dict) -> dict:
+    """TF Java through the bridge (JPype), and the same work looped inside Java alone."""
+    from tfinterop.runtimes.java_tf import JavaTF
+
+    consumer = JavaTF()
+    jpype = consumer.jpype
+    bench = jpype.JClass("org.tfinterop.Bench")
+    handle = consumer.load(spec["model"], spec["tags"])
+    model = consumer.java_model(handle)
+    inp, out = spec["input_name"], spec["output_name"]
+    batch = np.load(spec["images"])
+    one = np.ascontiguousarray(batch[:1])
+    np.save(spec["output_prefix"] + "java.npy", consumer.predict(handle, inp, out, batch))
+
+    def bridge(x):
+        return lambda: consumer.predict(handle, inp, out, x)
+
+    def java_alone(x):
+        # The same feed and fetch, with the input already in a direct buffer and a reused output buffer.
+        data, shape = consumer.float_buffer(x), jpype.JArray(jpype.JLong)(x.shape)
+        dst = consumer.float_buffer(consumer.predict(handle, inp, out, x))
+        return SelfTimed(lambda: bench.timePredictions(model, inp, data, shape, out, dst, 0, 1)[0] / 1e9)
+
+    shape = jpype.JArray(jpype.JLong)(batch.shape)
+
+    def round_trip():
+        back = np.empty_like(batch)
+        bench.tensorRoundTrip(consumer.float_buffer(batch), shape, consumer.float_buffer(back))
+
+    marshal = interleaved_medians({"round_trip": round_trip, "numpy_copy": batch.copy},
+                                  spec["warmup"], spec["repeats"])
+    batch_runs = interleaved_medians({"bridge": bridge(batch), "java": java_alone(batch)},
+                                     spec["warmup"], spec["repeats"])
+    one_runs = interleaved_medians({"bridge": bridge(one), "java": java_alone(one)},
+                                   spec["warmup"], spec["single_repeats"])
+    system = jpype.JClass("java.lang.System")
+    return {"runtime": consumer.name, "jvm": f"{system.getProperty('java.vm.name')} {system.getProperty('java.version')}",
+            "round_trip_s": marshal["round_trip"], "numpy_copy_s": marshal["numpy_copy"],
+            "bridge_batch_s": batch_runs["bridge"], "java_batch_s": batch_runs["java"],
+            "bridge_one_s": one_runs["bridge"], "java_one_s": one_runs["java"]}
+
+
+SIDES = {"python": python_side, "java": java_side}
+
+
+def serve_side(side: str, spec_path: str, out_path: str) -> int:
+    spec = json.loads(Path(spec_path).read_text())
+    Path(out_path).write_text(json.dumps(SIDES[side](spec)))
+    return 0
+
+
+# --- the orchestrator -----------------------------------------------------------------------------------------
+
+def _run_side(side: str, spec_path: Path, scratch: Path, log) -> dict:
+    out = scratch / f"{side}-result.json"
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.pop("PYTHONFAULTHANDLER", None)      # the JVM's deliberate SIGSEGVs are not crashes
+    log(f"bench: {side} side")
+    proc = subprocess.run([sys.executable, "-m", "tfinterop.bench", side, str(spec_path), str(out)],
+                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise TfInteropError(f"the {side} side of the benchmark failed (exit status {proc.returncode}):\n"
+                             + "\n".join(proc.stderr.splitlines()[-15:]))
+    return json.loads(out.read_text())
+
+
+def _worker_path(spec: dict, batch: np.ndarray, log) -> dict:
+    """The path the harness uses: WorkerClient, one JSON line per request, arrays in the worker's scratch dir."""
+    from tfinterop.runtimes.worker import WorkerClient
+
+    log("bench: worker path (WorkerClient, java)")
+    one = np.ascontiguousarray(batch[:1])
+    inp, out = spec["input_name"], spec["output_name"]
+    with WorkerClient("java") as worker:
+        handle = worker.load(spec["model"], spec["tags"])
+        b = interleaved_medians({"batch": lambda: worker.predict(handle, inp, out, batch)},
+                                spec["warmup"], spec["repeats"])["batch"]
+        o = interleaved_medians({"one": lambda: worker.predict(handle, inp, out, one)},
+                                spec["warmup"], spec["single_repeats"])["one"]
+        worker.close(handle)
+    return {"worker_batch_s": b, "worker_one_s": o}
+
+
+def time_make_test(log) -> dict:
+    """`make test` as a user runs it, warm: set up already, `gradle cleanTest` first so the JUnit tests do run."""
+    subprocess.run(["make", "--quiet", "setup"], cwd=paths.REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["gradle", "--console=plain", "--quiet", "cleanTest"], cwd=paths.REPO_ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log("bench: make test (this takes a while)")
+    load_before = loadavg()
+    start = time.perf_counter()
+    proc = subprocess.run(["make", "test"], cwd=paths.REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise TfInteropError(f"`make test` failed (exit status {proc.returncode}), so its time means nothing:\n"
+                             + "\n".join(proc.stdout.splitlines()[-15:]))
+    return {"seconds": seconds, "loadavg_before": load_before, "loadavg_after": loadavg()}
+
+
+def loadavg() -> list:
+    try:
+        return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return []
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "os": f"{platform.system()} {platform.release()}",
+            "python": platform.python_version()}
+
+
+def _figure(value, unit, about, goal=None):
+    f = {"value": value, "unit": unit, "about": about}
+    if goal is not None:
+        f["goal"] = f"<= {goal}"
+        f["met"] = value <= goal
+    return f
+
+
+def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="myInput", output_name="myOutput",
+        warmup=5, repeats=30, single_repeats=300, make_test=False, log=print) -> dict:
+    """Runs every part and returns the report: machine, settings, figures (each with a value and a unit)."""
+    from tfinterop.tolerance import compare
+
+    n = len(images)
+    started = loadavg()
+    with tempfile.TemporaryDirectory(prefix="tfinterop-bench-") as tmp:
+        scratch = Path(tmp)
+        spec = {"model": str(Path(model).resolve()), "tags": list(tags), "images": str(scratch / "images.npy"),
+                "input_name": input_name, "output_name": output_name, "output_prefix": str(scratch / "output-"),
+                "warmup": warmup, "repeats": repeats, "single_repeats": single_repeats}
+        batch = np.ascontiguousarray(images, dtype=np.float32)
+        np.save(spec["images"], batch)
+        spec_path = scratch / "spec.json"
+        spec_path.write_text(json.dumps(spec))
+        py = _run_side("python", spec_path, scratch, log)
+        java = _run_side("java", spec_path, scratch, log)
+        agreement = compare(np.load(spec["output_prefix"] + "python.npy"), np.load(spec["output_prefix"] + "java.npy"))
+        if not agreement.agree:
+            raise TfInteropError(f"the two sides computed different things, so their times are not comparable: "
+                                 f"{agreement.reason}")
+        worker = _worker_path(spec, batch, log)
+    ms = 1e3
+    figures = {
+        "marshal_ratio": _figure(
+            java["round_trip_s"] / java["numpy_copy_s"], "ratio",
+            f"{n}x784 float32 numpy -> TF Java Tensor -> numpy, / a numpy copy of the same bytes", 1.5),
+        "bridge_overhead_ratio": _figure(
+            java["bridge_batch_s"] / java["java_batch_s"], "ratio",
+            f"{n} images Python -> JPype -> TF Java -> Python, / the same predict looped inside Java", 1.3),
+        "java_vs_python_throughput": _figure(
+            py["batch_s"] / java["java_batch_s"], "ratio",
+            f"images/s, TF Java {java['runtime']} inside Java / Python {py['runtime']} Session.run, batch of {n}"),
+        "single_image_latency_ratio": _figure(
+            java["bridge_one_s"] / py["one_s"], "ratio",
+            "1 image Python -> JPype -> TF Java -> Python, / 1 image through Python TF Session.run", 2),
+        "worker_batch_ratio": _figure(
+            worker["worker_batch_s"] / java["java_batch_s"], "ratio",
+            f"{n} images through WorkerClient('java') (the harness's path), / the same predict inside Java"),
+        "worker_single_image_ratio": _figure(
+            worker["worker_one_s"] / py["one_s"], "ratio",
+            "1 image through WorkerClient('java'), / 1 image through Python TF Session.run"),
+        "numpy_copy": _figure(java["numpy_copy_s"] * ms, "ms", f"numpy copy of {n}x784 float32"),
+        "marshal_round_trip": _figure(java["round_trip_s"] * ms, "ms", f"{n}x784 float32 numpy -> Tensor -> numpy"),
+        "java_batch": _figure(java["java_batch_s"] * ms, "ms", f"predict {n} images inside Java (TF Java)"),
+        "bridge_batch": _figure(java["bridge_batch_s"] * ms, "ms", f"predict {n} images from Python via JPype"),
+        "python_tf_batch": _figure(py["batch_s"] * ms, "ms", f"predict {n} images, Python TF Session.run"),
+        "worker_batch": _figure(worker["worker_batch_s"] * ms, "ms", f"predict {n} images via WorkerClient('java')"),
+        "java_throughput": _figure(n / java["java_batch_s"], "images/s", "TF Java inside Java"),
+        "python_tf_throughput": _figure(n / py["batch_s"], "images/s", "Python TF Session.run"),
+        "java_single_image": _figure(java["java_one_s"] * 1e6, "us", "1 image inside Java (TF Java)"),
+        "bridge_single_image": _figure(java["bridge_one_s"] * 1e6, "us", "1 image from Python via JPype"),
+        "python_tf_single_image": _figure(py["one_s"] * 1e6, "us", "1 image, Python TF Session.run"),
+        "worker_single_image": _figure(worker["worker_one_s"] * 1e6, "us", "1 image via WorkerClient('java')"),
+    }
+    report = {"machine": {**machine(), "loadavg_start": started},
+              "runtimes": {"python": py["runtime"], "python_threads": py["threads"], "java": java["runtime"],
+                           "jvm": java["jvm"]},
+              "settings": {"images": n, "model": str(model), "tags": list(tags), "warmup": warmup,
+                           "repeats": repeats, "single_image_repeats": single_repeats},
+              "figures": figures}
+    if make_test:
+        t = time_make_test(log)
+        figures["make_test_wall_time"] = _figure(t["seconds"], "s", "`make test`, warm (set up, gradle cleanTest)", 120)
+        report["machine"]["loadavg_make_test"] = {"before": t["loadavg_before"], "after": t["loadavg_after"]}
+    report["machine"]["loadavg_end"] = loadavg()
+    return report
+
+
+# --- output ---------------------------------------------------------------------------------------------------------
+
+def _fmt(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def markdown_table(report: dict) -> str:
+    m, r, s = report["machine"], report["runtimes"], report["settings"]
+    lines = [f"Machine: {m['cpu']}, {m['cores']} cores, {m['os']}; load average (1/5/15 min) "
+             f"{' '.join(map(str, m['loadavg_start']))} at the start, {' '.join(map(str, m['loadavg_end']))} at the end.",
+             f"Runtimes: {r['python']} (intra-op threads {r['python_threads']['intra_op']}, inter-op "
+             f"{r['python_threads']['inter_op']}; 0 = TensorFlow's default), {r['java']} on {r['jvm']}.",
+             f"Model {Path(s['model']).name} [{', '.join(s['tags'])}], {s['images']} MNIST test images; medians of "
+             f"{s['repeats']} runs ({s['single_image_repeats']} for one image) after {s['warmup']} warm-up runs.",
+             "", "| figure | value | unit | goal | what |", "|---|---|---|---|---|"]
+    for name, f in report["figures"].items():
+        goal = "" if "goal" in f else "-"
+        if "goal" in f:
+            goal = f"{f['goal']} ({'met' if f['met'] else 'not met'})"
+        lines.append(f"| `{name}` | {_fmt(f['value'])} | {f['unit']} | {goal} | {f['about']} |")
+    if "loadavg_make_test" in m:
+        lt = m["loadavg_make_test"]
+        lines.append("")
+        lines.append(f"Load average around `make test`: {' '.join(map(str, lt['before']))} before, "
+                     f"{' '.join(map(str, lt['after']))} after.")
+    return "\n".join(lines)
+
+
+def check_markdown_target(path: Path, overwrite: bool = False) -> None:
+    """Refuses (before a minute of benchmarking) a file that has text of someone's but no markers."""
+    if path.is_file() and not overwrite:
+        text = path.read_text()
+        if not 0 <= text.find(MARKDOWN_BEGIN) < text.find(MARKDOWN_END):
+            raise OutputExistsError(f"{path} exists and has no generated-table markers; pass --overwrite to replace it")
+
+
+def write_markdown(path: Path, report: dict, overwrite: bool = False) -> None:
+    """Replaces the generated table between the markers, keeping what people wrote around it."""
+    check_markdown_target(path, overwrite)
+    text = path.read_text() if path.exists() else None
+    begin, end = (-1, -1) if text is None else (text.find(MARKDOWN_BEGIN), text.find(MARKDOWN_END))
+    block = f"{MARKDOWN_BEGIN}\n{markdown_table(report)}\n{MARKDOWN_END}"
+    if text is not None:
+        if begin >= 0 and end > begin:
+            text = text[:begin] + block + text[end + len(MARKDOWN_END):]
+        else:
+            text = f"# Benchmarks\n\n{block}\n"
+    else:
+        text = f"# Benchmarks\n\n`tfinterop bench` wrote this table; `make bench` regenerates it.\n\n{block}\n"
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] not in SIDES:
+        print("usage: python -m tfinterop.bench python|java SPEC.json OUT.json  (one side; `tfinterop bench` runs both)",
+              file=sys.stderr)
+        raise SystemExit(2)
+    raise SystemExit(serve_side(*sys.argv[1:]))

@@ -1,0 +1,66 @@
+"""`tfinterop bench` at a tiny size: it runs end to end and reports every figure with a unit. Timing itself
+is never asserted (the figures live in BENCHMARKS.md); the worker's reusable input file is checked for staleness."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import cli
+from tfinterop import bench
+from tfinterop.errors import OutputExistsError
+from tfinterop.tolerance import compare
+
+FIGURES = {"marshal_ratio", "bridge_overhead_ratio", "java_vs_python_throughput", "single_image_latency_ratio",
+           "worker_batch_ratio", "worker_single_image_ratio"}
+
+
+def test_bench_reports_every_figure_with_a_unit(tmp_path, java_built):
+    report, table = tmp_path / "bench.json", tmp_path / "BENCHMARKS.md"
+    table.write_text(f"# Mine\n\nwritten by hand\n\n{bench.MARKDOWN_BEGIN}\nold table\n{bench.MARKDOWN_END}\n\nkept too\n")
+    r = cli("bench", "--images", 20, "--warmup", 1, "--repeats", 2, "--single-repeats", 3,
+            "--json", report, "--markdown", table)
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads(report.read_text())
+    assert FIGURES <= set(doc["figures"])
+    for name, f in doc["figures"].items():
+        assert isinstance(f["value"], float) and f["value"] > 0 and f["unit"], name
+    assert {f["unit"] for f in doc["figures"].values()} >= {"ratio", "ms", "us", "images/s"}
+    assert doc["figures"]["marshal_ratio"]["goal"] == "<= 1.5" and isinstance(doc["figures"]["marshal_ratio"]["met"], bool)
+    assert doc["machine"]["cores"] >= 1 and doc["machine"]["cpu"] and len(doc["machine"]["loadavg_start"]) == 3
+    assert doc["runtimes"]["java"] == "java-tf-1.8.0" and doc["runtimes"]["python"].startswith("python-tf-2.")
+    assert doc["settings"]["images"] == 20
+    text = table.read_text()
+    assert "written by hand" in text and "kept too" in text and "old table" not in text
+    assert "| `bridge_overhead_ratio` |" in text and "| `bridge_overhead_ratio` |" in r.stdout
+
+
+def test_markdown_without_markers_is_not_overwritten(tmp_path):
+    mine = tmp_path / "notes.md"
+    mine.write_text("my notes\n")
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        bench.write_markdown(mine, {})
+    assert mine.read_text() == "my notes\n"
+
+
+def test_bench_refuses_more_images_than_the_test_set(tmp_path):
+    r = cli("bench", "--images", 10001)
+    assert r.returncode == 2 and "error: usage:" in r.stderr
+
+
+@pytest.mark.parametrize("runtime", ["java_worker", "python_worker"])
+def test_worker_reuses_its_input_file_without_stale_data(runtime, request, golden_model, subset):
+    worker = request.getfixturevalue(runtime)
+    images = subset[0][:50]
+    handle = worker.load(golden_model, ["serve"])
+    try:
+        y = worker.predict(handle, "myInput", "myOutput", images)
+        # same shape, other data: the reused file must carry the new rows (a stale one would give y again)
+        reversed_rows = worker.predict(handle, "myInput", "myOutput", np.ascontiguousarray(images[::-1]))
+        assert compare(y[::-1], reversed_rows).agree and not compare(y, reversed_rows).agree
+        # another shape, then an empty batch, then the first shape again
+        assert compare(y[:3], worker.predict(handle, "myInput", "myOutput", images[:3])).agree
+        assert worker.predict(handle, "myInput", "myOutput", images[:0]).shape == (0, 10)
+        assert compare(y, worker.predict(handle, "myInput", "myOutput", images)).agree
+    finally:
+        worker.close(handle)
