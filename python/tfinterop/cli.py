@@ -7,7 +7,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tfinterop.errors import InvalidInputError, OutputExistsError, TfInteropError, UsageError
+from tfinterop.errors import (InvalidInputError, OutputExistsError, OutputNotWritableError, TfInteropError,
+                              UsageError)
 
 DEFAULT_RUN_DIR = Path("build") / "run"
 RUN_MARKER = ".tfinterop-run"     # marks a folder `run` made, which a later `run` may replace
@@ -78,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--input-key", metavar="K", help="with --signature: the input key (default: its only input)")
     predict.add_argument("--output-key", metavar="K", help="with --signature: the output key (default: its only output)")
     predict.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
+    predict.add_argument("--allow-untrusted", action="store_true",
+                         help="load a model whose graph reads or writes files or calls out (untrusted-ops.txt); "
+                              "refused by default, since loading runs the graph's init ops")
     predict.set_defaults(handler=cmd_predict)
 
     inspect = sub.add_parser(
@@ -215,7 +219,7 @@ def cmd_predict(args) -> int:
     except (ValueError, OSError) as e:
         raise InvalidInputError(f"--input {args.input}: not a readable .npy array ({e})") from None
     consumer = open_consumer(args.runtime)
-    handle = consumer.load(args.dir, tags)
+    handle = consumer.load(args.dir, tags, allow_untrusted=args.allow_untrusted)
     try:
         if args.signature is None:
             y = consumer.predict(handle, args.input_name or "myInput", args.output_name or "myOutput", x)
@@ -243,12 +247,18 @@ def _check_output_free(path: Path, overwrite: bool) -> None:
         raise OutputExistsError(f"{path} already exists; pass --overwrite to replace it")
     if not path.parent.is_dir():
         raise UsageError(f"{path}: the folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK):     # refuse before the slow part (root passes; writing catches it)
+        raise OutputNotWritableError(f"cannot write {path}: the folder {path.parent} is not writable")
 
 
 def _write_npy_atomically(path: Path, array) -> None:
     import numpy as np
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    except OSError as e:
+        raise OutputNotWritableError(f"cannot write {path}: {e.strerror} ({path.parent}); "
+                                     f"expected a folder you can write to") from None
     try:
         with os.fdopen(fd, "wb") as f:
             np.save(f, array, allow_pickle=False)
