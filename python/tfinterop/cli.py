@@ -96,6 +96,32 @@ def build_parser() -> argparse.ArgumentParser:
                          help="read saved_model.pb with Python TensorFlow's protobuf classes (default) or with "
                               "the Java module's (org.tensorflow:proto, in a Java process)")
     inspect.set_defaults(handler=cmd_inspect)
+    fuzz = sub.add_parser("fuzz", help="load seeded mutants of a model in TF Java; record crashes as findings",
+                          description="Mutates saved_model.pb and variables/variables.index of a model (bit flips, "
+                                      "truncation, field-level protobuf mutations) and loads each mutant in a TF "
+                                      "Java worker process; a worker that crashes or hangs becomes a finding and a "
+                                      "new one starts. Reproducible from --seed. Exit 0 when the run completed, "
+                                      "whatever it found.")
+    fuzz.add_argument("--seed", type=int, required=True)
+    fuzz.add_argument("--count", type=int, default=500, help="number of mutants (default: 500)")
+    fuzz.add_argument("--out", type=Path, required=True, metavar="FINDINGS.json", help="where the findings go")
+    fuzz.add_argument("--base", type=Path, metavar="DIR", help="the model to mutate (default: the golden compat-serve)")
+    fuzz.add_argument("--tag", action="append", metavar="TAG", help="tag-set to load (default: serve)")
+    fuzz.add_argument("--only", type=int, action="append", metavar="INDEX", help="run only these mutant indices (repeatable)")
+    fuzz.add_argument("--timeout", type=float, default=60.0, help="seconds a load may take before it counts as a hang")
+    fuzz.add_argument("--keep", type=Path, metavar="DIR", help="copy the mutants behind findings here")
+    fuzz.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    fuzz.set_defaults(handler=cmd_fuzz)
+
+    bench = sub.add_parser("bench-resources", help="load, run and close a model N times in one JVM; print memory "
+                                                   "growth and open bundles/tensors",
+                           description="A benchmark, not a test: prints the numbers; exit 1 if a bundle or tensor "
+                                       "stays open.")
+    bench.add_argument("--cycles", type=int, default=1000, help="load-run-close cycles (default: 1000)")
+    bench.add_argument("--model", type=Path, help="the SavedModel (default: the golden compat-serve)")
+    bench.add_argument("--tag", action="append", metavar="TAG", help="tag-set to load (default: serve)")
+    bench.add_argument("--compare", action="store_true", help="also run with glibc's default malloc arenas")
+    bench.set_defaults(handler=cmd_bench_resources)
     add_matrix_parser(sub)
     return parser
 
@@ -139,6 +165,39 @@ def cmd_matrix(args) -> int:
         log(f"wrote {path}")
     print(matrix_report.markdown(result), end="")
     return 0 if result.ok else 1
+
+
+def cmd_fuzz(args) -> int:
+    from tfinterop import fuzz
+
+    _check_output_free(args.out, args.overwrite)
+    if args.count < 1:
+        raise UsageError("--count must be at least 1")
+    doc = fuzz.run(args.seed, args.count, base=args.base or fuzz.DEFAULT_BASE, tags=tuple(args.tag or ["serve"]),
+                   timeout=args.timeout, only=args.only, keep_dir=args.keep, log=log)
+    fuzz.write(doc, args.out)
+    crashes = sum(1 for f in doc["findings"] if f["outcome"] == "crash")
+    print(f"fuzz: {doc['count']} mutants of {doc['base']} in {doc['consumer']}, seed {doc['seed']}, "
+          f"{doc['seconds']} s: {crashes} crashes, {len(doc['findings'])} findings; outcomes {doc['outcomes']}; "
+          f"written to {args.out}")
+    return 0
+
+
+def cmd_bench_resources(args) -> int:
+    from tfinterop import bench, paths
+
+    model = args.model or paths.GOLDEN / "compat-serve"
+    runs = [("MALLOC_ARENA_MAX=2, -Xmx64m", {})]
+    if args.compare:
+        runs.append(("glibc default arenas, -Xmx64m", {"MALLOC_ARENA_MAX": None}))
+    worst = 0
+    for label, env in runs:
+        r = bench.bench_resources(model, args.cycles, args.tag or ["serve"], env)
+        print(f"[{label}]\n{r.stdout.strip()}")
+        if r.returncode != 0:
+            log(r.stderr[-2000:])
+        worst = max(worst, r.returncode)
+    return 1 if worst else 0
 
 
 def _variant_names() -> str:

@@ -102,12 +102,6 @@ class OutputNotWritableError(TfInteropError):
     kind = "io-error"
 
 
-class RunFailedError(TfInteropError):
-    """TensorFlow refused a run after the harness's own checks passed (Java: RunFailedException)."""
-
-    kind = "run-failed"
-
-
 class JavaModuleMissingError(TfInteropError):
     kind = "java-module-missing"
 

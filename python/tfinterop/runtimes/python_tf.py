@@ -66,8 +66,12 @@ class PythonTF:
             try:
                 tensors[role] = graph.get_tensor_by_name(name)
             except (KeyError, ValueError):
+                import difflib
+                ops = [op.name for op in graph.get_operations()]
+                close = difflib.get_close_matches(name.split(":")[0], ops, n=3, cutoff=0.7)
                 placeholders = [op.name for op in graph.get_operations() if op.type == "Placeholder"]
-                raise UnknownTensorError(f"{role} {name!r} is not in the graph; its placeholders are: "
+                hint = f"did you mean {', '.join(close)}? " if close else ""
+                raise UnknownTensorError(f"{role} {name!r} is not in the graph; {hint}its placeholders are: "
                                          f"{', '.join(placeholders) or 'none'}") from None
         expected = tensors["input"].shape
         if tensors["input"].dtype != self._tf.float32:
