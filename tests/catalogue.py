@@ -150,3 +150,29 @@ def check_result(case, y):
         assert abs(float(y[r].sum()) - 1) < 1e-4, f"row {r} is not a softmax: {y[r]}"
     for r in e.get("nan_rows", []):
         assert np.isnan(y[r]).all(), f"row {r} should be all NaN (NaN propagates through softmax): {y[r]}"
+
+
+def _entry(key: bytes, value: bytes) -> bytes:
+    return pw.encode([pw.Field(1, pw.LENGTH, key), pw.Field(2, pw.LENGTH, value)])
+
+
+def add_read_file_on_load(d: Path, file_path: str, node="read_on_load") -> None:
+    """Makes the model read file_path when it is loaded: a Const holding the path, ReadFile on it, and
+    ReadFile as the SavedModel's main_op (collection saved_model_main_op), which loaders run after restore.
+    Field numbers: NodeDef attr 5; AttrValue type 6, tensor 8; TensorProto dtype 1, tensor_shape 2,
+    string_val 8; MetaGraphDef collection_def 4; CollectionDef node_list 1; NodeList value 1; DT_STRING 7."""
+    tensor = pw.encode([pw.Field(1, pw.VARINT, 7), pw.Field(2, pw.LENGTH, b""), pw.Field(8, pw.LENGTH, file_path.encode())])
+    const = pw.encode([pw.Field(pw.NodeF.NAME, pw.LENGTH, f"{node}/path".encode()),
+                       pw.Field(pw.NodeF.OP, pw.LENGTH, b"Const"),
+                       pw.Field(5, pw.LENGTH, _entry(b"dtype", pw.encode([pw.Field(6, pw.VARINT, 7)]))),
+                       pw.Field(5, pw.LENGTH, _entry(b"value", pw.encode([pw.Field(8, pw.LENGTH, tensor)])))])
+    read = pw.encode([pw.Field(pw.NodeF.NAME, pw.LENGTH, node.encode()), pw.Field(pw.NodeF.OP, pw.LENGTH, b"ReadFile"),
+                      pw.Field(pw.NodeF.INPUT, pw.LENGTH, f"{node}/path".encode())])
+    edit_graphs(d, lambda nodes: nodes + [pw.parse(const), pw.parse(read)])
+    pb = d / "saved_model.pb"
+    model = pw.parse(pb.read_bytes())
+    collection = pw.encode([pw.Field(1, pw.LENGTH, pw.encode([pw.Field(1, pw.LENGTH, node.encode())]))])
+    for i, raw in enumerate(pw.values(model, pw.SavedModelF.META_GRAPHS)):
+        mg = pw.parse(raw) + [pw.Field(4, pw.LENGTH, _entry(b"saved_model_main_op", collection))]
+        model = pw.replace_submessage(model, pw.SavedModelF.META_GRAPHS, i, pw.encode(mg))
+    pb.write_bytes(pw.encode(model))
