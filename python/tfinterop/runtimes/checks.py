@@ -52,7 +52,8 @@ def float32_batch(x, input_name: str) -> np.ndarray:
     if not isinstance(x, np.ndarray):
         raise InvalidInputError(f"input {input_name!r}: expected a numpy array of float32, got {type(x).__name__}")
     if x.dtype != np.float32:
-        raise InvalidInputError(f"input {input_name!r}: expected dtype float32, got {x.dtype}")
+        got = f"string ({x.dtype})" if x.dtype.kind in "US" else str(x.dtype)
+        raise InvalidInputError(f"input {input_name!r}: expected dtype float32, got {got}")
     return np.ascontiguousarray(x)
 
 

@@ -15,6 +15,8 @@ import java.util.Locale;
  * Usage: ResourceBench DIR CYCLES [TAG...]   (prints the numbers; exit 1 if anything stays open).
  */
 public final class ResourceBench {
+    static final int WARMUP = 100;
+
     private ResourceBench() {
     }
 
@@ -123,7 +125,9 @@ public final class ResourceBench {
         }
         int cycles = Integer.parseInt(args[1]);
         String[] tags = args.length > 2 ? Arrays.copyOfRange(args, 2, args.length) : new String[] {"serve"};
-        Result r = run(Paths.get(args[0]), tags, Math.min(50, Math.max(5, cycles / 10)), cycles, "myInput", "myOutput");
+        // 100 warm-up cycles: RSS rises over the first ~100 loads (malloc arenas of TensorFlow's session threads,
+        // the JIT) and is flat after that; the measured cycles then show what each cycle leaves behind.
+        Result r = run(Paths.get(args[0]), tags, WARMUP, cycles, "myInput", "myOutput");
         System.out.println("tensorflow " + Model.tensorflowVersion() + ", " + args[0] + " " + Arrays.asList(tags));
         System.out.println(r);
         System.out.println(LiveResources.summary());
