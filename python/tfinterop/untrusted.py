@@ -75,11 +75,15 @@ def scan_meta_graph(mg, savers) -> list:
         if op in ops and not (ops[op][0] == SAVER_CATEGORY and name in saver):
             found.append(finding(tags, name, op))
     library = pw.parse(pw.first(graph, pw.GraphF.LIBRARY))
+    functions = {}
     for function in (pw.parse(f) for f in pw.values(library, pw.LibraryF.FUNCTION)):
         fname = _str(pw.parse(pw.first(function, pw.FunctionF.SIGNATURE)), pw.OpDefF.NAME)
-        for node in (pw.parse(n) for n in pw.values(function, pw.FunctionF.NODE_DEF)):
+        functions[fname] = [pw.parse(n) for n in pw.values(function, pw.FunctionF.NODE_DEF)]
+    saver_fns = saver_functions(nodes, saver, functions)
+    for fname, body in functions.items():
+        for node in body:
             op = _str(node, pw.NodeF.OP)
-            if op in ops:
+            if op in ops and not (ops[op][0] == SAVER_CATEGORY and fname in saver_fns):
                 found.append(finding(tags, f"{fname}/{_str(node, pw.NodeF.NAME)}", op))
     return found
 
@@ -105,6 +109,31 @@ def saver_nodes(nodes, savers) -> set:
             continue
         seen.add(name)
         todo += [node_of(i) for i in pw.strings(by_name[name], pw.NodeF.INPUT)]
+    return seen
+
+
+def called_functions(node) -> list:
+    """Functions a NodeDef calls through its attrs (StatefulPartitionedCall's f, and lists of functions).
+    NodeDef attr 5 (map entry: key 1, value 2); AttrValue list 1, func 10; ListValue func 9; NameAttrList name 1."""
+    names = []
+    for entry in pw.values(node, 5):
+        value = pw.parse(pw.first(pw.parse(entry), 2))
+        funcs = pw.values(value, 10) + [f for lst in pw.values(value, 1) for f in pw.values(pw.parse(lst), 9)]
+        names += [pw.first(pw.parse(f), 1).decode("utf-8", "replace") for f in funcs]
+    return names
+
+
+def saver_functions(nodes, saver, functions) -> set:
+    """The functions the saver's nodes call, transitively: a TF2 SavedModel's saver saves and restores in
+    __inference__traced_save_* / __inference__traced_restore_*, called from the saver_def's nodes."""
+    todo = [f for n in nodes if _str(n, pw.NodeF.NAME) in saver for f in called_functions(n)]
+    seen = set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in functions:
+            continue
+        seen.add(name)
+        todo += [f for n in functions[name] for f in called_functions(n)]
     return seen
 
 

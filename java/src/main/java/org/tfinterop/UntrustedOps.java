@@ -102,10 +102,16 @@ public final class UntrustedOps {
                 found.add(new Finding(n.getName(), e));
             }
         }
+        Map<String, FunctionDef> functions = new HashMap<>();
         for (FunctionDef f : g.getLibrary().getFunctionList()) {
+            functions.put(f.getSignature().getName(), f);
+        }
+        Set<String> saverFunctions = saverFunctions(g, saver, functions);
+        for (FunctionDef f : g.getLibrary().getFunctionList()) {
+            boolean ofSaver = saverFunctions.contains(f.getSignature().getName());
             for (NodeDef n : f.getNodeDefList()) {
                 Entry e = ops.get(n.getOp());
-                if (e != null) {
+                if (e != null && !(e.category.equals(SAVER_CATEGORY) && ofSaver)) {
                     found.add(new Finding(f.getSignature().getName() + "/" + n.getName(), e));
                 }
             }
@@ -160,6 +166,44 @@ public final class UntrustedOps {
             }
         }
         return seen;
+    }
+
+    /**
+     * The functions the saver's nodes call, transitively: a TF2 SavedModel's saver saves and restores in
+     * __inference__traced_save_* / __inference__traced_restore_*, called from its saver_def's nodes.
+     */
+    static Set<String> saverFunctions(GraphDef g, Set<String> saver, Map<String, FunctionDef> functions) {
+        Deque<String> todo = new ArrayDeque<>();
+        for (NodeDef n : g.getNodeList()) {
+            if (saver.contains(n.getName())) {
+                todo.addAll(calledFunctions(n));
+            }
+        }
+        Set<String> seen = new HashSet<>();
+        while (!todo.isEmpty()) {
+            String name = todo.poll();
+            FunctionDef f = functions.get(name);
+            if (f == null || !seen.add(name)) {
+                continue;
+            }
+            for (NodeDef n : f.getNodeDefList()) {
+                todo.addAll(calledFunctions(n));
+            }
+        }
+        return seen;
+    }
+
+    private static List<String> calledFunctions(NodeDef n) {
+        List<String> names = new ArrayList<>();
+        for (org.tensorflow.framework.AttrValue a : n.getAttrMap().values()) {
+            if (a.getValueCase() == org.tensorflow.framework.AttrValue.ValueCase.FUNC) {
+                names.add(a.getFunc().getName());
+            }
+            for (org.tensorflow.framework.NameAttrList f : a.getList().getFuncList()) {
+                names.add(f.getName());
+            }
+        }
+        return names;
     }
 
     /** "^ctrl" / "node:1" / "node" -> "node". */
