@@ -10,9 +10,9 @@ GRADLE_FLAGS ?= --console=plain
 PYTEST_ARGS ?=
 ARGS ?=
 JAVA_INSTALL := java/build/install/tfinterop-java
-JAVA_INPUTS := build.gradle settings.gradle java/build.gradle $(shell find java/src/main -type f 2>/dev/null)
+JAVA_INPUTS := build.gradle settings.gradle java/build.gradle python/tfinterop/untrusted-ops.txt $(shell find java/src/main -type f 2>/dev/null)
 
-.PHONY: run test bench setup java python-test java-test matrix nox clean
+.PHONY: run test test-faults bench setup java python-test java-test matrix nox clean
 
 run: setup
 	$(PY) -m tfinterop run $(ARGS)
@@ -26,6 +26,10 @@ bench: setup
 
 python-test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The whole bad-input catalogue through both command lines (slow: two process starts per case).
+test-faults: setup
+	TFINTEROP_FULL_CATALOGUE=1 $(PY) -m pytest -q tests/test_bad_input_catalogue.py
 
 java-test: setup
 	$(GRADLE) $(GRADLE_FLAGS) :java:test

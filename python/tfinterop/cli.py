@@ -8,7 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tfinterop.errors import InvalidInputError, OutputExistsError, TfInteropError, UsageError
+from tfinterop.errors import (InvalidInputError, OutputExistsError, OutputNotWritableError, TfInteropError,
+                              UsageError)
 
 DEFAULT_RUN_DIR = Path("build") / "run"
 RUN_MARKER = ".tfinterop-run"     # marks a folder `run` made, which a later `run` may replace
@@ -86,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--input-key", metavar="K", help="with --signature: the input key (default: its only input)")
     predict.add_argument("--output-key", metavar="K", help="with --signature: the output key (default: its only output)")
     predict.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
+    predict.add_argument("--allow-untrusted", action="store_true",
+                         help="load a model whose graph reads or writes files or calls out (untrusted-ops.txt); "
+                              "refused by default, since loading runs the graph's init ops")
     predict.set_defaults(handler=cmd_predict)
 
     inspect = sub.add_parser(
@@ -111,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true",
                        help='print {"target", "loadable", "findings": [{"tags", "node", "op", "kind", "message", '
                             '"fix"}]} instead of text')
+    check.add_argument("--untrusted", action="store_true",
+                       help="also flag ops that reach outside the computation (file reads and writes, Python "
+                            "callbacks, foreign save/restore: python/tfinterop/untrusted-ops.txt), which "
+                            "tfinterop's loaders refuse unless --allow-untrusted; they count against loadable")
     check.set_defaults(handler=cmd_check)
 
     targets = sub.add_parser("targets", help="list the target runtimes, or dump them again from the runtimes",
@@ -120,6 +128,32 @@ def build_parser() -> argparse.ArgumentParser:
                          help="dump TF Java (tfinterop-java op-registry) and this Python TensorFlow again")
     targets.add_argument("--out", metavar="DIR", type=Path, help="where --regenerate writes (default: fixtures/targets)")
     targets.set_defaults(handler=cmd_targets)
+    fuzz = sub.add_parser("fuzz", help="load seeded mutants of a model in TF Java; record crashes as findings",
+                          description="Mutates saved_model.pb and variables/variables.index of a model (bit flips, "
+                                      "truncation, field-level protobuf mutations) and loads each mutant in a TF "
+                                      "Java worker process; a worker that crashes or hangs becomes a finding and a "
+                                      "new one starts. Reproducible from --seed. Exit 0 when the run completed, "
+                                      "whatever it found.")
+    fuzz.add_argument("--seed", type=int, required=True)
+    fuzz.add_argument("--count", type=int, default=500, help="number of mutants (default: 500)")
+    fuzz.add_argument("--out", type=Path, required=True, metavar="FINDINGS.json", help="where the findings go")
+    fuzz.add_argument("--base", type=Path, metavar="DIR", help="the model to mutate (default: the golden compat-serve)")
+    fuzz.add_argument("--tag", action="append", metavar="TAG", help="tag-set to load (default: serve)")
+    fuzz.add_argument("--only", type=int, action="append", metavar="INDEX", help="run only these mutant indices (repeatable)")
+    fuzz.add_argument("--timeout", type=float, default=60.0, help="seconds a load may take before it counts as a hang")
+    fuzz.add_argument("--keep", type=Path, metavar="DIR", help="copy the mutants behind findings here")
+    fuzz.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    fuzz.set_defaults(handler=cmd_fuzz)
+
+    bench = sub.add_parser("bench-resources", help="load, run and close a model N times in one JVM; print memory "
+                                                   "growth and open bundles/tensors",
+                           description="A benchmark, not a test: prints the numbers; exit 1 if a bundle or tensor "
+                                       "stays open.")
+    bench.add_argument("--cycles", type=int, default=1000, help="load-run-close cycles (default: 1000)")
+    bench.add_argument("--model", type=Path, help="the SavedModel (default: the golden compat-serve)")
+    bench.add_argument("--tag", action="append", metavar="TAG", help="tag-set to load (default: serve)")
+    bench.add_argument("--compare", action="store_true", help="also run with glibc's default malloc arenas")
+    bench.set_defaults(handler=cmd_bench_resources)
     add_matrix_parser(sub)
     bench = sub.add_parser("bench", help="measure the cross-language path as ratios (marshalling, bridge, "
                                          "throughput, latency, the worker path)",
@@ -196,6 +230,9 @@ def cmd_check(args) -> int:
     target = targets.load(args.target)
     try:
         report = check.check(args.dir, target)
+        if args.untrusted:
+            from tfinterop import untrusted
+            report.findings += [check.Finding(**f) for f in untrusted.scan(args.dir)]
     except (ModelNotFoundError, NotASavedModelError) as e:
         log(f"error: {e.kind}: {e}")
         return 2
@@ -215,6 +252,39 @@ def cmd_targets(args) -> int:
               f"{len(t.data_types)} data types, GraphDef producer {t.producer} (accepts producers >= "
               f"{t.min_producer}, min_consumer <= {t.consumer})")
     return 0
+
+
+def cmd_fuzz(args) -> int:
+    from tfinterop import fuzz
+
+    _check_output_free(args.out, args.overwrite)
+    if args.count < 1:
+        raise UsageError("--count must be at least 1")
+    doc = fuzz.run(args.seed, args.count, base=args.base or fuzz.DEFAULT_BASE, tags=tuple(args.tag or ["serve"]),
+                   timeout=args.timeout, only=args.only, keep_dir=args.keep, log=log)
+    fuzz.write(doc, args.out)
+    crashes = sum(1 for f in doc["findings"] if f["outcome"] == "crash")
+    print(f"fuzz: {doc['count']} mutants of {doc['base']} in {doc['consumer']}, seed {doc['seed']}, "
+          f"{doc['seconds']} s: {crashes} crashes, {len(doc['findings'])} findings; outcomes {doc['outcomes']}; "
+          f"written to {args.out}")
+    return 0
+
+
+def cmd_bench_resources(args) -> int:
+    from tfinterop import paths, resource_bench
+
+    model = args.model or paths.GOLDEN / "compat-serve"
+    runs = [("MALLOC_ARENA_MAX=2, -Xmx64m", {})]
+    if args.compare:
+        runs.append(("glibc default arenas, -Xmx64m", {"MALLOC_ARENA_MAX": None}))
+    worst = 0
+    for label, env in runs:
+        r = resource_bench.bench_resources(model, args.cycles, args.tag or ["serve"], env)
+        print(f"[{label}]\n{r.stdout.strip()}")
+        if r.returncode != 0:
+            log(r.stderr[-2000:])
+        worst = max(worst, r.returncode)
+    return 1 if worst else 0
 
 
 def _variant_names() -> str:
@@ -312,7 +382,7 @@ def cmd_predict(args) -> int:
     except (ValueError, OSError) as e:
         raise InvalidInputError(f"--input {args.input}: not a readable .npy array ({e})") from None
     consumer = open_consumer(args.runtime)
-    handle = consumer.load(args.dir, tags)
+    handle = consumer.load(args.dir, tags, allow_untrusted=args.allow_untrusted)
     try:
         if args.signature is None:
             y = consumer.predict(handle, args.input_name or "myInput", args.output_name or "myOutput", x)
@@ -367,12 +437,18 @@ def _check_output_free(path: Path, overwrite: bool) -> None:
         raise OutputExistsError(f"{path} already exists; pass --overwrite to replace it")
     if not path.parent.is_dir():
         raise UsageError(f"{path}: the folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK):     # refuse before the slow part (root passes; writing catches it)
+        raise OutputNotWritableError(f"cannot write {path}: the folder {path.parent} is not writable")
 
 
 def _write_npy_atomically(path: Path, array) -> None:
     import numpy as np
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    except OSError as e:
+        raise OutputNotWritableError(f"cannot write {path}: {e.strerror} ({path.parent}); "
+                                     f"expected a folder you can write to") from None
     try:
         with os.fdopen(fd, "wb") as f:
             np.save(f, array, allow_pickle=False)

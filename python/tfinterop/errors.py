@@ -90,6 +90,18 @@ class OutputExistsError(TfInteropError):
     kind = "output-exists"
 
 
+class UntrustedModelError(TfInteropError):
+    """The graph holds ops that reach outside the computation (untrusted-ops.txt), not explicitly allowed."""
+
+    kind = "untrusted-model"
+
+
+class OutputNotWritableError(TfInteropError):
+    """The output location cannot be written (read-only, permissions); same word as the Java CLI's."""
+
+    kind = "io-error"
+
+
 class JavaModuleMissingError(TfInteropError):
     kind = "java-module-missing"
 

@@ -26,8 +26,8 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tfinterop.errors import OutputExistsError, TargetIncompatibleError, UsageError
 from tfinterop import legacy
+from tfinterop.errors import OutputExistsError, OutputNotWritableError, TargetIncompatibleError, UsageError
 from tfinterop.models import INPUT_NAME, OUTPUT_NAME, get_model
 from tfinterop.train import TrainedModel
 from tfinterop.tf_import import tensorflow
@@ -111,6 +111,18 @@ def check_target_free(target: Path, overwrite: bool) -> None:
             raise OutputExistsError(f"{target} already exists; pass --overwrite to replace it")
         if not target.is_dir() or target.is_symlink():
             raise OutputExistsError(f"{target} exists and is not a directory; refusing to replace it even with --overwrite")
+    _check_writable(target.parent)
+
+
+def _check_writable(folder: Path) -> None:
+    """Tries what the export will do (make the folder, a staging folder in it), so that a read-only
+    place is refused before training rather than after."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        Path(tempfile.mkdtemp(prefix=".tfinterop-write-probe-", dir=folder)).rmdir()
+    except OSError as e:
+        raise OutputNotWritableError(f"cannot write into {folder}: {e.strerror}; expected a folder you can "
+                                     f"write to") from None
 
 
 def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwrite: bool = False, log=None) -> Path:
@@ -124,7 +136,9 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
         legacy_target = targets.load(variant.target or variant.legacy_forms_for)
         runtime = legacy_target if variant.target else None
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent)).resolve()
+    remove_stale_staging(target)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_MARK}", dir=target.parent)).resolve()
+    (staging / OWNER_FILE).write_text(_process_identity(os.getpid()) + "\n")
     try:
         export_dir = staging / "model"     # the builders insist on creating the folder themselves
         asset_source = staging / ASSET_NAME
@@ -159,6 +173,8 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
             extra = export_dir / "assets.extra"
             extra.mkdir(exist_ok=True)
             (extra / EXTRA_NAME).write_text(json.dumps(provenance(trained, variant), indent=2) + "\n")
+        if os.environ.get(PAUSE_HOOK):
+            _pause_before_rename(staging)
         if target.exists():
             shutil.rmtree(target)   # only reached with overwrite=True, after the new export is complete
         os.replace(export_dir, target)
@@ -175,6 +191,49 @@ def _rewrite_saved_model(export_dir, rewrites, runtime):
     for meta_graph in model.meta_graphs:
         legacy.apply(meta_graph, rewrites, runtime)
     pb.write_bytes(model.SerializeToString(deterministic=True))
+
+
+STAGING_MARK = ".partial-"
+OWNER_FILE = ".owner"
+# Test-only: set, an export stops after its staging folder is complete and before the rename, so a test
+# can kill it exactly there. Unset (always, outside tests), it changes nothing.
+PAUSE_HOOK = "TFINTEROP_TEST_PAUSE_BEFORE_RENAME"
+
+
+def _pause_before_rename(staging: Path):
+    import sys
+    import time
+    print(f"export: staged {staging}; pausing before the rename ({PAUSE_HOOK})", file=sys.stderr, flush=True)
+    while True:
+        time.sleep(60)
+
+
+def _process_identity(pid: int) -> str:
+    """pid plus the process's start time, so a reused pid is not taken for the exporter that died."""
+    try:
+        start = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        start = "?"
+    return f"{pid} {start}"
+
+
+def remove_stale_staging(target: Path) -> list:
+    """Removes staging folders of earlier exports to this target whose exporter is gone (killed, say).
+    One whose owner still runs is left alone, as is anything without an owner file we can read."""
+    removed = []
+    for staging in target.parent.glob(f".{target.name}{STAGING_MARK}*"):
+        owner = staging / OWNER_FILE
+        try:
+            pid_text = owner.read_text().split()
+        except OSError:
+            continue
+        if not pid_text or not pid_text[0].isdigit():
+            continue
+        if _process_identity(int(pid_text[0])) == " ".join(pid_text):
+            continue                       # still running: another export in progress
+        shutil.rmtree(staging, ignore_errors=True)
+        removed.append(staging)
+    return removed
 
 
 @contextlib.contextmanager

@@ -1,7 +1,9 @@
 """One adapter per runtime, all with the same small interface (a Consumer):
 
     name                         e.g. "python-tf-2.21.0", "java-tf-1.8.0"
-    load(dir, tags) -> handle    raises a typed TfInteropError (errors.py) on failure
+    load(dir, tags, allow_untrusted=False) -> handle
+                                 raises a typed TfInteropError (errors.py) on failure; refuses a model
+                                 with ops that reach outside the computation (untrusted.py) unless allowed
     predict(handle, input_name, output_name, x) -> ndarray
     predict_signature(handle, signature_key, input_key, output_key, x) -> ndarray
                                  keys as `inspect` shows them; None = the signature's only input/output

@@ -55,6 +55,7 @@ class JavaTF:
         self._direct = jpype.nio.convertToDirectBuffer
         self._System = jpype.JClass("java.lang.System")
         self._lent_bytes = 0
+        self._LoadOptions = jpype.JClass("org.tfinterop.LoadOptions")
         self._Paths = jpype.JClass("java.nio.file.Paths")
         self._JString = jpype.JString
         self._JLongArray = jpype.JArray(jpype.JLong)
@@ -68,10 +69,11 @@ class JavaTF:
         runtime = e.runtimeMessage()
         return from_kind(str(e.kind()), str(e.getMessage()), None if runtime is None else str(runtime))
 
-    def load(self, directory, tags):
+    def load(self, directory, tags, allow_untrusted=False):
         tag_array = self._jpype.JArray(self._JString)([self._JString(t) for t in tags])
+        options = self._LoadOptions.allowUntrusted() if allow_untrusted else self._LoadOptions.defaults()
         try:
-            model = self._Model.load(self._Paths.get(str(directory)), tag_array)
+            model = self._Model.load(self._Paths.get(str(directory)), options, tag_array)
         except self._Error as e:
             raise self._translate(e) from None
         self._next += 1

@@ -3,7 +3,8 @@ tf.compat.v1.saved_model.loader.load(sess, tags, dir) and sess.run("myOutput:0",
 
 from tfinterop.errors import (InvalidInputError, ModelLoadError, NotASavedModelError, RunFailedError,
                               TagSetNotFoundError, UnknownTensorError)
-from tfinterop.runtimes.checks import float32_batch, format_tag_sets, saved_model_pb
+from tfinterop import untrusted
+from tfinterop.runtimes.checks import float32_batch, format_tag_sets, saved_model_pb, variables_present
 from tfinterop.signatures import resolve, signature_tensors
 from tfinterop.tf_import import tensorflow
 
@@ -30,14 +31,19 @@ class PythonTF:
             model.ParseFromString(pb.read_bytes())
         except Exception as e:   # protobuf's DecodeError, or worse on random bytes
             raise NotASavedModelError(f"{pb}: cannot be parsed as a SavedModel protobuf ({e})") from None
+        if not model.meta_graphs:   # protobuf accepts many byte strings (an empty file, for one)
+            raise NotASavedModelError(f"{pb}: parses as a SavedModel protobuf but holds no MetaGraphDef")
         return [list(m.meta_info_def.tags) for m in model.meta_graphs]
 
-    def load(self, directory, tags):
+    def load(self, directory, tags, allow_untrusted=False):
         tf = self._tf
         available = self.tag_sets(directory)
         if sorted(set(tags)) not in [sorted(set(t)) for t in available]:
             raise TagSetNotFoundError(f"{directory}: no MetaGraphDef with tag-set [{', '.join(tags)}]; "
                                       f"the tag-sets it has: {format_tag_sets(available)}")
+        if not allow_untrusted:
+            untrusted.refuse_if_untrusted(directory, tags)
+        variables_present(directory, tags)
         sess = tf.compat.v1.Session(graph=tf.Graph())
         try:
             meta_graph_def = tf.compat.v1.saved_model.loader.load(sess, list(tags), str(directory))
@@ -60,8 +66,12 @@ class PythonTF:
             try:
                 tensors[role] = graph.get_tensor_by_name(name)
             except (KeyError, ValueError):
+                import difflib
+                ops = [op.name for op in graph.get_operations()]
+                close = difflib.get_close_matches(name.split(":")[0], ops, n=3, cutoff=0.7)
                 placeholders = [op.name for op in graph.get_operations() if op.type == "Placeholder"]
-                raise UnknownTensorError(f"{role} {name!r} is not in the graph; its placeholders are: "
+                hint = f"did you mean {', '.join(close)}? " if close else ""
+                raise UnknownTensorError(f"{role} {name!r} is not in the graph; {hint}its placeholders are: "
                                          f"{', '.join(placeholders) or 'none'}") from None
         expected = tensors["input"].shape
         if tensors["input"].dtype != self._tf.float32:

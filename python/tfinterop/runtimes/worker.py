@@ -6,7 +6,7 @@ corrupt the protocol. Arrays travel as .npy files in a folder the client owns; t
 its input, and the client reuses one input file while the shape stays the same (see WorkerClient._stage).
 
     {"op": "info"}                                          -> {"name": ..., "version": ...}
-    {"op": "load", "dir": D, "tags": [..]}                  -> {"handle": H}
+    {"op": "load", "dir": D, "tags": [..], "allow_untrusted": false}  -> {"handle": H}
     {"op": "predict", "handle": H, "input_name": ..., "output_name": ..., "input": X.npy, "output": Y.npy}
     {"op": "predict_signature", "handle": H, "signature": KEY, "input_key": K|null, "output_key": K|null,
      "input": X.npy, "output": Y.npy}
@@ -71,7 +71,8 @@ def _handle(consumer, request):
     if op == "info":
         return {"name": consumer.name, "version": consumer.version}
     if op == "load":
-        return {"handle": consumer.load(request["dir"], request["tags"])}
+        return {"handle": consumer.load(request["dir"], request["tags"],
+                                        allow_untrusted=bool(request.get("allow_untrusted", False)))}
     if op == "predict":
         x = _map_input(request["input"])
         y = consumer.predict(request["handle"], request["input_name"], request["output_name"], x)
@@ -163,9 +164,9 @@ class WorkerClient:
             pass    # the reply read below reports how the worker died
         return self._reply(what)
 
-    def load(self, directory, tags):
+    def load(self, directory, tags, allow_untrusted=False):
         return self._call(f"loading {directory} [{', '.join(tags)}]", op="load", dir=str(directory),
-                          tags=list(tags))["handle"]
+                          tags=list(tags), allow_untrusted=allow_untrusted)["handle"]
 
     def predict(self, handle, input_name, output_name, x):
         return self._predict(x, f"predicting with model {handle}", op="predict", handle=handle,

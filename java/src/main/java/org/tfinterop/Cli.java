@@ -26,12 +26,13 @@ public final class Cli {
             "",
             "commands:",
             "  tags DIR                 list the tag-sets of a SavedModel",
-            "  ops DIR [--tag T]...     list operations: name, type, outputs (dtype and shape)",
+            "  ops DIR [--tag T]... [--allow-untrusted]",
+            "                           list operations: name, type, outputs (dtype and shape)",
             "  inspect DIR              print every tag-set, SignatureDef and asset file, as",
             "                           saved_model_cli show --all does (same text as tfinterop inspect)",
             "  predict DIR --input X.npy --output Y.npy [--tag T]... [--input-name N]",
             "          [--output-name N] [--signature KEY [--input-key K] [--output-key K]]",
-            "          [--overwrite]",
+            "          [--overwrite] [--allow-untrusted]",
             "                           run a float32 .npy batch through the model",
             "  version                  print the TensorFlow runtime version",
             "  op-registry --out FILE [--overwrite]",
@@ -40,6 +41,11 @@ public final class Cli {
             "",
             "Run 'tfinterop-java <command> --help' for a command's options.");
 
+    private static final String UNTRUSTED_HELP = String.join("\n",
+            "A model whose graph reads or writes files, or calls out (ReadFile, WriteFile, ...; see",
+            "untrusted-ops.txt) is refused before it is loaded, since loading runs its init ops;",
+            "--allow-untrusted loads it anyway.");
+
     private static final Map<String, String> HELP = new LinkedHashMap<>();
 
     static {
@@ -47,9 +53,10 @@ public final class Cli {
                 "usage: tfinterop-java tags DIR",
                 "Prints each tag-set of DIR/saved_model.pb on its own line, e.g. [serve], in file order."));
         HELP.put("ops", String.join("\n",
-                "usage: tfinterop-java ops DIR [--tag T]...",
+                "usage: tfinterop-java ops DIR [--tag T]... [--allow-untrusted]",
                 "Loads the MetaGraphDef with exactly the given tags (default: serve) and prints",
-                "one line per operation: name, type, outputs as dtype[shape] (? = unknown)."));
+                "one line per operation: name, type, outputs as dtype[shape] (? = unknown).",
+                UNTRUSTED_HELP));
         HELP.put("inspect", String.join("\n",
                 "usage: tfinterop-java inspect DIR",
                 "Prints what `saved_model_cli show --dir DIR --all` prints -- every tag-set, every",
@@ -60,13 +67,15 @@ public final class Cli {
                 "usage: tfinterop-java predict DIR --input X.npy --output Y.npy [--tag T]...",
                 "           [--input-name N] [--output-name N]",
                 "           [--signature KEY [--input-key K] [--output-key K]] [--overwrite]",
+                "           [--allow-untrusted]",
                 "Feeds X.npy (float32, C order) to tensor N (default myInput), fetches the",
                 "output tensor (default myOutput) and writes it to Y.npy. Tensor names are",
                 "'op' or 'op:index'; the tag-set defaults to serve. With --signature, the",
                 "tensors are the signature's input and output keys instead (as `inspect` shows",
                 "them), resolved through its SignatureDef; a key may be left out when the",
                 "signature has only one. Y.npy is never replaced without --overwrite and is",
-                "written whole or not at all."));
+                "written whole or not at all.",
+                UNTRUSTED_HELP));
         HELP.put("version", String.join("\n",
                 "usage: tfinterop-java version",
                 "Prints the version of the TensorFlow runtime, e.g. 1.8.0."));
@@ -117,7 +126,7 @@ public final class Cli {
                 case "tags":
                     return tags(a.positionals(1).get(0), out);
                 case "ops":
-                    return ops(a.positionals(1).get(0), a.tags(), out);
+                    return ops(a.positionals(1).get(0), a.tags(), a.loadOptions(), out);
                 case "inspect":
                     out.print(SavedModelText.describe(Paths.get(a.positionals(1).get(0))));
                     return OK;
@@ -145,10 +154,10 @@ public final class Cli {
         return OK;
     }
 
-    private static int ops(String dir, String[] tags, PrintStream out) {
+    private static int ops(String dir, String[] tags, LoadOptions options, PrintStream out) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"NAME", "TYPE", "OUTPUTS"});
-        try (Model m = Model.load(Paths.get(dir), tags)) {
+        try (Model m = Model.load(Paths.get(dir), options, tags)) {
             for (OperationInfo op : m.operations()) {
                 List<String> outs = new ArrayList<>();
                 for (TensorInfo t : op.outputs()) {
@@ -194,7 +203,7 @@ public final class Cli {
         Npy x = Npy.read(input);
         String inName = a.value("--input-name", "myInput");
         String outName = a.value("--output-name", "myOutput");
-        try (Model m = Model.load(dir, a.tags());
+        try (Model m = Model.load(dir, a.loadOptions(), a.tags());
              Prediction p = signature == null ? m.run(inName, x.buffer(), x.shape(), outName)
                      : m.runSignature(signature, a.value("--input-key", null), x.buffer(), x.shape(),
                              a.value("--output-key", null))) {
@@ -266,6 +275,7 @@ public final class Cli {
             Set<String> boolFlags = new HashSet<>();
             if (cmd.equals("ops") || cmd.equals("predict")) {
                 valued.add("--tag");
+                boolFlags.add("--allow-untrusted");
             }
             if (cmd.equals("op-registry")) {
                 valued.add("--out");
@@ -331,6 +341,10 @@ public final class Cli {
         String[] tags() {
             List<String> t = values.get("--tag");
             return t == null ? new String[] {"serve"} : t.toArray(new String[0]);
+        }
+
+        LoadOptions loadOptions() {
+            return flags.contains("--allow-untrusted") ? LoadOptions.allowUntrusted() : LoadOptions.defaults();
         }
 
         String value(String name, String dflt) {

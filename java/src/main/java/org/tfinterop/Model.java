@@ -20,6 +20,7 @@ import org.tensorflow.Shape;
 import org.tensorflow.Tensor;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.framework.SignatureDef;
+import org.tensorflow.framework.MetaGraphDef;
 
 /** A loaded SavedModel. Runs may overlap; close() waits for them, since freeing a session mid-run crashes. */
 public final class Model implements AutoCloseable {
@@ -42,13 +43,28 @@ public final class Model implements AutoCloseable {
      * (so a missing one is reported with those present), then lets TensorFlow load it.
      */
     public static Model load(Path dir, String... tags) {
+        return load(dir, LoadOptions.defaults(), tags);
+    }
+
+    /**
+     * As {@link #load(Path, String...)}; unless options allow untrusted models, refuses (before
+     * TensorFlow runs anything) a graph with ops that reach outside the computation ({@link UntrustedOps}).
+     */
+    public static Model load(Path dir, LoadOptions options, String... tags) {
         if (tags.length == 0) {
             throw new IllegalArgumentException("at least one tag is required");
         }
-        Map<String, SignatureDef> signatureDefs = SavedModelInfo.read(dir).metaGraph(tags).getSignatureDefMap();
+        SavedModelInfo info = SavedModelInfo.read(dir);
+        MetaGraphDef metaGraph = info.metaGraph(tags);
+        if (!options.untrustedAllowed()) {
+            UntrustedOps.refuseIfUntrusted(dir, Arrays.asList(tags), info.proto(), metaGraph);
+        }
+        info.checkVariables(metaGraph);
+        Map<String, SignatureDef> signatureDefs = metaGraph.getSignatureDefMap();
         SavedModelBundle bundle;
         try {
             bundle = SavedModelBundle.load(dir.toString(), tags);
+            LiveResources.bundleOpened();
         } catch (RuntimeException e) {
             // TF Java maps TF status codes to several types (INVALID_ARGUMENT -> IllegalArgumentException,
             // FAILED_PRECONDITION -> IllegalStateException, ...), not only TensorFlowException.
@@ -120,16 +136,23 @@ public final class Model implements AutoCloseable {
                         + "; only float32 outputs are supported");
             }
             Tensor<?> result;
-            try (Tensor<Float> t = Tensor.create(shape.clone(), data.duplicate())) {
+            Tensor<Float> t = Tensor.create(shape.clone(), data.duplicate());
+            LiveResources.tensorOpened();
+            try {
                 result = bundle.session().runner()
                         .feed(in.op(), in.index(), t).fetch(out.op(), out.index()).run().get(0);
+                LiveResources.tensorOpened();
             } catch (RuntimeException e) {
                 // Our checks passed, so this is TensorFlow's own refusal (mapped to various exception types).
                 throw new RunFailedException("TensorFlow " + tensorflowVersion() + " failed running " + dir
                         + " (" + inputName + " -> " + outputName + "): " + e.getMessage(), e.getMessage(), e);
+            } finally {
+                t.close();
+                LiveResources.tensorClosed();
             }
             if (result.dataType() != DataType.FLOAT) {
                 result.close();
+                LiveResources.tensorClosed();
                 throw new UnsupportedDataTypeException("output '" + outputName + "' produced "
                         + DTypes.of(result.dataType()) + "; only float32 outputs are supported");
             }
@@ -194,6 +217,7 @@ public final class Model implements AutoCloseable {
             if (!closed) {
                 closed = true;
                 bundle.close();
+                LiveResources.bundleClosed();
             }
         } finally {
             lock.writeLock().unlock();

@@ -92,7 +92,7 @@ public final class Npy {
             throw fail(source, "header has no simple 'descr' (a structured dtype?): " + header.trim() + "; " + EXPECTED);
         }
         if (!m.group(2).equals("<f4")) {
-            throw fail(source, "dtype is '" + m.group(2) + "'; " + EXPECTED);
+            throw fail(source, "dtype is '" + m.group(2) + "'" + numpyName(m.group(2)) + "; " + EXPECTED);
         }
         m = FORTRAN.matcher(header);
         if (!m.find() || !(m.group(1).equals("False") || m.group(1).equals("True"))) {
@@ -141,6 +141,27 @@ public final class Npy {
             }
         }
         return shape;
+    }
+
+    /** " (int32)" for "<i4": the name users know the dtype by. */
+    static String numpyName(String descr) {
+        if (descr.length() < 2) {
+            return "";
+        }
+        String size = descr.substring(2);
+        switch (descr.charAt(1)) {
+            case 'f':
+                return size.matches("\\d+") ? " (float" + 8 * Integer.parseInt(size) + ")" : "";
+            case 'i':
+                return size.matches("\\d+") ? " (int" + 8 * Integer.parseInt(size) + ")" : "";
+            case 'u':
+                return size.matches("\\d+") ? " (uint" + 8 * Integer.parseInt(size) + ")" : "";
+            case 'U':
+            case 'S':
+                return " (string)";
+            default:
+                return "";
+        }
     }
 
     private static NpyFormatException fail(String source, String what) {

@@ -62,6 +62,7 @@ public final class Prediction implements AutoCloseable {
         if (!closed) {
             closed = true;
             tensor.close();
+            LiveResources.tensorClosed();
         }
     }
 

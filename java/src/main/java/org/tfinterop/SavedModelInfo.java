@@ -57,6 +57,29 @@ public final class SavedModelInfo {
         return new SavedModelInfo(dir, proto);
     }
 
+    /**
+     * A graph with variables needs variables/variables.index: without it TensorFlow skips the restore
+     * silently and every run fails later on uninitialized values, far from the cause.
+     */
+    void checkVariables(MetaGraphDef mg) {
+        List<String> vars = new ArrayList<>();
+        for (org.tensorflow.framework.NodeDef n : mg.getGraphDef().getNodeList()) {
+            if (VARIABLE_OPS.contains(n.getOp())) {
+                vars.add(n.getName());
+            }
+        }
+        Path index = dir.resolve("variables").resolve("variables.index");
+        if (!vars.isEmpty() && !Files.isRegularFile(index)) {
+            String what = Files.isDirectory(dir.resolve("variables")) ? index + " is missing"
+                    : "the folder " + dir.resolve("variables") + " is missing";
+            throw new NotASavedModelException(what + ", but the graph has " + vars.size() + " variable(s) " + vars
+                    + " to restore from it; expected variables/variables.index and its data shard(s)");
+        }
+    }
+
+    private static final Set<String> VARIABLE_OPS = new HashSet<>(
+            Arrays.asList("VariableV2", "Variable", "VarHandleOp"));
+
     public Path dir() {
         return dir;
     }

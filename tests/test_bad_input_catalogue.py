@@ -1,0 +1,142 @@
+"""The bad-input catalogue (fixtures/bad-inputs/catalogue.json) through every Python entry point: the
+worker API of both runtimes, and `tfinterop predict --runtime python|java` as a user runs it. Each
+case gives its typed error (kind, and what it must mention) and the worker survives it, or gives a
+result, which must also agree between the two runtimes. The Java library and the Java command line run
+the same catalogue in BadInputCatalogueTest.java."""
+
+import concurrent.futures
+import os
+
+import numpy as np
+import pytest
+
+import catalogue
+from conftest import cli
+from tfinterop.errors import TfInteropError
+from tfinterop.tolerance import compare
+
+CASES = catalogue.cases()
+MODEL_CASES = [c for c in CASES if "output" not in c]
+
+
+def test_the_catalogue_is_big_enough():
+    assert len(CASES) >= 20 and len({c["id"] for c in CASES}) == len(CASES)
+
+
+def outcome(worker, case, directory):
+    """('ok', y) or ('error', TfInteropError); the worker must survive either way."""
+    handle = None
+    try:
+        handle = worker.load(directory, catalogue.tags(case))
+        return "ok", worker.predict(handle, case.get("input_name", "myInput"), case.get("output_name", "myOutput"),
+                                    catalogue.build_input(case))
+    except TfInteropError as e:
+        return "error", e
+    finally:
+        assert worker.alive, f"the {worker.runtime} worker died on {case['id']}"
+        if handle is not None:
+            worker.close(handle)
+
+
+def check_error(case, runtime, e):
+    expect = case["expect"]
+    assert "ok" not in expect, f"{runtime}: {case['id']} should have worked but gave {e.kind}: {e}"
+    assert e.kind == expect["kind"], f"{runtime}: {case['id']}: expected {expect['kind']}, got {e.kind}: {e}"
+    for word in expect.get("mentions", []):
+        assert word in str(e), f"{runtime}: {case['id']}: the message should mention {word!r}: {e}"
+
+
+def agree(case, y_python, y_java):
+    """The runtimes agree: NaN where the other has NaN, and within the tolerance contract elsewhere."""
+    assert (np.isnan(y_python) == np.isnan(y_java)).all(), f"{case['id']}: NaN positions differ between runtimes"
+    finite = ~np.isnan(y_python).any(axis=1)
+    if finite.any():
+        result = compare(y_python[finite], y_java[finite])
+        assert result.agree, f"{case['id']}: {result.reason}"
+
+
+@pytest.mark.parametrize("case", MODEL_CASES, ids=[c["id"] for c in MODEL_CASES])
+def test_worker_api(case, tmp_path, python_worker, java_worker):
+    directory = catalogue.build_model(case, tmp_path)
+    results = {}
+    for runtime, worker in (("python", python_worker), ("java", java_worker)):
+        status, value = outcome(worker, case, directory)
+        if status == "error":
+            check_error(case, runtime, value)
+        else:
+            assert "ok" in case["expect"], f"{runtime}: {case['id']} should fail with {case['expect']['kind']}"
+            catalogue.check_result(case, value)
+            results[runtime] = value
+    if results:
+        agree(case, results["python"], results["java"])
+
+
+def run_cli(case, root, runtime):
+    directory = catalogue.build_model(case, root)
+    x_path = root / "x.npy"
+    np.save(x_path, catalogue.build_input(case), allow_pickle=False)
+    out_dir, read_only = root, None
+    if case.get("output") == "read-only":
+        read_only = catalogue.ReadOnlyDir(root / "read-only")
+        out_dir = read_only.path
+    y_path = out_dir / "y.npy"
+    if case.get("output") == "exists":
+        y_path.write_bytes(b"precious")
+    args = ["predict", directory, "--runtime", runtime, "--input", x_path, "--output", y_path]
+    for t in catalogue.tags(case):
+        args += ["--tag", t]
+    for option in ("input_name", "output_name"):
+        if option in case:
+            args += ["--" + option.replace("_", "-"), case[option]]
+    try:
+        r = cli(*args)
+        y = np.load(y_path) if r.returncode == 0 else None
+        leftovers = sorted(p.name for p in out_dir.iterdir() if p.name != "y.npy")
+        written = y_path.read_bytes() if y_path.exists() and case.get("output") == "exists" else None
+    finally:
+        if read_only:
+            read_only.close()
+    return r, y, leftovers, written
+
+
+def cli_cases():
+    """Every case costs two process starts (about 5 s with TensorFlow's import), so `make test` runs the
+    command line on one case per expected error kind plus every case with a result or an output file;
+    TFINTEROP_FULL_CATALOGUE=1 (`make test-faults`) runs all of them. The worker API test runs all always."""
+    if os.environ.get("TFINTEROP_FULL_CATALOGUE") == "1":
+        return CASES
+    chosen, kinds = [], set()
+    for c in CASES:
+        kind = c["expect"].get("kind")
+        if kind is None or "output" in c or kind not in kinds:
+            chosen.append(c)
+            kinds.add(kind)
+    return chosen
+
+
+@pytest.mark.parametrize("case", cli_cases(), ids=[c["id"] for c in cli_cases()])
+def test_command_line(case, tmp_path, java_built):
+    """Both runtimes' `tfinterop predict` at once (two processes), to keep the suite's time down."""
+    roots = {rt: tmp_path / rt for rt in ("python", "java")}
+    for root in roots.values():
+        root.mkdir()
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        runs = {rt: pool.submit(run_cli, case, roots[rt], rt) for rt in roots}
+        runs = {rt: f.result() for rt, f in runs.items()}
+    expect = case["expect"]
+    for runtime, (r, y, leftovers, written) in runs.items():
+        assert "Traceback" not in r.stderr and r.returncode >= 0, f"{runtime}: crashed: {r.stderr[-2000:]}"
+        if "ok" in expect:
+            assert r.returncode == 0, f"{runtime}: {case['id']}: {r.stderr[-2000:]}"
+            catalogue.check_result(case, y)
+        else:
+            assert r.returncode == 1, f"{runtime}: {case['id']}: exit {r.returncode}: {r.stderr[-2000:]}"
+            assert f"error: {expect['kind']}:" in r.stderr, f"{runtime}: {case['id']}: {r.stderr[-2000:]}"
+            for word in expect.get("mentions", []):
+                assert word in r.stderr, f"{runtime}: {case['id']}: should mention {word!r}: {r.stderr[-2000:]}"
+            if case.get("output") == "exists":
+                assert written == b"precious", "the existing output was overwritten"
+        inputs = {"x.npy", "read-only", "link-to-model", case["model"].get("name", "model"), "python", "java"}
+        assert not [p for p in leftovers if p not in inputs], f"{runtime}: partial files left: {leftovers}"
+    if "ok" in expect:
+        agree(case, runs["python"][1], runs["java"][1])
