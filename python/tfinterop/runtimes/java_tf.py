@@ -56,6 +56,10 @@ class JavaTF:
         self._System = jpype.JClass("java.lang.System")
         self._lent_bytes = 0
         self._LoadOptions = jpype.JClass("org.tfinterop.LoadOptions")
+        # The current-TF-Java adapter (java-current/) has no 1.x protos to scan a graph with, so no
+        # load(Path, LoadOptions, String...): for it, the same scan runs here, before Java loads anything.
+        self._java_scans = any(m.getName() == "load" and m.getParameterCount() == 3
+                               for m in self._Model.class_.getMethods())
         self._Paths = jpype.JClass("java.nio.file.Paths")
         self._JString = jpype.JString
         self._JLongArray = jpype.JArray(jpype.JLong)
@@ -71,9 +75,16 @@ class JavaTF:
 
     def load(self, directory, tags, allow_untrusted=False):
         tag_array = self._jpype.JArray(self._JString)([self._JString(t) for t in tags])
-        options = self._LoadOptions.allowUntrusted() if allow_untrusted else self._LoadOptions.defaults()
+        path = self._Paths.get(str(directory))
         try:
-            model = self._Model.load(self._Paths.get(str(directory)), options, tag_array)
+            if self._java_scans:
+                options = self._LoadOptions.allowUntrusted() if allow_untrusted else self._LoadOptions.defaults()
+                model = self._Model.load(path, options, tag_array)
+            else:
+                if not allow_untrusted:
+                    from tfinterop import untrusted
+                    untrusted.refuse_if_untrusted(directory, tags)
+                model = self._Model.load(path, tag_array)
         except self._Error as e:
             raise self._translate(e) from None
         self._next += 1
