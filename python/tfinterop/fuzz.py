@@ -25,6 +25,7 @@ from pathlib import Path
 from tfinterop import paths
 from tfinterop import protowire as pw
 from tfinterop.errors import JavaModuleMissingError, UsageError
+from tfinterop.runtimes.worker import stop_child
 
 DEFAULT_BASE = paths.GOLDEN / "compat-serve"
 TARGETS = ("saved_model.pb", "variables/variables.index")
@@ -186,14 +187,7 @@ class JavaLoadWorker:
         return self._stderr_path.read_bytes()[-limit:].decode("utf-8", "replace")
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
+        stop_child(self.proc, timeout=20)
         self._stderr.close()
 
 

@@ -90,6 +90,19 @@ def _handle(consumer, request):
     raise TfInteropError(f"unknown worker request {op!r}")
 
 
+def stop_child(proc: subprocess.Popen, timeout: float) -> None:
+    """Ends a worker that reads requests from stdin: EOF first, so it can close what it holds; killed if
+    it has not gone within `timeout` seconds."""
+    if proc.poll() is None:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    proc.stdout.close()
+
+
 class WorkerClient:
     """A consumer running in a child process. Use as a context manager; close() ends the process."""
 
@@ -210,14 +223,7 @@ class WorkerClient:
         self._call(f"closing model {handle}", op="close", handle=handle)
 
     def close_worker(self):
-        if self._proc.poll() is None:
-            self._proc.stdin.close()
-            try:
-                self._proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        self._proc.stdout.close()
+        stop_child(self._proc, timeout=30)
         self._stderr.close()
         self._staged = None
         self._scratch.cleanup()
