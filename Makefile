@@ -17,7 +17,18 @@ JAVA_INPUTS := build.gradle settings.gradle java/build.gradle python/tfinterop/u
 run: setup
 	$(PY) -m tfinterop run $(ARGS)
 
-test: setup python-test java-test
+# pytest and `gradle :java:test` run side by side (pytest leaves most of the second core idle while
+# one process at a time imports TensorFlow); gradle's log is printed after pytest's, and either failing
+# fails `make test`. `make python-test` / `make java-test` run one of them.
+test: setup
+	@mkdir -p build
+	@echo "gradle :java:test runs beside pytest; its log follows pytest's (build/java-test.log)"
+	@$(GRADLE) $(GRADLE_FLAGS) :java:test > build/java-test.log 2>&1 & gradle_pid=$$!; \
+	$(PY) -m pytest $(PYTEST_ARGS); pytest_status=$$?; \
+	wait $$gradle_pid; gradle_status=$$?; \
+	cat build/java-test.log; \
+	echo "make test: pytest exit $$pytest_status, gradle :java:test exit $$gradle_status"; \
+	test $$pytest_status = 0 && test $$gradle_status = 0
 
 # The benchmark (BENCHMARKS.md): ratios of the cross-language path, and `make test`'s own wall time.
 bench: setup
@@ -27,9 +38,10 @@ bench: setup
 python-test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The whole bad-input catalogue through both command lines (slow: two process starts per case).
+# The slow fault tests: the whole bad-input catalogue through both command lines (two process starts
+# per case) and a fuzz run of 500 mutants (`make test` runs 100).
 test-faults: setup
-	TFINTEROP_FULL_CATALOGUE=1 $(PY) -m pytest -q tests/test_bad_input_catalogue.py
+	TFINTEROP_FULL_FAULTS=1 $(PY) -m pytest -q tests/test_bad_input_catalogue.py tests/test_fuzz.py
 
 java-test: setup
 	$(GRADLE) $(GRADLE_FLAGS) :java:test

@@ -102,8 +102,8 @@ def run_cli(case, root, runtime):
 def cli_cases():
     """Every case costs two process starts (about 5 s with TensorFlow's import), so `make test` runs the
     command line on one case per expected error kind plus every case with a result or an output file;
-    TFINTEROP_FULL_CATALOGUE=1 (`make test-faults`) runs all of them. The worker API test runs all always."""
-    if os.environ.get("TFINTEROP_FULL_CATALOGUE") == "1":
+    TFINTEROP_FULL_FAULTS=1 (`make test-faults`) runs all of them. The worker API test runs all always."""
+    if os.environ.get("TFINTEROP_FULL_FAULTS") == "1":
         return CASES
     chosen, kinds = [], set()
     for c in CASES:
