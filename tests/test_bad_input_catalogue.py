@@ -114,15 +114,27 @@ def cli_cases():
     return chosen
 
 
+@pytest.fixture(scope="module")
+def command_line_runs(request, tmp_path_factory, java_built):
+    """Every selected case's `tfinterop predict` in both runtimes, started up front two processes at a
+    time, so a Java run (about 2 s) overlaps another case's Python run (about 7 s: TensorFlow's import)
+    instead of waiting for its own pair. Each test below takes its case's two results (or their error)."""
+    selected = {item.callspec.params["case"]["id"] for item in request.session.items
+                if item.originalname == "test_command_line" and item.module is request.module}
+    pool = concurrent.futures.ThreadPoolExecutor(2)
+    runs = {}
+    for case in (c for c in cli_cases() if c["id"] in selected):
+        for runtime in ("python", "java"):
+            root = tmp_path_factory.mktemp(f"cli-{case['id']}") / runtime
+            root.mkdir()
+            runs[case["id"], runtime] = pool.submit(run_cli, case, root, runtime)
+    yield runs
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.mark.parametrize("case", cli_cases(), ids=[c["id"] for c in cli_cases()])
-def test_command_line(case, tmp_path, java_built):
-    """Both runtimes' `tfinterop predict` at once (two processes), to keep the suite's time down."""
-    roots = {rt: tmp_path / rt for rt in ("python", "java")}
-    for root in roots.values():
-        root.mkdir()
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        runs = {rt: pool.submit(run_cli, case, roots[rt], rt) for rt in roots}
-        runs = {rt: f.result() for rt, f in runs.items()}
+def test_command_line(case, command_line_runs):
+    runs = {rt: command_line_runs[case["id"], rt].result() for rt in ("python", "java")}
     expect = case["expect"]
     for runtime, (r, y, leftovers, written) in runs.items():
         assert "Traceback" not in r.stderr and r.returncode >= 0, f"{runtime}: crashed: {r.stderr[-2000:]}"
