@@ -19,6 +19,14 @@ def cli(*args):
                           cwd=REPO, timeout=600)
 
 
+def cli_many(*arg_lists):
+    """Independent command lines, two processes at a time (most of each is TensorFlow's or the JVM's
+    start, which leaves the second core idle): the results in the order given."""
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        return list(pool.map(lambda args: cli(*args), arg_lists))
+
+
 @pytest.fixture(scope="session")
 def java_built():
     if not list(paths.JAVA_LIB.glob("*.jar")):
@@ -97,4 +105,4 @@ def pytest_report_header(config):
     return f"tfinterop fixtures: {paths.FIXTURES}; Java module: {paths.JAVA_LIB}"
 
 
-__all__ = ["cli", "REPO", "Path"]
+__all__ = ["cli", "cli_many", "REPO", "Path"]

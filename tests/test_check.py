@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import cli
+from conftest import cli, cli_many
 from tfinterop import paths
 
 TARGET = "java-tf-1.8.0"
@@ -97,18 +97,18 @@ def test_the_suite_has_both_outcomes_and_every_flaw(outcomes):
 
 
 def test_cli_json_and_exit_codes(tmp_path):
-    r = cli("check", paths.GOLDEN / "seed-simple-save", "--target", TARGET, "--json")
+    (tmp_path / "saved_model.pb").write_bytes(b"\xff not a protobuf")
+    r, ok, bad, unknown = cli_many(("check", paths.GOLDEN / "seed-simple-save", "--target", TARGET, "--json"),
+                                   ("check", paths.GOLDEN / "compat-mytag", "--target", TARGET, "--json"),
+                                   ("check", tmp_path, "--target", TARGET),
+                                   ("check", paths.GOLDEN / "compat-mytag", "--target", "cobol-1.0"))
     assert r.returncode == 1, r.stderr
     doc = json.loads(r.stdout)
     assert doc["target"] == TARGET and doc["loadable"] is False
     assert set(doc["findings"][0]) == {"tags", "node", "op", "kind", "message", "fix"}
     assert any(f["kind"] == "sharded-saver" and f["node"] == "save/StaticRegexFullMatch" for f in doc["findings"])
-    ok = cli("check", paths.GOLDEN / "compat-mytag", "--target", TARGET, "--json")
     assert ok.returncode == 0 and json.loads(ok.stdout) == {"target": TARGET, "loadable": True, "findings": []}
-    (tmp_path / "saved_model.pb").write_bytes(b"\xff not a protobuf")
-    bad = cli("check", tmp_path, "--target", TARGET)
     assert bad.returncode == 2 and "error: not-a-saved-model:" in bad.stderr and "Traceback" not in bad.stderr
-    unknown = cli("check", paths.GOLDEN / "compat-mytag", "--target", "cobol-1.0")
     assert unknown.returncode == 2 and "java-tf-1.8.0" in unknown.stderr
 
 

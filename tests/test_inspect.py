@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, cli
+from conftest import REPO, cli, cli_many
 from tfinterop import paths
 from tfinterop.inspect_model import ASSETS_HEADER, CONCRETE_FUNCTIONS_NOTE, describe_with_java
 from tfinterop.errors import ModelNotFoundError, NotASavedModelError
@@ -118,10 +118,10 @@ def test_cli_inspect(runtime, texts, java_built):
 
 @pytest.mark.parametrize("runtime", ["python", "java"])
 def test_cli_inspect_errors(runtime, tmp_path, java_built):
-    r = cli("inspect", tmp_path / "missing", "--runtime", runtime)
-    assert r.returncode == 1 and "error: model-not-found:" in r.stderr and "Traceback" not in r.stderr
     (tmp_path / "saved_model.pb").write_bytes(b"\xff\xfe not a protobuf \x00" * 5)
-    r = cli("inspect", tmp_path, "--runtime", runtime)
+    missing, r = cli_many(("inspect", tmp_path / "missing", "--runtime", runtime),
+                          ("inspect", tmp_path, "--runtime", runtime))
+    assert missing.returncode == 1 and "error: model-not-found:" in missing.stderr and "Traceback" not in missing.stderr
     assert r.returncode == 1 and "error: not-a-saved-model:" in r.stderr and "Traceback" not in r.stderr
     assert r.stdout == ""
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import catalogue
-from conftest import cli
+from conftest import cli_many
 from tfinterop import paths, untrusted
 from tfinterop.errors import ModelLoadError, UntrustedModelError
 
@@ -88,19 +88,18 @@ def test_command_line(runtime, tmp_path, java_built):
     secret = tmp_path / "secret.txt"
     secret.write_text("x")
     d = reading_model(tmp_path, secret)
-    args = ["predict", d, "--runtime", runtime, "--input", paths.GOLDEN / "input.npy", "--output", tmp_path / "y.npy"]
-    r = cli(*args)
+    args = ["predict", d, "--runtime", runtime, "--input", paths.GOLDEN / "input.npy", "--output"]
+    r, allowed = cli_many((*args, tmp_path / "y.npy"), (*args, tmp_path / "allowed.npy", "--allow-untrusted"))
     assert r.returncode == 1 and "error: untrusted-model:" in r.stderr and not (tmp_path / "y.npy").exists()
-    r = cli(*args, "--allow-untrusted")
-    assert r.returncode == 0, r.stderr[-2000:]
+    assert allowed.returncode == 0 and (tmp_path / "allowed.npy").is_file(), allowed.stderr[-2000:]
 
 
 def test_check_untrusted_adds_the_read_to_the_targets_findings(tmp_path):
     import json
     model = reading_model(tmp_path, tmp_path / "secret.txt")
-    plain = cli("check", model, "--target", "java-tf-1.8.0", "--json")
+    plain, flagged = cli_many(("check", model, "--target", "java-tf-1.8.0", "--json"),
+                              ("check", model, "--target", "java-tf-1.8.0", "--json", "--untrusted"))
     assert plain.returncode == 0, plain.stderr          # TF 1.8 itself would load it (and read the file)
-    flagged = cli("check", model, "--target", "java-tf-1.8.0", "--json", "--untrusted")
     assert flagged.returncode == 1, flagged.stderr
     doc = json.loads(flagged.stdout)
     assert not doc["loadable"]
