@@ -102,14 +102,7 @@ def saver_nodes(nodes, savers) -> set:
     by_name = {_str(n, pw.NodeF.NAME): n for n in nodes}
     todo = [node_of(_str(s, number)) for s in savers for number in (pw.SaverF.RESTORE_OP_NAME, pw.SaverF.SAVE_TENSOR_NAME)
             if _str(s, number)]
-    seen = set()
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in by_name:
-            continue
-        seen.add(name)
-        todo += [node_of(i) for i in pw.strings(by_name[name], pw.NodeF.INPUT)]
-    return seen
+    return _reachable(todo, by_name, lambda node: [node_of(i) for i in pw.strings(node, pw.NodeF.INPUT)])
 
 
 def called_functions(node) -> list:
@@ -127,13 +120,18 @@ def saver_functions(nodes, saver, functions) -> set:
     """The functions the saver's nodes call, transitively: a TF2 SavedModel's saver saves and restores in
     __inference__traced_save_* / __inference__traced_restore_*, called from the saver_def's nodes."""
     todo = [f for n in nodes if _str(n, pw.NodeF.NAME) in saver for f in called_functions(n)]
-    seen = set()
+    return _reachable(todo, functions, lambda body: [f for n in body for f in called_functions(n)])
+
+
+def _reachable(start, known: dict, neighbours) -> set:
+    """Names reachable from `start` through `neighbours(known[name])`; names not in `known` are skipped."""
+    todo, seen = list(start), set()
     while todo:
         name = todo.pop()
-        if name in seen or name not in functions:
+        if name in seen or name not in known:
             continue
         seen.add(name)
-        todo += [f for n in functions[name] for f in called_functions(n)]
+        todo += neighbours(known[name])
     return seen
 
 
