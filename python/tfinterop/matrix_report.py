@@ -39,6 +39,16 @@ def _notes(result: MatrixResult):
     return notes, of_cell
 
 
+def _note_parts(note, reasons):
+    """What a note says, for either rendering: (label, message, the list line's reason or None, verdict or None)."""
+    (text, line, expected), cell = note
+    entry = reasons.get(line)
+    known = (f"known-incompatibilities.txt line {line}: {entry.reason}"
+             if entry is not None and cell.status != SKIP else None)
+    return (outcome(cell) if expected else "unexpected " + cell.status, text, known,
+            None if expected else cell.verdict)
+
+
 def _short(message: str) -> str:
     return message.strip().splitlines()[0][:300] if message.strip() else ""
 
@@ -88,14 +98,10 @@ def markdown(result: MatrixResult, title="Compatibility matrix") -> str:
         out.append(f"| {producer} | {model} | {variant} [{', '.join(tags)}] | " + " | ".join(shown) + " |")
     if notes:
         out += ["", "### Notes", ""]
-        for number, ((text, line, expected), cell) in enumerate(notes, start=1):
-            entry = reasons.get(line)
-            what = f"{number}. **{outcome(cell) if expected else 'unexpected ' + cell.status}**: {_md(text)}"
-            if entry is not None and cell.status != SKIP:
-                what += f" — known-incompatibilities.txt line {line}: {_md(entry.reason)}"
-            if not expected:
-                what += f" — {_md(cell.verdict)}"
-            out.append(what)
+        for number, note in enumerate(notes, start=1):
+            label, text, known, verdict = _note_parts(note, reasons)
+            out.append(f"{number}. **{label}**: {_md(text)}" + (f" — {_md(known)}" if known else "")
+                       + (f" — {_md(verdict)}" if verdict else ""))
     if result.problems:
         out += ["", "### Problems with the list", ""] + [f"- {_md(p)}" for p in result.problems]
     if result.timings:
@@ -143,14 +149,10 @@ def html_page(result: MatrixResult, title="tfinterop compatibility matrix") -> s
     out.append("</table>")
     if notes:
         out.append("<h2>Messages</h2><ol>")
-        for (text, line, expected), cell in notes:
-            entry = reasons.get(line)
-            item = f"<b>{e(outcome(cell) if expected else 'unexpected ' + cell.status)}</b>: <code>{e(text)}</code>"
-            if entry is not None and cell.status != SKIP:
-                item += f"<br>known-incompatibilities.txt line {line}: {e(entry.reason)}"
-            if not expected:
-                item += f"<br><b>{e(cell.verdict)}</b>"
-            out.append(f"<li>{item}</li>")
+        for note in notes:
+            label, text, known, verdict = _note_parts(note, reasons)
+            out.append(f"<li><b>{e(label)}</b>: <code>{e(text)}</code>" + (f"<br>{e(known)}" if known else "")
+                       + (f"<br><b>{e(verdict)}</b>" if verdict else "") + "</li>")
         out.append("</ol>")
     if result.problems:
         out.append("<h2>Problems with the list</h2><ul>" + "".join(f"<li>{e(p)}</li>" for p in result.problems) + "</ul>")
