@@ -1,27 +1,94 @@
 """Shared fixtures. The pytest process itself imports neither TensorFlow nor the JVM: the producer and
 each consumer run in processes of their own (tfinterop.runtimes.worker), exactly as `tfinterop run` does."""
 
+import locale
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from tfinterop import data, harness, paths
+from tfinterop import data, paths
 from tfinterop.runtimes.worker import WorkerClient
 
 REPO = paths.REPO_ROOT
 
 
-def cli(*args):
-    """The command line as a user runs it, in a subprocess."""
+_forkserver = None
+
+
+def pytest_sessionstart(session):
+    """Start the fork server now, so its TensorFlow import overlaps collection and the first tests."""
+    global _forkserver
+    import tempfile
+    from forkserver import ForkServer
+    _forkserver = ForkServer(sys.executable, os.path.join(tempfile.mkdtemp(prefix="tfinterop-fs-"), "socket"), REPO)
+
+
+def pytest_sessionfinish(session):
+    if _forkserver is not None:
+        _forkserver.close()
+
+
+def python_popen(*args, env=None, stderr_pipe=False):
+    """`python ARGS` as a fork of the fork server (tests/forkserver.py): a process of its own, without
+    importing TensorFlow again. Output goes to /dev/null, or stderr to a pipe (`.stderr`, text)."""
+    with open(os.devnull, "r+b") as null:
+        read_end, write_end = os.pipe() if stderr_pipe else (None, null.fileno())
+        try:
+            p = _forkserver.popen(args, REPO, dict(os.environ) if env is None else env,
+                                  null.fileno(), null.fileno(), write_end)
+        finally:
+            if stderr_pipe:
+                os.close(write_end)
+    p.stderr = open(read_end, encoding=locale.getpreferredencoding(False)) if stderr_pipe else None
+    return p
+
+
+def python_run(*args, env=None, timeout=600, fresh=False):
+    """`python ARGS` run to its end, output captured (as subprocess.run(capture_output=True, text=True)):
+    a fork of the fork server, or with fresh=True a new interpreter."""
     import subprocess
-    return subprocess.run([sys.executable, "-m", "tfinterop", *map(str, args)], capture_output=True, text=True,
-                          cwd=REPO, timeout=600)
+    import tempfile
+    command = [sys.executable, *map(str, args)]
+    if fresh:
+        return subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=timeout, env=env)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, open(os.devnull, "rb") as null:
+        p = _forkserver.popen(command[1:], REPO, dict(os.environ) if env is None else env,
+                              null.fileno(), out.fileno(), err.fileno())
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise
+        texts = []
+        for f in (out, err):
+            f.seek(0)
+            texts.append(f.read().decode(locale.getpreferredencoding(False)))
+    return subprocess.CompletedProcess(command, p.returncode, *texts)
+
+
+def starts_the_jvm(args) -> bool:
+    """`predict --runtime java` starts the JVM in its own process, which must not have imported TensorFlow."""
+    args = [str(a) for a in args]
+    return "--runtime" in args and args[args.index("--runtime") + 1:][:1] == ["java"] and "predict" in args
+
+
+def cli(*args, env=None):
+    """The command line as a user runs it, in a process of its own: `python -m tfinterop ARGS` (a fork of
+    the fork server, or a new interpreter when it will start the JVM)."""
+    return python_run("-m", "tfinterop", *args, env=env, fresh=starts_the_jvm(args))
+
+
+def cli_fresh(*args, env=None):
+    """The command line in a new interpreter, TensorFlow's import and all."""
+    return python_run("-m", "tfinterop", *args, env=env, fresh=True)
 
 
 def cli_many(*arg_lists):
-    """Independent command lines, two processes at a time (most of each is TensorFlow's or the JVM's
-    start, which leaves the second core idle): the results in the order given."""
+    """Independent command lines, two processes at a time (a Java one's start, about 2 s, leaves the second
+    core idle): the results in the order given."""
     import concurrent.futures
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         return list(pool.map(lambda args: cli(*args), arg_lists))
@@ -40,12 +107,21 @@ def subset():
     return data.load_subset()
 
 
+def export_every_model(root, variants=()):
+    """`tfinterop export --model M --manifest ...` for every model, two at a time: {model: its manifest}."""
+    import json
+    from tfinterop.models import MODELS
+    arg_lists = [["export", "--out", root / model, "--overwrite", "--manifest", root / f"{model}.json", "--model", model,
+                  *[arg for v in variants for arg in ("--variant", v)]] for model in MODELS]
+    for model, r in zip(MODELS, cli_many(*arg_lists)):
+        assert r.returncode == 0, f"exporting {model}: {r.stderr[-3000:]}"
+    return {model: json.loads((root / f"{model}.json").read_text()) for model in MODELS}
+
+
 @pytest.fixture(scope="session")
 def exported_models(tmp_path_factory):
     """Today's TensorFlow trains each model on the real MNIST and exports every variant, as `run` does."""
-    from tfinterop.models import MODELS
-    root = tmp_path_factory.mktemp("export")
-    return {model: harness.produce(root / model, log=lambda m: None, model=model) for model in MODELS}
+    return export_every_model(tmp_path_factory.mktemp("export"))
 
 
 @pytest.fixture(scope="session")
@@ -58,10 +134,7 @@ def exported(exported_models):
 def probes(tmp_path_factory):
     """Every model exported with one deliberate flaw each (the probe-* variants of export.py)."""
     from tfinterop.export import VARIANTS
-    from tfinterop.models import MODELS
-    root = tmp_path_factory.mktemp("probes")
-    names = [n for n, v in VARIANTS.items() if v.probe]
-    return {model: harness.produce(root / model, log=lambda m: None, model=model, variants=names) for model in MODELS}
+    return export_every_model(tmp_path_factory.mktemp("probes"), [n for n, v in VARIANTS.items() if v.probe])
 
 
 @pytest.fixture(scope="session")
@@ -92,11 +165,9 @@ def inspected_models(tmp_path_factory):
     """tests/inspect_models.py, run once: the golden models plus `tf2` and `odd` it makes, each with its
     directory, Python `inspect` text and saved_model_cli `show --all` text (see that script)."""
     import json
-    import subprocess
     out = tmp_path_factory.mktemp("inspect-models")
     golden = sorted(p for p in paths.GOLDEN.iterdir() if (p / "saved_model.pb").is_file())
-    done = subprocess.run([sys.executable, str(REPO / "tests" / "inspect_models.py"), str(out), *map(str, golden)],
-                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    done = python_run(REPO / "tests" / "inspect_models.py", out, *golden)
     assert done.returncode == 0, done.stderr[-3000:]
     return {Path(d).name: dict(t, dir=d) for d, t in json.loads(done.stdout)["models"].items()}
 
@@ -105,4 +176,4 @@ def pytest_report_header(config):
     return f"tfinterop fixtures: {paths.FIXTURES}; Java module: {paths.JAVA_LIB}"
 
 
-__all__ = ["cli", "cli_many", "REPO", "Path"]
+__all__ = ["cli", "cli_fresh", "cli_many", "python_run", "python_popen", "REPO", "Path"]

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import cli, cli_many
+from conftest import cli, cli_many, python_run
 from tfinterop import paths
 
 TARGET = "java-tf-1.8.0"
@@ -40,8 +40,7 @@ def saved_models(golden_manifest, exported_models, probes):
 @pytest.fixture(scope="session")
 def outcomes(golden_manifest, exported_models, probes, java_worker):
     models = saved_models(golden_manifest, exported_models, probes)
-    proc = subprocess.run([sys.executable, "-c", BATCH_CHECK, TARGET, *[str(d) for _, d, _ in models]],
-                          capture_output=True, text=True, timeout=600)
+    proc = python_run("-c", BATCH_CHECK, TARGET, *[str(d) for _, d, _ in models])
     assert proc.returncode == 0, proc.stderr
     reports = {r["dir"]: r["report"] for r in map(json.loads, proc.stdout.splitlines())}
     rows = []
@@ -159,7 +158,7 @@ with tf.Graph().as_default() as g2:
 
 
 def test_ops_without_a_legacy_form_stop_the_export_naming_the_node():
-    proc = subprocess.run([sys.executable, "-c", LEGACY_PLAN, TARGET], capture_output=True, text=True, timeout=300)
+    proc = python_run("-c", LEGACY_PLAN, TARGET)
     assert proc.returncode == 0, proc.stderr
     refused, planned = proc.stdout.strip().splitlines()
     assert "node 'broadcast_row'" in refused and "does not fit its shapes" in refused
@@ -192,8 +191,7 @@ with tf.Graph().as_default() as g, tf.compat.v1.Session(graph=g) as sess:
 
 def test_ops_inside_the_function_library_are_checked(tmp_path):
     model = tmp_path / "with-function"
-    proc = subprocess.run([sys.executable, "-c", FUNCTION_MODEL, str(model)], capture_output=True, text=True,
-                          timeout=300)
+    proc = python_run("-c", FUNCTION_MODEL, model)
     assert proc.returncode == 0, proc.stderr
     r = cli("check", model, "--target", TARGET, "--json")
     assert r.returncode == 1, r.stderr

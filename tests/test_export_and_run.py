@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import cli
+from conftest import cli, python_run
 
 
 def test_export_refuses_to_replace_without_overwrite(tmp_path):
@@ -82,8 +82,6 @@ def test_training_is_deterministic_for_a_seed():
         "same = all(np.array_equal(a, b) for a, b in zip(runs[0].params, runs[1].params))\n"
         "other = any(not np.array_equal(a, b) for a, b in zip(runs[0].params, runs[2].params))\n"
         "print(same, other)\n")
-    import subprocess
-    import sys
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    r = python_run("-c", code)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["True", "True"]

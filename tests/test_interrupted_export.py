@@ -3,22 +3,20 @@ SavedModel, and the staging folder it leaves behind is cleaned up by the next ex
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import catalogue
-from conftest import REPO, cli
+from conftest import cli, python_popen
 from tfinterop import export
 
 VARIANT = "compat-serve"
+KILLS = 6
 MODEL_FILES = ("saved_model.pb", "variables/variables.index", "variables/variables.data-00000-of-00001")
 
 
 def start_export(out, env=None):
-    return subprocess.Popen([sys.executable, "-m", "tfinterop", "export", "--out", str(out), "--variant", VARIANT],
-                            cwd=REPO, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                            env=dict(os.environ, **(env or {})))
+    return python_popen("-m", "tfinterop", "export", "--out", out, "--variant", VARIANT,
+                        env=dict(os.environ, **(env or {})), stderr_pipe=True)
 
 
 def staging_dirs(out):
@@ -48,29 +46,49 @@ def test_killed_between_writing_and_renaming(tmp_path):
     assert all((out / VARIANT / f).is_file() for f in MODEL_FILES)
 
 
+def wait_for_staging(p, out, timeout=600.0):
+    """Seconds until the export's staging folder appears (None if the process ends first)."""
+    started = time.monotonic()
+    while not staging_dirs(out):
+        if p.poll() is not None or time.monotonic() - started > timeout:
+            return None
+        time.sleep(0.005)
+    return time.monotonic() - started
+
+
 def test_killed_at_several_moments(tmp_path):
-    """SIGKILL at increasing delays: at each moment the target is absent or complete, never partial."""
+    """SIGKILL once before anything is written, then at moments spread over the writing: from when the
+    staging folder appears to when a reference export renamed it into place (timed on this machine, in this
+    run). At each, the target is absent or complete, never partial."""
     reference = tmp_path / "reference"
-    assert cli("export", "--out", reference, "--variant", VARIANT).returncode == 0
+    p = start_export(reference)
+    wait_for_staging(p, reference)
+    staged_at = time.monotonic()
+    assert p.wait(timeout=600) == 0, p.stderr.read()[-2000:]
+    p.stderr.close()
+    writing = time.monotonic() - staged_at
     sizes = {f: (reference / VARIANT / f).stat().st_size for f in MODEL_FILES}
     outcomes = []
-    for i, delay in enumerate((0.5, 2.0, 3.0, 3.5, 4.0, 4.5, 5.5)):
+    for i in range(KILLS):
         out = tmp_path / f"kill-{i}"
         p = start_export(out)
-        time.sleep(delay)
+        if i > 0:                         # kill 0: at once, before the export writes anything
+            wait_for_staging(p, out)
+            time.sleep(writing * (i - 1) / (KILLS - 1))
         p.send_signal(signal.SIGKILL)
         p.wait()
         p.stderr.close()
         target = out / VARIANT
         if target.exists():
             assert {f: (target / f).stat().st_size for f in MODEL_FILES if (target / f).exists()} == sizes, \
-                f"after {delay} s: a partial model at the target"
+                f"kill {i}: a partial model at the target"
             outcomes.append("complete")
         else:
-            outcomes.append("absent")
+            outcomes.append("staged" if staging_dirs(out) else "absent")
         # Whatever was left in staging is not at the target, and the next export clears it.
         assert not [p for p in staging_dirs(out) if (p / "saved_model.pb").exists()]
-    assert "absent" in outcomes, outcomes
+    print(f"writing took {writing:.2f} s in a reference export; outcomes of the kills: {outcomes}")
+    assert outcomes[0] == "absent" and "staged" in outcomes, outcomes
 
 
 def test_a_live_exporters_staging_is_left_alone(tmp_path):
