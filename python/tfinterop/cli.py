@@ -335,6 +335,7 @@ def _all_variants(target=None):
 def cmd_run(args) -> int:
     from tfinterop import harness, report
     from tfinterop.data import load_mnist
+    from tfinterop.parallel import side_by_side
 
     out = args.out
     if out.exists() and not (out / RUN_MARKER).exists() and not args.overwrite:
@@ -346,13 +347,14 @@ def cmd_run(args) -> int:
     from tfinterop.models import MODELS, get_model
     models = [get_model(name).name for name in (args.model or MODELS)]
     mnist = load_mnist(args.data, log=log)
-    manifests = [harness.produce(out / "models" / model, data_dir=args.data, steps=args.steps, log=log, model=model)
-                 for model in models]
+    # Each model's export and each runtime's consumer is a process of its own: they run side by side.
+    manifests = side_by_side(lambda model: harness.produce(out / "models" / model, data_dir=args.data,
+                                                           steps=args.steps, log=log, model=model), models)
     images, labels = mnist.test_images, mnist.test_labels
     log(f"consume: {len(images)} test images through each runtime, one process per runtime")
-    cells = []
-    for runtime in ("python", "java"):
-        cells += harness.consume(runtime, manifests, images, labels, log=log)
+    cells = [cell for runtime_cells in side_by_side(
+        lambda runtime: harness.consume(runtime, manifests, images, labels, log=log), ("python", "java"))
+             for cell in runtime_cells]
     harness.judge(cells)
     print(f"producer {manifests[0]['producer']}, {len(images)} test images from {mnist.source}; models (training "
           f"test accuracy): " + ", ".join(f"{m['model']} ({m['test_accuracy']:.4f})" for m in manifests) + "\n")

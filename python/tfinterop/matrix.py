@@ -30,6 +30,7 @@ import numpy as np
 from tfinterop import environments, expectations, paths
 from tfinterop.environments import EnvironmentUnavailable, PythonTensorFlow
 from tfinterop.errors import TfInteropError, UsageError, WorkerCrashedError
+from tfinterop.parallel import side_by_side
 from tfinterop.runtimes.worker import WorkerClient
 from tfinterop.tolerance import accuracy, compare
 
@@ -324,12 +325,14 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
     cache = paths.cache_dir() / "matrix"
     timings = {}
 
-    # Weights: trained once, by the default TensorFlow, for every model.
-    weights = {}
-    for model in model_names:
+    # Weights: trained once, by the default TensorFlow, for every model (a process each, side by side).
+    def train(model):
         started = time.perf_counter()
-        weights[model] = train_weights(model, cache / "weights" / f"{model}-{steps or 'default'}.npz", data, steps, log)
+        out = train_weights(model, cache / "weights" / f"{model}-{steps or 'default'}.npz", data, steps, log)
         timings[f"train {model}"] = round(time.perf_counter() - started, 2)
+        return out
+
+    weights = dict(zip(model_names, side_by_side(train, model_names)))
 
     # Produce: one process per producer, exports cached by content.
     exports = {}     # (producer, model, variant) -> ("ok", dir) | (status, message)
@@ -378,33 +381,39 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
     for cell in cells + hidden:
         by_consumer.setdefault(cell.consumer, []).append(cell)
 
-    total, done = len(cells) + len(hidden), 0
-    for consumer, its_cells in by_consumer.items():
-        started = time.perf_counter()
-        process = ConsumerProcess(consumer, log)
+    # Set every consumer up first, one at a time (Gradle builds, virtual environments), then run them side
+    # by side: each is a process of its own, much of whose time is its runtime's start.
+    processes, unavailable = {}, {}
+    for consumer in by_consumer:
+        processes[consumer] = ConsumerProcess(consumer, log)
         try:
-            process.prepare()
-            unavailable = None
+            processes[consumer].prepare()
         except EnvironmentUnavailable as e:
-            unavailable = (SKIP, f"consumer {consumer} unavailable: {e}")
+            unavailable[consumer] = (SKIP, f"consumer {consumer} unavailable: {e}")
         except TfInteropError as e:
-            unavailable = (FAIL, f"consumer {consumer} could not be set up: {e}")
+            unavailable[consumer] = (FAIL, f"consumer {consumer} could not be set up: {e}")
+    total, done = len(cells) + len(hidden), itertools.count(1)
+
+    def consume(consumer):
+        started = time.perf_counter()
+        process = processes[consumer]
         try:
-            for cell in its_cells:
+            for cell in by_consumer[consumer]:
                 state, where = exports[(cell.producer, cell.model, cell.variant)]
                 if state != "ok":
                     cell.status, cell.message = state, where
-                elif unavailable:
-                    cell.status, cell.message = unavailable
+                elif consumer in unavailable:
+                    cell.status, cell.message = unavailable[consumer]
                 else:
                     consume_cell(process, cell, where, images, labels)
-                done += 1
-                log(f"[{done}/{total}, {total - done} left] {consumer}: {cell.producer} {cell.model} {cell.variant} "
+                n = next(done)
+                log(f"[{n}/{total}, {total - n} left] {consumer}: {cell.producer} {cell.model} {cell.variant} "
                     f"[{', '.join(cell.tags)}] -> {cell.status}")
         finally:
             process.close()
         timings[f"consume {consumer}"] = round(time.perf_counter() - started, 2)
 
+    side_by_side(consume, list(by_consumer))
     compare_with_reference(cells, cells + hidden)
     result = MatrixResult(cells, chosen_producers, chosen_consumers, full, timings, [], images=len(images))
     judge(result, expectations.load(known_path or paths.KNOWN_INCOMPATIBILITIES))
