@@ -94,6 +94,38 @@ def cli_many(*arg_lists):
         return list(pool.map(lambda args: cli(*args), arg_lists))
 
 
+# ---- slow tests whose work is one independent job (a `run`, the matrix's default cells, a bench run)
+# Marked @pytest.mark.early(job), the job -- job(tmp_path) -> result -- starts when the session does, one at
+# a time in a background thread, so it overlaps the many short tests (most of which keep one core busy)
+# instead of following them. The test takes `early_result` (the job's result and its tmp_path: the job's
+# exception, if it raised one) and asserts on it as it would have on its own run.
+
+_early_jobs = {}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "early(job): start job(tmp_path) when the session starts; the test gets "
+                                       "its result through the early_result fixture")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_early_jobs(request, tmp_path_factory):
+    import concurrent.futures
+    items = [item for item in request.session.items if item.get_closest_marker("early")]
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="early-job")
+    for item in items:
+        tmp = tmp_path_factory.mktemp(item.originalname[:40], numbered=True)
+        _early_jobs[item.nodeid] = (pool.submit(item.get_closest_marker("early").args[0], tmp), tmp)
+    yield
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture
+def early_result(request):
+    future, tmp = _early_jobs[request.node.nodeid]
+    return future.result(), tmp
+
+
 @pytest.fixture(scope="session")
 def java_built():
     if not list(paths.JAVA_LIB.glob("*.jar")):

@@ -4,7 +4,7 @@ process survives it. The Java library's own checks are also covered by `gradle t
 import numpy as np
 import pytest
 
-from conftest import cli
+from conftest import cli, cli_fresh
 from tfinterop import paths
 from tfinterop.errors import (InvalidInputError, ModelNotFoundError, NotASavedModelError, TagSetNotFoundError,
                               UnknownTensorError)
@@ -95,10 +95,14 @@ def test_empty_batch_gives_an_empty_answer(worker, model):
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_cli_predict_matches_the_golden_output(runtime, tmp_path, java_built):
+    """In a new interpreter, as a user starts it (the other command-line tests fork a process that has
+    imported TensorFlow already): the import, and TensorFlow's own start-up messages kept off stderr."""
     out = tmp_path / "y.npy"
-    r = cli("predict", paths.GOLDEN / "compat-serve", "--runtime", runtime, "--input", paths.GOLDEN / "input.npy",
-            "--output", out)
+    r = cli_fresh("predict", paths.GOLDEN / "compat-serve", "--runtime", runtime, "--input", paths.GOLDEN / "input.npy",
+                  "--output", out)
     assert r.returncode == 0, r.stderr
+    said = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(said) == 1 and said[0].endswith(f"[serve] [100, 784] -> [100, 10] written to {out}"), r.stderr
     expected = np.load(paths.GOLDEN / "expected" / "compat-serve__serve.npy")
     from tfinterop.tolerance import compare
     result = compare(expected, np.load(out))

@@ -15,11 +15,17 @@ FIGURES = {"marshal_ratio", "bridge_overhead_ratio", "java_vs_python_throughput"
            "worker_batch_ratio", "worker_single_image_ratio"}
 
 
-def test_bench_reports_every_figure_with_a_unit(tmp_path, java_built):
+def tiny_bench(tmp_path):
     report, table = tmp_path / "bench.json", tmp_path / "BENCHMARKS.md"
     table.write_text(f"# Mine\n\nwritten by hand\n\n{bench.MARKDOWN_BEGIN}\nold table\n{bench.MARKDOWN_END}\n\nkept too\n")
-    r = cli("bench", "--images", 20, "--warmup", 1, "--repeats", 2, "--single-repeats", 3,
-            "--json", report, "--markdown", table)
+    return cli("bench", "--images", 20, "--warmup", 1, "--repeats", 2, "--single-repeats", 3,
+               "--json", report, "--markdown", table)
+
+
+@pytest.mark.early(tiny_bench)
+def test_bench_reports_every_figure_with_a_unit(java_built, early_result):
+    r, tmp_path = early_result
+    report, table = tmp_path / "bench.json", tmp_path / "BENCHMARKS.md"
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads(report.read_text())
     assert FIGURES <= set(doc["figures"])

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from conftest import cli, python_run
+from tfinterop.cli import RUN_MARKER
 
 
 def test_export_refuses_to_replace_without_overwrite(tmp_path):
@@ -39,15 +40,20 @@ def test_exported_variants_have_the_seeds_layout(exported):
         assert [s["tags"] for s in by_name[name]["signatures"]] == [["myTag"], ["serve"]]
 
 
-def test_run_prints_the_table_and_writes_json(tmp_path, java_built):
-    from tfinterop.cli import RUN_MARKER
-    # An earlier run's folder (its marker, and a model folder of its own) may be replaced by a new run.
+def run_into_an_earlier_runs_folder(tmp_path):
+    """`tfinterop run` with the defaults, into a folder an earlier run made (its marker, and a model folder
+    of its own), which a new run may replace."""
     earlier = tmp_path / "run"
     (earlier / "models" / "softmax" / "compat-serve").mkdir(parents=True)
     (earlier / "models" / "softmax" / "compat-serve" / "saved_model.pb").write_bytes(b"from an earlier run")
     (earlier / RUN_MARKER).write_text("made by `tfinterop run`\n")
-    report = tmp_path / "report.json"
-    r = cli("run", "--out", earlier, "--json", report)
+    return cli("run", "--out", earlier, "--json", tmp_path / "report.json")
+
+
+@pytest.mark.early(run_into_an_earlier_runs_folder)
+def test_run_prints_the_table_and_writes_json(java_built, early_result):
+    r, tmp_path = early_result
+    earlier, report = tmp_path / "run", tmp_path / "report.json"
     assert r.returncode == 0, r.stdout + r.stderr
     assert (earlier / RUN_MARKER).is_file()                                 # so the next run may replace it too
     assert (earlier / "models" / "softmax" / "compat-serve" / "saved_model.pb").read_bytes() != b"from an earlier run"

@@ -161,10 +161,15 @@ def test_unknown_names_are_usage_errors():
         matrix.run(producers=["tf-9.9"])
 
 
+def run_the_default_cells(tmp_path):
+    return matrix.run(producers=["tf-2.21.0"], consumers=["java-tf-1.8.0", "python-tf-2.21.0"], log=lambda m: None)
+
+
+@pytest.mark.early(run_the_default_cells)
 @pytest.mark.usefixtures("java_built")
-def test_the_default_cells_run_for_real():
+def test_the_default_cells_run_for_real(early_result):
     """TF 2.21 exports; TF Java 1.8.0 and TF 2.21's own loader load every variant. The committed list holds."""
-    r = matrix.run(producers=["tf-2.21.0"], consumers=["java-tf-1.8.0", "python-tf-2.21.0"], log=lambda m: None)
+    r, _ = early_result
     assert r.ok, matrix_report.markdown(r)
     by = {(c.model, c.variant, tuple(c.tags), c.consumer): c for c in r.cells}
     assert len(by) == 24     # 2 models x 6 variant tag-sets x 2 consumers

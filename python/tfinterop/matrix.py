@@ -154,9 +154,12 @@ def select(names, known, what):
 
 # ---------------------------------------------------------------- weights and exports
 
-def train_weights(model: str, out: Path, data=None, steps=None, log=print) -> Path:
-    """Train once with the default TensorFlow (in a process of its own) and write the weights .npz."""
-    cmd = [sys.executable, "-m", "tfinterop.runtimes.producer", "--train", model, "--out", str(out)]
+def train_weights(outs: dict, data=None, steps=None, log=print) -> dict:
+    """Train once with the default TensorFlow (in one process of its own) and write each model's weights
+    .npz: outs is {model: path}; returns it."""
+    cmd = [sys.executable, "-m", "tfinterop.runtimes.producer"]
+    for model, out in outs.items():
+        cmd += ["--train", model, "--out", str(out)]
     if data is not None:
         cmd += ["--data", str(data)]
     if steps is not None:
@@ -164,11 +167,12 @@ def train_weights(model: str, out: Path, data=None, steps=None, log=print) -> Pa
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           env=environments.package_env(environments.DEFAULT))
     if proc.returncode != 0:
-        raise TfInteropError(f"training {model} failed (exit status {proc.returncode}): {proc.stderr.strip()[-2000:]}")
+        raise TfInteropError(f"training {', '.join(outs)} failed (exit status {proc.returncode}): "
+                             f"{proc.stderr.strip()[-2000:]}")
     for line in proc.stderr.splitlines():
         if line.startswith("train:"):
             log(line)
-    return out
+    return outs
 
 
 def _digest(*parts) -> str:
@@ -325,14 +329,11 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
     cache = paths.cache_dir() / "matrix"
     timings = {}
 
-    # Weights: trained once, by the default TensorFlow, for every model (a process each, side by side).
-    def train(model):
-        started = time.perf_counter()
-        out = train_weights(model, cache / "weights" / f"{model}-{steps or 'default'}.npz", data, steps, log)
-        timings[f"train {model}"] = round(time.perf_counter() - started, 2)
-        return out
-
-    weights = dict(zip(model_names, side_by_side(train, model_names)))
+    # Weights: trained once, by the default TensorFlow, for every model.
+    started = time.perf_counter()
+    weights = train_weights({model: cache / "weights" / f"{model}-{steps or 'default'}.npz" for model in model_names},
+                            data, steps, log)
+    timings["train " + ", ".join(model_names)] = round(time.perf_counter() - started, 2)
 
     # Produce: one process per producer, exports cached by content.
     exports = {}     # (producer, model, variant) -> ("ok", dir) | (status, message)

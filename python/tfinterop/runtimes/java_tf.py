@@ -33,6 +33,8 @@ def _start_jvm():
     # the kernel, so every large tensor is page-faulted in afresh (a 10,000x784 feed: ~7,700 faults, most of
     # the time of a round trip). Keep freed pages for reuse instead; this process is a long-lived consumer.
     os.environ.setdefault("JEMALLOC_MALLOC_CONF", "lg_dirty_mult:-1")
+    # TF's C++ info logs (five lines a load) stay off stderr, as tf_import does for Python TensorFlow.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # The JVM uses SIGSEGV on purpose (null checks, safepoints); Python's faulthandler would take it for a crash.
     faulthandler.disable()
     jpype.startJVM(classpath=[str(j) for j in jars], convertStrings=False)

@@ -8,8 +8,8 @@ in the model's variable order (as tfinterop.train caches them).
 
 Run one by hand: python -m tfinterop.runtimes.producer < jobs.json
 
-`--train MODEL --out W.npz [--data DIR] [--steps N]` instead trains (or reuses the cached training of)
-MODEL with this TensorFlow and writes its weights in that format: the matrix trains once, with the
+`--train MODEL --out W.npz [--train MODEL2 --out W2.npz ...] [--data DIR] [--steps N]` instead trains (or
+reuses the cached training of) each MODEL with this TensorFlow and writes its weights in that format: the matrix trains once, with the
 default TensorFlow, and every producer exports the same weights.
 """
 
@@ -72,19 +72,23 @@ def train_weights(argv) -> int:
     from tfinterop.train import TrainingConfig, train_or_load
 
     parser = argparse.ArgumentParser(prog="python -m tfinterop.runtimes.producer")
-    parser.add_argument("--train", required=True, metavar="MODEL")
-    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--train", required=True, action="append", metavar="MODEL", help="repeatable, each with its --out")
+    parser.add_argument("--out", required=True, action="append", type=Path)
     parser.add_argument("--data")
     parser.add_argument("--steps", type=int, default=1000)
     args = parser.parse_args(argv)
+    if len(args.train) != len(args.out):
+        parser.error("give one --out per --train")
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
-    trained = train_or_load(load_mnist(args.data, log=log), TrainingConfig(model=args.train, steps=args.steps), log=log)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=args.out.parent, suffix=".npz")
-    with os.fdopen(fd, "wb") as f:
-        np.savez(f, count=len(trained.params), test_accuracy=trained.test_accuracy,
-                 **{f"param{i}": p for i, p in enumerate(trained.params)})
-    os.replace(tmp, args.out)
+    mnist = load_mnist(args.data, log=log)
+    for model, out in zip(args.train, args.out):          # one process (one TensorFlow import) for all
+        trained = train_or_load(mnist, TrainingConfig(model=model, steps=args.steps), log=log)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".npz")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, count=len(trained.params), test_accuracy=trained.test_accuracy,
+                     **{f"param{i}": p for i, p in enumerate(trained.params)})
+        os.replace(tmp, out)
     return 0
 
 
