@@ -45,6 +45,21 @@ def python_popen(*args, env=None, stderr_pipe=False):
     return p
 
 
+def forked_worker(command, env, stderr):
+    """WorkerClient's `spawn` for a Python worker of this interpreter: a fork of the fork server, with the
+    stdin/stdout pipes the worker protocol runs over."""
+    assert command[0] == sys.executable, command
+    child_stdin, parent_stdin = os.pipe()
+    parent_stdout, child_stdout = os.pipe()
+    try:
+        p = _forkserver.popen(command[1:], REPO, env, child_stdin, child_stdout, stderr.fileno())
+    finally:
+        os.close(child_stdin)
+        os.close(child_stdout)
+    p.stdin, p.stdout = os.fdopen(parent_stdin, "wb"), os.fdopen(parent_stdout, "rb")
+    return p
+
+
 def python_run(*args, env=None, timeout=600, fresh=False):
     """`python ARGS` run to its end, output captured (as subprocess.run(capture_output=True, text=True)):
     a fork of the fork server, or with fresh=True a new interpreter."""
@@ -95,7 +110,7 @@ def cli_many(*arg_lists):
 
 
 # ---- slow tests whose work is one independent job (a `run`, the matrix's default cells, a bench run)
-# Marked @pytest.mark.early(job), the job -- job(tmp_path) -> result -- starts when the session does, one at
+# Marked @pytest.mark.early(job=fn), the job -- job(tmp_path) -> result -- starts when the session does, one at
 # a time in a background thread, so it overlaps the many short tests (most of which keep one core busy)
 # instead of following them. The test takes `early_result` (the job's result and its tmp_path: the job's
 # exception, if it raised one) and asserts on it as it would have on its own run.
@@ -104,7 +119,7 @@ _early_jobs = {}
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "early(job): start job(tmp_path) when the session starts; the test gets "
+    config.addinivalue_line("markers", "early(job=fn): start fn(tmp_path) when the session starts; the test gets "
                                        "its result through the early_result fixture")
 
 
@@ -115,7 +130,7 @@ def _start_early_jobs(request, tmp_path_factory):
     pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="early-job")
     for item in items:
         tmp = tmp_path_factory.mktemp(item.originalname[:40], numbered=True)
-        _early_jobs[item.nodeid] = (pool.submit(item.get_closest_marker("early").args[0], tmp), tmp)
+        _early_jobs[item.nodeid] = (pool.submit(item.get_closest_marker("early").kwargs["job"], tmp), tmp)
     yield
     pool.shutdown(wait=True, cancel_futures=True)
 
@@ -171,7 +186,7 @@ def probes(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def python_worker():
-    with WorkerClient("python") as w:
+    with WorkerClient("python", spawn=forked_worker) as w:
         yield w
 
 

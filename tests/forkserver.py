@@ -26,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 MAX_REQUEST = 1 << 20
@@ -40,15 +41,17 @@ class ForkServer:
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                       text=True)
         self._ready = False
+        self._ready_lock = threading.Lock()   # tests start processes from several threads
 
     def wait_ready(self, timeout: float = 300.0) -> None:
-        if self._ready:
-            return
-        ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
-        line = self._proc.stdout.readline() if ready else ""
-        if line.strip() != "ready":
-            raise RuntimeError(f"the fork server did not start (exit status {self._proc.poll()}, said {line!r})")
-        self._ready = True
+        with self._ready_lock:
+            if self._ready:
+                return
+            ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
+            line = self._proc.stdout.readline() if ready else ""
+            if line.strip() != "ready":
+                raise RuntimeError(f"the fork server did not start (exit status {self._proc.poll()}, said {line!r})")
+            self._ready = True
 
     def popen(self, args, cwd, env, stdin, stdout, stderr) -> "Forked":
         """Start `python ARGS` as a fork; stdin/stdout/stderr are open file descriptors the runner gets."""
@@ -65,6 +68,8 @@ class ForkServer:
         return Forked(started["pid"], conn, reader)
 
     def close(self) -> None:
+        if not self._ready:                   # never used: do not wait for its import to finish
+            self._proc.kill()
         if self._proc.poll() is None:
             self._proc.stdin.close()          # the server's signal to stop
             try:

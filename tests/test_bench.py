@@ -22,7 +22,7 @@ def tiny_bench(tmp_path):
                "--json", report, "--markdown", table)
 
 
-@pytest.mark.early(tiny_bench)
+@pytest.mark.early(job=tiny_bench)
 def test_bench_reports_every_figure_with_a_unit(java_built, early_result):
     r, tmp_path = early_result
     report, table = tmp_path / "bench.json", tmp_path / "BENCHMARKS.md"

@@ -50,7 +50,7 @@ def run_into_an_earlier_runs_folder(tmp_path):
     return cli("run", "--out", earlier, "--json", tmp_path / "report.json")
 
 
-@pytest.mark.early(run_into_an_earlier_runs_folder)
+@pytest.mark.early(job=run_into_an_earlier_runs_folder)
 def test_run_prints_the_table_and_writes_json(java_built, early_result):
     r, tmp_path = early_result
     earlier, report = tmp_path / "run", tmp_path / "report.json"

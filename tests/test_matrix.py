@@ -165,7 +165,7 @@ def run_the_default_cells(tmp_path):
     return matrix.run(producers=["tf-2.21.0"], consumers=["java-tf-1.8.0", "python-tf-2.21.0"], log=lambda m: None)
 
 
-@pytest.mark.early(run_the_default_cells)
+@pytest.mark.early(job=run_the_default_cells)
 @pytest.mark.usefixtures("java_built")
 def test_the_default_cells_run_for_real(early_result):
     """TF 2.21 exports; TF Java 1.8.0 and TF 2.21's own loader load every variant. The committed list holds."""

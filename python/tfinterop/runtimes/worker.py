@@ -103,13 +103,19 @@ def stop_child(proc: subprocess.Popen, timeout: float) -> None:
     proc.stdout.close()
 
 
+def _popen(command, env, stderr) -> subprocess.Popen:
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env)
+
+
 class WorkerClient:
     """A consumer running in a child process. Use as a context manager; close() ends the process."""
 
     def __init__(self, runtime: str, python: str = sys.executable, timeout: float = DEFAULT_TIMEOUT, env=None,
-                 command=None):
+                 command=None, spawn=None):
         """`command` replaces `python -m tfinterop.runtimes.worker runtime`, for a testee that speaks the same
-        protocol without this package (tfinterop/legacy/consumer.py under an old Python)."""
+        protocol without this package (tfinterop/legacy/consumer.py under an old Python). `spawn(command, env,
+        stderr)` starts it instead of subprocess.Popen: it returns a process with the same stdin/stdout pipes,
+        poll, wait, kill and returncode (the test suite's fork server, tests/forkserver.py)."""
         self.runtime = runtime
         self.timeout = timeout
         self._scratch = tempfile.TemporaryDirectory(prefix=f"tfinterop-{runtime}-")
@@ -118,9 +124,8 @@ class WorkerClient:
         child_env = dict(os.environ if env is None else env)
         child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         child_env.pop("PYTHONFAULTHANDLER", None)
-        self._proc = subprocess.Popen(command or [python, "-m", "tfinterop.runtimes.worker", runtime],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-                                      env=child_env)
+        self._proc = (spawn or _popen)(command or [python, "-m", "tfinterop.runtimes.worker", runtime],
+                                       child_env, self._stderr)
         self._calls = 0
         self._staged = None           # (shape, dtype, path, memmap): the reusable input file, see _stage
         hello = self._reply(f"starting the {runtime} worker")
