@@ -14,8 +14,11 @@ import org.junit.Test;
 
 /**
  * Load -> run -> close, 200 times in a JVM of its own (ResourceBench, as `tfinterop bench-resources`
- * runs it at 1,000): nothing stays open and resident memory grows by less than 20 MB. Its own JVM, so
- * the other tests' models do not count; MALLOC_ARENA_MAX=2 as in the benchmark (see bench.py for why).
+ * runs it at 1,000): nothing stays open, and resident memory does not keep growing: the second 100
+ * cycles add less than 10 MB (a leak grows in both halves; warm-up -- malloc arenas, the JIT, the heap
+ * growing towards -Xmx -- happens in the first, and measured up to 22 MB there on a busy 2-core machine,
+ * with 0.5 MB or less in the second). Its own JVM, so the other tests' models do not count;
+ * MALLOC_ARENA_MAX=2 as in the benchmark (see resource_bench.py for why).
  */
 public class ResourceTest {
     private static final String FIXTURES = System.getProperty("tfinterop.fixtures", "../fixtures");
@@ -38,11 +41,12 @@ public class ResourceTest {
         }
         String text = new String(out.toByteArray(), StandardCharsets.UTF_8);
         assertEquals(text, 0, p.waitFor());
-        Matcher m = Pattern.compile("growth (-?[0-9.]+) MB; open bundles (\\d+), open tensors (\\d+)").matcher(text);
+        Matcher m = Pattern.compile("-> (-?[0-9.]+) MB \\(half-way (-?[0-9.]+) MB\\), growth -?[0-9.]+ MB; "
+                + "open bundles (\\d+), open tensors (\\d+)").matcher(text);
         assertTrue(text, m.find());
         System.out.println(text);
-        assertEquals(text, "0", m.group(2));
         assertEquals(text, "0", m.group(3));
-        assertTrue(text, Double.parseDouble(m.group(1)) < 20.0);
+        assertEquals(text, "0", m.group(4));
+        assertTrue(text, Double.parseDouble(m.group(1)) - Double.parseDouble(m.group(2)) < 10.0);
     }
 }
