@@ -4,8 +4,9 @@
               variant, in a process of its own; exports are cached by content (weights, model, variant,
               producer, the exporting code).
   consumers   each Python TensorFlow's own loader, and TF Java 1.8.0, 1.15.0 and the current TF Java
-              (1.1.0, TensorFlow 2.18); each consumer version loads every model in one process of its own,
-              and a crashed process is replaced, so a native crash is one cell's outcome.
+              (1.1.0, TensorFlow 2.18); each consumer version loads every model in one process of its own
+              (as many consumers at a time as there are cores), and a crashed process is replaced, so a
+              native crash is one cell's outcome.
   outcome     pass (loads, and the outputs agree with the producer's own loader under the tolerance
               contract), fail (with the runtime's message), crash (signal and the end of stderr), skip (why).
   verdict     held against fixtures/known-incompatibilities.txt, strictly: an unexpected failure, an
