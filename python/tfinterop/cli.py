@@ -337,6 +337,7 @@ def cmd_run(args) -> int:
     from tfinterop.data import load_mnist
     from tfinterop.parallel import side_by_side
 
+    models = models_to_run(args)              # an unknown model is refused before anything is made
     out = args.out
     if out.exists() and not (out / RUN_MARKER).exists() and not args.overwrite:
         raise OutputExistsError(f"{out} exists and was not made by `tfinterop run`; pick another --out or pass --overwrite")
@@ -344,8 +345,6 @@ def cmd_run(args) -> int:
         _check_output_free(args.json, overwrite=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / RUN_MARKER).write_text("made by `tfinterop run`; a later run replaces this folder\n")
-    from tfinterop.models import MODELS, get_model
-    models = [get_model(name).name for name in (args.model or MODELS)]
     mnist = load_mnist(args.data, log=log)
     # Each model's export and each runtime's consumer is a process of its own: they run side by side.
     manifests = side_by_side(lambda model: harness.produce(out / "models" / model, data_dir=args.data,
@@ -364,6 +363,12 @@ def cmd_run(args) -> int:
                                                     "data": mnist.source}))
         log(f"wrote {args.json}")
     return 0 if all(c.ok for c in cells) else 1
+
+
+def models_to_run(args) -> list:
+    """`run --model`'s models, or every model."""
+    from tfinterop.models import MODELS, get_model
+    return [get_model(name).name for name in (args.model or MODELS)]
 
 
 def cmd_predict(args) -> int:
