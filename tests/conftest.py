@@ -1,5 +1,8 @@
 """Shared fixtures. The pytest process itself imports neither TensorFlow nor the JVM: the producer and
-each consumer run in processes of their own (tfinterop.runtimes.worker), exactly as `tfinterop run` does."""
+each consumer run in processes of their own (tfinterop.runtimes.worker), exactly as `tfinterop run` does.
+The Python command lines the tests run are forks of one process that has imported TensorFlow
+(tests/forkserver.py), except where a test is about a new interpreter (cli_fresh) or the command starts
+the JVM in-process."""
 
 import locale
 import os

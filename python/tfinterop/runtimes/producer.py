@@ -9,8 +9,8 @@ in the model's variable order (as tfinterop.train caches them).
 Run one by hand: python -m tfinterop.runtimes.producer < jobs.json
 
 `--train MODEL --out W.npz [--train MODEL2 --out W2.npz ...] [--data DIR] [--steps N]` instead trains (or
-reuses the cached training of) each MODEL with this TensorFlow and writes its weights in that format: the matrix trains once, with the
-default TensorFlow, and every producer exports the same weights.
+reuses the cached training of) each MODEL with this TensorFlow and writes its weights in that format: the
+matrix trains once, with the default TensorFlow, and every producer exports the same weights.
 """
 
 import json
