@@ -4,13 +4,12 @@ Every SavedModel the suite has — the golden fixtures, each model's fresh expor
 deliberate flaw each (probe-* variants) — is loaded, tag-set by tag-set, in the real TF Java 1.8 (a worker
 process), and checked against the dumped java-tf-1.8.0 target. They must agree both ways: check finds
 nothing for a tag-set exactly when Java loads it, and when Java refuses, its error is one of check's
-findings for that tag-set. (check imports Python TensorFlow, so it runs in a subprocess of its own.)
+findings for that tag-set. (check imports Python TensorFlow, so it runs in a process of its own: a fork
+of the fork server, tests/forkserver.py.)
 """
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 

@@ -26,7 +26,6 @@ the dumps say what exists; the loader says how strictly it is held.
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from tfinterop.errors import NotASavedModelError
 from tfinterop.runtimes.checks import saved_model_pb
