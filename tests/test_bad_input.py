@@ -1,6 +1,8 @@
 """Bad input gets a typed error that says what was expected, from both runtimes, and the consumer
 process survives it. The Java library's own checks are also covered by `gradle test`."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -93,13 +95,23 @@ def test_empty_batch_gives_an_empty_answer(worker, model):
         worker.close(handle)
 
 
+# oneDNN's custom ops: as TensorFlow picks them for this CPU (off on AMD, on for Intel with AVX-512), and forced
+# on, which is what an Intel machine does and makes TF 2.21's import print absl's early INFO records anywhere.
+ONEDNN = {"cpu-default": None, "onednn-on": "1"}
+
+
+@pytest.mark.parametrize("onednn", ONEDNN)
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_cli_predict_matches_the_golden_output(runtime, tmp_path, java_built):
+def test_cli_predict_matches_the_golden_output(runtime, onednn, tmp_path, java_built):
     """In a new interpreter, as a user starts it (the other command-line tests fork a process that has
     imported TensorFlow already): the import, and TensorFlow's own start-up messages kept off stderr."""
     out = tmp_path / "y.npy"
+    env = dict(os.environ)
+    env.pop("TF_ENABLE_ONEDNN_OPTS", None)
+    if ONEDNN[onednn]:
+        env["TF_ENABLE_ONEDNN_OPTS"] = ONEDNN[onednn]
     r = cli_fresh("predict", paths.GOLDEN / "compat-serve", "--runtime", runtime, "--input", paths.GOLDEN / "input.npy",
-                  "--output", out)
+                  "--output", out, env=env)
     assert r.returncode == 0, r.stderr
     said = [line for line in r.stderr.splitlines() if line.strip()]
     assert len(said) == 1 and said[0].endswith(f"[serve] [100, 784] -> [100, 10] written to {out}"), r.stderr

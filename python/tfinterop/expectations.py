@@ -4,10 +4,13 @@ fixtures/known-incompatibilities.txt has one line per cell pattern:
 
     producer | model | variant | consumer | expected message prefix | reason
 
-Patterns are shell-style globs. The variant field may name one tag-set too, `variant/tag+tag`
-(e.g. `seed-builder/serve`), for the cells where a variant's MetaGraphDefs fail differently. A listed cell must fail, and its runtime message must start with the
-expected prefix; a listed cell that passes, or fails differently, is a failure of the run. So the list
-can never go stale silently. The Java golden tests read the same file.
+All six fields are non-empty; the reason is the rest of the line and may contain '|'. Patterns are
+shell-style globs. The variant field may name one tag-set too, `variant/tag+tag` (e.g.
+`seed-builder/serve`), for the cells where a variant's MetaGraphDefs fail differently. A listed cell
+must fail, and its runtime message must start with the expected prefix; a listed cell that passes, or
+fails differently, is a failure of the run. So the list can never go stale silently. The Java golden
+tests read the same file, by the same grammar: fixtures/known-incompatibilities.cases.json holds the
+cases both readers are tested on.
 """
 
 from dataclasses import dataclass
@@ -37,16 +40,24 @@ class KnownIncompatibility:
                    ((producer, self.producer), (model, self.model), (variant, self.variant), (consumer, self.consumer)))
 
 
+FIELDS = "producer | model | variant | consumer | expected message prefix | reason"
+
+
 def load(path: Path = paths.KNOWN_INCOMPATIBILITIES) -> list[KnownIncompatibility]:
+    return parse(Path(path).read_text(), str(path))
+
+
+def parse(text: str, source: str) -> list[KnownIncompatibility]:
+    """The grammar of the list's header; the Java tests' reader follows the same cases
+    (fixtures/known-incompatibilities.cases.json)."""
     entries = []
-    for number, raw in enumerate(Path(path).read_text().splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):     # as Java reads it: "\r?\n"
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        fields = [f.strip() for f in line.split("|")]
+        fields = [f.strip() for f in line.split("|", 5)]   # the reason, last, may itself contain '|'
         if len(fields) != 6 or not all(fields):
-            raise UsageError(f"{path}:{number}: expected 6 non-empty '|'-separated fields "
-                             f"(producer | model | variant | consumer | expected message prefix | reason), got {len(fields)}")
+            raise UsageError(f"{source}:{number}: expected 6 non-empty '|'-separated fields ({FIELDS}), got: {line}")
         entries.append(KnownIncompatibility(*fields, line=number))
     return entries
 

@@ -3,44 +3,18 @@ package org.tfinterop;
 import static org.hamcrest.CoreMatchers.containsString;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Paths;
 import org.junit.Test;
 
-/** The golden tests' helpers: glob matching of known incompatibilities and the tolerance check. */
+/**
+ * The golden tests' helpers: the repository's list parses, and the tolerance check. (The list's grammar:
+ * KnownIncompatibilitiesGrammarTest.)
+ */
 public class ContractHelpersTest {
-    @Test
-    public void globsAreShellStyle() {
-        assertTrue(KnownIncompatibilities.glob("seed-*").matcher("seed-builder").matches());
-        assertFalse(KnownIncompatibilities.glob("seed-*").matcher("compat-serve").matches());
-        assertTrue(KnownIncompatibilities.glob("tf-2.*").matcher("tf-2.21.0").matches());
-        assertFalse(KnownIncompatibilities.glob("tf-2.*").matcher("tf-2x21").matches());
-        assertTrue(KnownIncompatibilities.glob("java-tf-1.?.0").matcher("java-tf-1.8.0").matches());
-        assertTrue(KnownIncompatibilities.glob("v[0-9]").matcher("v7").matches());
-        assertFalse(KnownIncompatibilities.glob("v[!0-9]").matcher("v7").matches());
-    }
-
-    @Test
-    public void parsesLinesCommentsAndPipesInReasons() {
-        KnownIncompatibilities k = KnownIncompatibilities.parse(
-                "# comment\n\n tf-2.* | * | seed-* | java-tf-1.8.0 | Op type not registered 'X' | a | b\n", "t");
-        assertEquals(1, k.size());
-        KnownIncompatibilities.Entry e = k.match("tf-2.21.0", "softmax", "seed-builder", "java-tf-1.8.0");
-        assertNotNull(e);
-        assertEquals(3, e.line);
-        assertEquals("Op type not registered 'X'", e.messagePrefix);
-        assertEquals("a | b", e.reason);
-        assertNull(k.match("tf-2.21.0", "softmax", "compat-serve", "java-tf-1.8.0"));
-        assertNull(k.match("tf-2.21.0", "softmax", "seed-builder", "java-tf-1.15.0"));
-        assertThrows(IllegalArgumentException.class, () -> KnownIncompatibilities.parse("a | b | c\n", "t"));
-    }
-
     @Test
     public void theRepositorysListParses() throws IOException {
         assertTrue(KnownIncompatibilities.read(GoldenFixtureTest.fixtures().resolve("known-incompatibilities.txt"))

@@ -9,10 +9,14 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * fixtures/known-incompatibilities.txt: "producer | model | variant | consumer | message prefix | reason".
- * The variant may name one tag-set too, "variant/tag+tag" (e.g. seed-builder/serve).
+ * fixtures/known-incompatibilities.txt: "producer | model | variant | consumer | message prefix | reason", six
+ * non-empty fields, the reason being the rest of the line (it may contain '|'). The variant may name one tag-set
+ * too, "variant/tag+tag" (e.g. seed-builder/serve). The grammar is the list header's, as tfinterop/expectations.py
+ * reads it; both readers are tested on fixtures/known-incompatibilities.cases.json.
  */
 final class KnownIncompatibilities {
+    static final String FIELDS = "producer | model | variant | consumer | expected message prefix | reason";
+
     static final class Entry {
         final int line;
         final Pattern producer;
@@ -22,9 +26,11 @@ final class KnownIncompatibilities {
         final Pattern consumer;
         final String messagePrefix;
         final String reason;
+        final String[] fields;   // as written, trimmed
 
         Entry(int line, String[] f) {
             this.line = line;
+            fields = f.clone();
             producer = glob(f[0]);
             model = glob(f[1]);
             int slash = f[2].indexOf('/');
@@ -32,7 +38,7 @@ final class KnownIncompatibilities {
             tags = slash < 0 ? null : glob(f[2].substring(slash + 1));
             consumer = glob(f[3]);
             messagePrefix = f[4];
-            reason = f.length > 5 ? f[5] : "";
+            reason = f[5];
         }
 
         boolean matches(String producer, String model, String variant, String[] tags, String consumer) {
@@ -62,14 +68,16 @@ final class KnownIncompatibilities {
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
-            // The reason is last, so it may itself contain '|'.
+            // The reason is last: the rest of the line, so it may itself contain '|'.
             String[] f = line.split("\\|", 6);
+            boolean complete = f.length == 6;
             for (int j = 0; j < f.length; j++) {
                 f[j] = f[j].trim();
+                complete &= !f[j].isEmpty();
             }
-            if (f.length < 5 || f[4].isEmpty()) {
-                throw new IllegalArgumentException(source + ":" + (i + 1)
-                        + ": expected 'producer | model | variant | consumer | message prefix | reason', got: " + line);
+            if (!complete) {
+                throw new IllegalArgumentException(source + ":" + (i + 1) + ": expected 6 non-empty '|'-separated fields ("
+                        + FIELDS + "), got: " + line);
             }
             entries.add(new Entry(i + 1, f));
         }
@@ -93,6 +101,10 @@ final class KnownIncompatibilities {
 
     int size() {
         return entries.size();
+    }
+
+    List<Entry> entries() {
+        return entries;
     }
 
     /** Shell-style glob: '*', '?', and [...] classes ("[!...]" negates); everything else literal. */
