@@ -12,6 +12,17 @@ import numpy as np
 
 from tfinterop import paths
 from tfinterop import protowire as pw
+from tfinterop import savedmodel as sm
+
+# Field numbers, from the SavedModel reader's schema (the one place they are written down).
+SAVED_MODEL_META_GRAPHS = sm.field_number(sm.SavedModel, "meta_graphs")
+META_GRAPH_META_INFO_DEF = sm.field_number(sm.MetaGraphDef, "meta_info_def")
+META_GRAPH_GRAPH_DEF = sm.field_number(sm.MetaGraphDef, "graph_def")
+META_INFO_TAGS = sm.field_number(sm.MetaInfoDef, "tags")
+GRAPH_NODE = sm.field_number(sm.GraphDef, "node")
+NODE_NAME = sm.field_number(sm.NodeDef, "name")
+NODE_OP = sm.field_number(sm.NodeDef, "op")
+NODE_INPUT = sm.field_number(sm.NodeDef, "input")
 
 CATALOGUE = paths.FIXTURES / "bad-inputs" / "catalogue.json"
 
@@ -68,12 +79,12 @@ def apply(step, d: Path):
     elif op == "add_tag":
         pb = d / "saved_model.pb"
         model = pw.parse(pb.read_bytes())
-        raw = pw.values(model, pw.SavedModelF.META_GRAPHS)[arg["meta_graph"]]
+        raw = pw.values(model, SAVED_MODEL_META_GRAPHS)[arg["meta_graph"]]
         mg = pw.parse(raw)
-        info = pw.parse(pw.first(mg, pw.MetaGraphF.META_INFO_DEF))
-        info.append(pw.Field(pw.MetaInfoF.TAGS, pw.LENGTH, arg["tag"].encode()))
-        mg = pw.replace_submessage(mg, pw.MetaGraphF.META_INFO_DEF, 0, pw.encode(info))
-        model = pw.replace_submessage(model, pw.SavedModelF.META_GRAPHS, arg["meta_graph"], pw.encode(mg))
+        info = pw.parse(pw.first(mg, META_GRAPH_META_INFO_DEF))
+        info.append(pw.Field(META_INFO_TAGS, pw.LENGTH, arg["tag"].encode()))
+        mg = pw.replace_submessage(mg, META_GRAPH_META_INFO_DEF, 0, pw.encode(info))
+        model = pw.replace_submessage(model, SAVED_MODEL_META_GRAPHS, arg["meta_graph"], pw.encode(mg))
         pb.write_bytes(pw.encode(model))
 
 
@@ -81,22 +92,22 @@ def edit_graphs(d: Path, edit_nodes):
     """Applies edit_nodes(list of parsed NodeDefs) -> list to the graph of every MetaGraphDef."""
     pb = d / "saved_model.pb"
     model = pw.parse(pb.read_bytes())
-    for i, raw in enumerate(pw.values(model, pw.SavedModelF.META_GRAPHS)):
+    for i, raw in enumerate(pw.values(model, SAVED_MODEL_META_GRAPHS)):
         mg = pw.parse(raw)
-        graph = pw.parse(pw.first(mg, pw.MetaGraphF.GRAPH_DEF))
-        nodes = edit_nodes([pw.parse(n) for n in pw.values(graph, pw.GraphF.NODE)])
-        graph = [f for f in graph if f.number != pw.GraphF.NODE] + \
-                [pw.Field(pw.GraphF.NODE, pw.LENGTH, pw.encode(n)) for n in nodes]
-        mg = pw.replace_submessage(mg, pw.MetaGraphF.GRAPH_DEF, 0, pw.encode(graph))
-        model = pw.replace_submessage(model, pw.SavedModelF.META_GRAPHS, i, pw.encode(mg))
+        graph = pw.parse(pw.first(mg, META_GRAPH_GRAPH_DEF))
+        nodes = edit_nodes([pw.parse(n) for n in pw.values(graph, GRAPH_NODE)])
+        graph = [f for f in graph if f.number != GRAPH_NODE] + \
+                [pw.Field(GRAPH_NODE, pw.LENGTH, pw.encode(n)) for n in nodes]
+        mg = pw.replace_submessage(mg, META_GRAPH_GRAPH_DEF, 0, pw.encode(graph))
+        model = pw.replace_submessage(model, SAVED_MODEL_META_GRAPHS, i, pw.encode(mg))
     pb.write_bytes(pw.encode(model))
 
 
 def _rename_input(nodes, node, old, new):
     for n in nodes:
-        if pw.first(n, pw.NodeF.NAME) == node.encode():
+        if pw.first(n, NODE_NAME) == node.encode():
             for f in n:
-                if f.number == pw.NodeF.INPUT and f.value == old.encode():
+                if f.number == NODE_INPUT and f.value == old.encode():
                     f.value = new.encode()
     return nodes
 
@@ -162,17 +173,17 @@ def add_read_file_on_load(d: Path, file_path: str, node="read_on_load") -> None:
     Field numbers: NodeDef attr 5; AttrValue type 6, tensor 8; TensorProto dtype 1, tensor_shape 2,
     string_val 8; MetaGraphDef collection_def 4; CollectionDef node_list 1; NodeList value 1; DT_STRING 7."""
     tensor = pw.encode([pw.Field(1, pw.VARINT, 7), pw.Field(2, pw.LENGTH, b""), pw.Field(8, pw.LENGTH, file_path.encode())])
-    const = pw.encode([pw.Field(pw.NodeF.NAME, pw.LENGTH, f"{node}/path".encode()),
-                       pw.Field(pw.NodeF.OP, pw.LENGTH, b"Const"),
+    const = pw.encode([pw.Field(NODE_NAME, pw.LENGTH, f"{node}/path".encode()),
+                       pw.Field(NODE_OP, pw.LENGTH, b"Const"),
                        pw.Field(5, pw.LENGTH, _entry(b"dtype", pw.encode([pw.Field(6, pw.VARINT, 7)]))),
                        pw.Field(5, pw.LENGTH, _entry(b"value", pw.encode([pw.Field(8, pw.LENGTH, tensor)])))])
-    read = pw.encode([pw.Field(pw.NodeF.NAME, pw.LENGTH, node.encode()), pw.Field(pw.NodeF.OP, pw.LENGTH, b"ReadFile"),
-                      pw.Field(pw.NodeF.INPUT, pw.LENGTH, f"{node}/path".encode())])
+    read = pw.encode([pw.Field(NODE_NAME, pw.LENGTH, node.encode()), pw.Field(NODE_OP, pw.LENGTH, b"ReadFile"),
+                      pw.Field(NODE_INPUT, pw.LENGTH, f"{node}/path".encode())])
     edit_graphs(d, lambda nodes: nodes + [pw.parse(const), pw.parse(read)])
     pb = d / "saved_model.pb"
     model = pw.parse(pb.read_bytes())
     collection = pw.encode([pw.Field(1, pw.LENGTH, pw.encode([pw.Field(1, pw.LENGTH, node.encode())]))])
-    for i, raw in enumerate(pw.values(model, pw.SavedModelF.META_GRAPHS)):
+    for i, raw in enumerate(pw.values(model, SAVED_MODEL_META_GRAPHS)):
         mg = pw.parse(raw) + [pw.Field(4, pw.LENGTH, _entry(b"saved_model_main_op", collection))]
-        model = pw.replace_submessage(model, pw.SavedModelF.META_GRAPHS, i, pw.encode(mg))
+        model = pw.replace_submessage(model, SAVED_MODEL_META_GRAPHS, i, pw.encode(mg))
     pb.write_bytes(pw.encode(model))

@@ -12,7 +12,7 @@ from tfinterop.errors import OutputExistsError
 from tfinterop.tolerance import compare
 
 FIGURES = {"marshal_ratio", "bridge_overhead_ratio", "java_vs_python_throughput", "single_image_latency_ratio",
-           "worker_batch_ratio", "worker_single_image_ratio"}
+           "worker_batch_ratio", "worker_single_image_ratio", "check_one_model"}
 
 
 def tiny_bench(tmp_path):
@@ -31,7 +31,8 @@ def test_bench_reports_every_figure_with_a_unit(java_built, early_result):
     assert FIGURES <= set(doc["figures"])
     for name, f in doc["figures"].items():
         assert isinstance(f["value"], float) and f["value"] > 0 and f["unit"], name
-    assert {f["unit"] for f in doc["figures"].values()} >= {"ratio", "ms", "us", "images/s"}
+    assert {f["unit"] for f in doc["figures"].values()} >= {"ratio", "ms", "us", "images/s", "s"}
+    assert doc["figures"]["check_one_model"]["goal"] == "<= 1"
     assert doc["figures"]["marshal_ratio"]["goal"] == "<= 1.5" and isinstance(doc["figures"]["marshal_ratio"]["met"], bool)
     assert doc["machine"]["cores"] >= 1 and doc["machine"]["cpu"] and len(doc["machine"]["loadavg_start"]) == 3
     assert doc["runtimes"]["java"] == "java-tf-1.8.0" and doc["runtimes"]["python"].startswith("python-tf-2.")

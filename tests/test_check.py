@@ -4,8 +4,8 @@ Every SavedModel the suite has — the golden fixtures, each model's fresh expor
 deliberate flaw each (probe-* variants) — is loaded, tag-set by tag-set, in the real TF Java 1.8 (a worker
 process), and checked against the dumped java-tf-1.8.0 target. They must agree both ways: check finds
 nothing for a tag-set exactly when Java loads it, and when Java refuses, its error is one of check's
-findings for that tag-set. (check imports Python TensorFlow, so it runs in a process of its own: a fork
-of the fork server, tests/forkserver.py.)
+findings for that tag-set. (check reads models without TensorFlow; the batch runs in a process of its own,
+a fork of the fork server, tests/forkserver.py, as every command line of the suite does.)
 """
 
 import json
@@ -105,9 +105,31 @@ def test_cli_json_and_exit_codes(tmp_path):
     assert doc["target"] == TARGET and doc["loadable"] is False
     assert set(doc["findings"][0]) == {"tags", "node", "op", "kind", "message", "fix"}
     assert any(f["kind"] == "sharded-saver" and f["node"] == "save/StaticRegexFullMatch" for f in doc["findings"])
-    assert ok.returncode == 0 and json.loads(ok.stdout) == {"target": TARGET, "loadable": True, "findings": []}
+    assert ok.returncode == 0 and json.loads(ok.stdout) == {"directory": str(paths.GOLDEN / "compat-mytag"),
+                                                             "target": TARGET, "loadable": True, "findings": []}
     assert bad.returncode == 2 and "error: not-a-saved-model:" in bad.stderr and "Traceback" not in bad.stderr
     assert unknown.returncode == 2 and "java-tf-1.8.0" in unknown.stderr
+
+
+def test_several_models_in_one_call_without_tensorflow(tmp_path):
+    """check DIR... : a report per readable model (a JSON list), an error line per unreadable one, exit 2 if
+    any is unreadable, else 1 if any is not loadable; and no `import tensorflow` in the process."""
+    (tmp_path / "saved_model.pb").write_bytes(b"\xff not a protobuf")
+    dirs = [paths.GOLDEN / "compat-mytag", paths.GOLDEN / "seed-builder"]
+    script = ("import sys; from tfinterop.cli import main; status = main(sys.argv[1:]); "
+              "print('imported tensorflow' if 'tensorflow' in sys.modules else 'no tensorflow', file=sys.stderr); "
+              "sys.exit(status)")
+    # A new interpreter (a fork of the fork server has TensorFlow imported already).
+    both, with_bad, text = (python_run("-c", script, *args, fresh=True) for args in (
+        ["check", *dirs, "--target", TARGET, "--json"],
+        ["check", dirs[0], tmp_path, "--target", TARGET, "--json"],
+        ["check", *dirs, "--target", TARGET]))
+    assert both.returncode == 1 and both.stderr.strip() == "no tensorflow", both.stderr
+    docs = json.loads(both.stdout)
+    assert [(d["directory"], d["loadable"]) for d in docs] == [(str(dirs[0]), True), (str(dirs[1]), False)]
+    assert with_bad.returncode == 2 and "error: not-a-saved-model:" in with_bad.stderr
+    assert [d["directory"] for d in json.loads(with_bad.stdout)] == [str(dirs[0])]
+    assert text.returncode == 1 and text.stdout.count(" against java-tf-1.8.0 ") == 2
 
 
 def test_cli_human_output_groups_findings_with_their_fix():

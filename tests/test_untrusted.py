@@ -44,8 +44,8 @@ def test_restore_outside_the_models_saver_is_flagged(tmp_path):
     from tfinterop import protowire as pw
 
     def rogue_restore(nodes):
-        restore = next(n for n in nodes if pw.first(n, pw.NodeF.NAME) == b"save/RestoreV2")
-        copy = [pw.Field(f.number, f.wire_type, b"rogue/RestoreV2" if f.number == pw.NodeF.NAME else f.value)
+        restore = next(n for n in nodes if pw.first(n, catalogue.NODE_NAME) == b"save/RestoreV2")
+        copy = [pw.Field(f.number, f.wire_type, b"rogue/RestoreV2" if f.number == catalogue.NODE_NAME else f.value)
                 for f in restore]
         return nodes + [copy]
     catalogue.edit_graphs(d, rogue_restore)

@@ -167,6 +167,20 @@ def _worker_path(spec: dict, batch: np.ndarray, log) -> dict:
     return {"worker_batch_s": b, "worker_one_s": o}
 
 
+def time_check(model, target="java-tf-1.8.0", repeats=5, log=print) -> float:
+    """Median wall seconds of `tfinterop check MODEL --target TARGET` in a new interpreter, as a user runs it."""
+    log(f"bench: tfinterop check ({repeats} runs)")
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "tfinterop", "check", str(model), "--target", target],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        samples.append(time.perf_counter() - start)
+        if proc.returncode not in (0, 1):
+            raise TfInteropError(f"tfinterop check {model} failed (exit status {proc.returncode}): {proc.stderr.strip()}")
+    return float(np.median(samples))
+
+
 def time_make_test(log) -> dict:
     """`make test` as a user runs it, warm: set up already, `gradle cleanTest` first so the JUnit tests do run."""
     subprocess.run(["make", "--quiet", "setup"], cwd=paths.REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
@@ -235,6 +249,7 @@ def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="my
             raise TfInteropError(f"the two sides computed different things, so their times are not comparable: "
                                  f"{agreement.reason}")
         worker = _worker_path(spec, batch, log)
+    check_s = time_check(model, repeats=min(repeats, 5), log=log)
     ms = 1e3
     figures = {
         "marshal_ratio": _figure(
@@ -255,6 +270,8 @@ def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="my
         "worker_single_image_ratio": _figure(
             worker["worker_one_s"] / py["one_s"], "ratio",
             "1 image through WorkerClient('java'), / 1 image through Python TF Session.run"),
+        "check_one_model": _figure(
+            check_s, "s", f"`tfinterop check {Path(model).name} --target java-tf-1.8.0` in a new interpreter, wall", 1),
         "numpy_copy": _figure(java["numpy_copy_s"] * ms, "ms", f"numpy copy of {n}x784 float32"),
         "marshal_round_trip": _figure(java["round_trip_s"] * ms, "ms", f"{n}x784 float32 numpy -> Tensor -> numpy"),
         "java_batch": _figure(java["java_batch_s"] * ms, "ms", f"predict {n} images inside Java (TF Java)"),

@@ -2,9 +2,9 @@
 anyone tries to load it, each with the fix in words.
 
 The target is a dumped runtime (targets.py, fixtures/targets/): its registered ops with their attrs,
-the GraphDef versions it accepts and the data types it knows. Every MetaGraphDef is read with
-TensorFlow's protobuf classes (this process imports Python TensorFlow and never starts a JVM), and
-every node of its graph and of its function library is held against the target:
+the GraphDef versions it accepts and the data types it knows. Every MetaGraphDef is read with the
+SavedModel reader (savedmodel.py: no TensorFlow is imported, so a check takes a fraction of a second),
+and every node of its graph and of its function library is held against the target:
 
   op-not-registered   the target has no such op (and no function of the graph's library has that name)
   sharded-saver       the same, for the op the sharded saver adds (StaticRegexFullMatch)
@@ -27,11 +27,9 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from tfinterop.errors import NotASavedModelError
-from tfinterop.runtimes.checks import saved_model_pb
+from tfinterop import savedmodel
 from tfinterop.targets import Target
 
-ASSETS_KEY = "saved_model_assets"
 # Ops of resource variables; their TF 2.x attrs have no TF 1.x counterpart, ref variables avoid them.
 RESOURCE_VARIABLE_OPS = {"VarHandleOp", "ReadVariableOp", "AssignVariableOp", "VarIsInitializedOp",
                          "AssignAddVariableOp", "AssignSubVariableOp", "ResourceGather", "DestroyResourceOp"}
@@ -61,28 +59,16 @@ class Report:
     def loadable(self) -> bool:
         return not self.findings
 
+    def to_dict(self) -> dict:
+        return {"directory": self.directory, "target": self.target, "loadable": self.loadable,
+                "findings": [asdict(f) for f in self.findings]}
+
     def to_json(self) -> str:
-        return json.dumps({"target": self.target, "loadable": self.loadable,
-                           "findings": [asdict(f) for f in self.findings]}, indent=2) + "\n"
-
-
-def read_saved_model(directory):
-    from tfinterop.tf_import import tensorflow
-    tensorflow()   # quiets TF's logging the project's way before the protobuf classes load it
-    from tensorflow.core.protobuf import saved_model_pb2
-    pb = saved_model_pb(directory)
-    model = saved_model_pb2.SavedModel()
-    try:
-        model.ParseFromString(pb.read_bytes())
-    except Exception as e:  # noqa: BLE001 -- DecodeError, or worse on random bytes
-        raise NotASavedModelError(f"{pb}: cannot be parsed as a SavedModel protobuf ({e})") from None
-    if not model.meta_graphs:
-        raise NotASavedModelError(f"{pb}: holds no MetaGraphDef")
-    return model
+        return json.dumps(self.to_dict(), indent=2) + "\n"
 
 
 def check(directory, target: Target) -> Report:
-    model = read_saved_model(directory)
+    model = savedmodel.read(directory)
     findings = []
     for meta_graph in model.meta_graphs:
         findings += check_meta_graph(meta_graph, target)
@@ -152,7 +138,7 @@ def _check_node(tags, node, function, functions, producer_ops, target):
             continue
         producer_attr = next((a for a in producer_ops[node.op].attr if a.name == name), None) \
             if node.op in producer_ops else None
-        default_valued = producer_attr is not None and producer_attr.HasField("default_value") \
+        default_valued = producer_attr is not None and producer_attr.has("default_value") \
             and producer_attr.default_value == node.attr[name]
         if target.loader != "c-api" and default_valued:
             continue      # the Python loader drops unknown attrs that hold the producer's default
@@ -170,7 +156,7 @@ def _check_node(tags, node, function, functions, producer_ops, target):
                                          f"options the target's {node.op!r} has")
         findings.append(Finding(tags, node.name, node.op, kind, message, fix))
     for attr in op_def.attr:
-        if attr.name not in node.attr and not attr.HasField("default_value"):
+        if attr.name not in node.attr and not attr.has("default_value"):
             findings.append(Finding(tags, node.name, node.op, "missing-attr",
                                     f"{where}: attr {attr.name!r}, which {target.name}'s op {node.op!r} requires, "
                                     f"is missing", f"set {attr.name!r} on the node (do not strip it)"))
@@ -191,7 +177,7 @@ def _check_node(tags, node, function, functions, producer_ops, target):
 def _check_dtypes(tags, node, where, target):
     used = set()
     for value in node.attr.values():
-        which = value.WhichOneof("value")
+        which = value.which(*savedmodel.ATTR_VALUE_ONEOF)
         if which == "type":
             used.add(value.type)
         elif which == "list":
@@ -200,27 +186,12 @@ def _check_dtypes(tags, node, where, target):
             used.add(value.tensor.dtype)
     used = {t % 100 for t in used if t}     # reference types (100+) share their value type's support
     missing = sorted(t for t in used if t not in target.data_types)
-    return [Finding(tags, node.name, node.op, "dtype", f"{where}: data type {_dtype_name(t)} is unknown to "
-                    f"{target.name}", f"cast to a data type the target knows before export") for t in missing]
-
-
-def _dtype_name(number):
-    from tensorflow.core.framework import types_pb2
-    try:
-        return types_pb2.DataType.Name(number)
-    except ValueError:
-        return f"DataType {number}"
+    return [Finding(tags, node.name, node.op, "dtype", f"{where}: data type {savedmodel.dtype_name(t)} is unknown "
+                    f"to {target.name}", f"cast to a data type the target knows before export") for t in missing]
 
 
 def _check_assets(tags, meta_graph):
-    from tensorflow.core.protobuf import meta_graph_pb2
-    if ASSETS_KEY not in meta_graph.collection_def:
-        return []
-    names = []
-    for entry in meta_graph.collection_def[ASSETS_KEY].any_list.value:
-        asset = meta_graph_pb2.AssetFileDef()
-        if entry.Unpack(asset):
-            names.append(asset.tensor_info.name)
+    names = [asset.tensor_info.name for asset in savedmodel.collection_assets(meta_graph)]
     return [Finding(tags, name.split(":")[0], "", "duplicate-asset",
                     f"the saved_model_assets collection lists tensor {name!r} {count} times; the C API loader feeds "
                     f"each entry and fails with 'Endpoint \"{name}\" fed more than once'",

@@ -101,20 +101,22 @@ def build_parser() -> argparse.ArgumentParser:
                     "not listed (a note says so). The same text from either runtime; the model is not loaded.")
     inspect.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory")
     inspect.add_argument("--runtime", choices=("python", "java"), default="python",
-                         help="read saved_model.pb with Python TensorFlow's protobuf classes (default) or with "
+                         help="read saved_model.pb with tfinterop's SavedModel reader (default; no TensorFlow) or with "
                               "the Java module's (org.tensorflow:proto, in a Java process)")
     inspect.set_defaults(handler=cmd_inspect)
 
     check = sub.add_parser("check", help="report everything a target runtime will reject in a SavedModel, with fixes",
                            description="Reads every MetaGraphDef of DIR and holds each node (and each node of its "
                                        "function library) against the target's dumped op registry, GraphDef "
-                                       "versions and data types (fixtures/targets/). Exit 0: loadable; 1: not "
-                                       "loadable; 2: DIR is not a readable SavedModel, or a usage error.")
-    check.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory")
+                                       "versions and data types (fixtures/targets/), without importing TensorFlow. "
+                                       "Exit 0: every DIR loadable; 1: one is not; 2: a DIR is not a readable "
+                                       "SavedModel (the others are still checked), or a usage error.")
+    check.add_argument("dir", metavar="DIR", type=Path, nargs="+",
+                       help="the SavedModel directory (several: each is checked, in one process)")
     check.add_argument("--target", required=True, metavar="NAME", help="a dumped runtime: " + _target_names())
     check.add_argument("--json", action="store_true",
-                       help='print {"target", "loadable", "findings": [{"tags", "node", "op", "kind", "message", '
-                            '"fix"}]} instead of text')
+                       help='print {"directory", "target", "loadable", "findings": [{"tags", "node", "op", "kind", '
+                            '"message", "fix"}]} instead of text (a list of them for several DIRs)')
     check.add_argument("--untrusted", action="store_true",
                        help="also flag ops that reach outside the computation (file reads and writes, Python "
                             "callbacks, foreign save/restore: python/tfinterop/untrusted-ops.txt), which "
@@ -228,16 +230,24 @@ def cmd_check(args) -> int:
     from tfinterop.errors import ModelNotFoundError, NotASavedModelError
 
     target = targets.load(args.target)
-    try:
-        report = check.check(args.dir, target)
-        if args.untrusted:
-            from tfinterop import untrusted
-            report.findings += [check.Finding(**f) for f in untrusted.scan(args.dir)]
-    except (ModelNotFoundError, NotASavedModelError) as e:
-        log(f"error: {e.kind}: {e}")
-        return 2
-    print(report.to_json() if args.json else check.human(report, target), end="" if args.json else "\n")
-    return 0 if report.loadable else 1
+    reports, unreadable = [], False
+    for directory in args.dir:
+        try:
+            report = check.check(directory, target)
+            if args.untrusted:
+                from tfinterop import untrusted
+                report.findings += [check.Finding(**f) for f in untrusted.scan(directory)]
+        except (ModelNotFoundError, NotASavedModelError) as e:
+            log(f"error: {e.kind}: {e}")
+            unreadable = True
+            continue
+        reports.append(report)
+        if not args.json:
+            print(check.human(report, target) + ("\n" if len(args.dir) > 1 else ""))
+    if args.json and reports:
+        docs = [r.to_dict() for r in reports]
+        print(json.dumps(docs[0] if len(args.dir) == 1 else docs, indent=2))
+    return 2 if unreadable else 0 if all(r.loadable for r in reports) else 1
 
 
 def cmd_targets(args) -> int:

@@ -16,7 +16,7 @@ What is matched, and what is not (deliberately):
   asset_file_def field and the TF1 `saved_model_assets` collection, each entry as often as it is
   listed, since TF 1.8 feeds every entry) and the files in assets/ and assets.extra/.
 
-This module imports Python TensorFlow's protobuf classes: never run it in a process that starts the JVM.
+saved_model.pb is read with the SavedModel reader (savedmodel.py), without TensorFlow.
 """
 
 import os
@@ -24,41 +24,16 @@ import re
 import subprocess
 from pathlib import Path
 
-from tfinterop import paths
-from tfinterop.errors import JavaModuleMissingError, NotASavedModelError, TfInteropError, from_kind
-from tfinterop.runtimes.checks import saved_model_pb
-
-ASSETS_COLLECTION = "saved_model_assets"
-ASSET_FILE_DEF_TYPE_URL = "type.googleapis.com/tensorflow.AssetFileDef"
+from tfinterop import paths, savedmodel
+from tfinterop.errors import JavaModuleMissingError, TfInteropError, from_kind
 CONCRETE_FUNCTIONS_NOTE = ("\nConcrete Functions: not listed (a TF2 object graph is present; listing its functions "
                            "needs Python TensorFlow: saved_model_cli show --all)")
 ASSETS_HEADER = "\nAsset files:"
 
 
-def read_saved_model(directory):
-    """The SavedModel protobuf of DIR/saved_model.pb; typed errors for a missing or unreadable one."""
-    pb = saved_model_pb(directory)   # before the slow TensorFlow import
-    from tfinterop.tf_import import tensorflow
-    tensorflow()   # quiets TF's logging before its protobuf package (which imports all of TF) loads
-    from google.protobuf.message import DecodeError
-    from tensorflow.core.protobuf import saved_model_pb2
-
-    model = saved_model_pb2.SavedModel()
-    try:
-        model.ParseFromString(pb.read_bytes())
-    except (DecodeError, ValueError, RuntimeError) as e:
-        raise NotASavedModelError(f"{pb} cannot be parsed as a SavedModel protobuf: {e}") from None
-    if not model.meta_graphs:
-        raise NotASavedModelError(f"{pb} parses as a SavedModel protobuf but holds no MetaGraphDef")
-    return model
-
-
 def describe(directory) -> str:
     """The whole `inspect` text for DIR, ending with a newline."""
-    from tensorflow.core.framework import types_pb2
-    from tensorflow.core.protobuf import meta_graph_pb2
-
-    model = read_saved_model(directory)
+    model = savedmodel.read(directory)
     lines = []
     meta_graphs = sorted(model.meta_graphs, key=lambda mg: list(mg.meta_info_def.tags))
     for mg in meta_graphs:
@@ -72,20 +47,20 @@ def describe(directory) -> str:
             lines.append("  The given SavedModel SignatureDef contains the following input(s):")
             for input_key in sorted(sig.inputs):
                 lines.append(f"    inputs['{input_key}'] tensor_info:")
-                lines += _tensor_info(sig.inputs[input_key], types_pb2)
+                lines += _tensor_info(sig.inputs[input_key])
             lines.append("  The given SavedModel SignatureDef contains the following output(s):")
             for output_key in sorted(sig.outputs):
                 lines.append(f"    outputs['{output_key}'] tensor_info:")
-                lines += _tensor_info(sig.outputs[output_key], types_pb2)
+                lines += _tensor_info(sig.outputs[output_key])
             lines.append(f"  Method name is: {sig.method_name}")
         ops = sorted(ops_used(mg.graph_def))
         op_set = "{" + ", ".join(py_repr(op) for op in ops) + "}" if ops else "set()"
         lines.append(f"The MetaGraph with tag set {py_repr_list(tags)} contains the following ops: {op_set}")
-    if any(mg.HasField("object_graph_def") for mg in model.meta_graphs):
+    if any(mg.has("object_graph_def") for mg in model.meta_graphs):
         lines.append(CONCRETE_FUNCTIONS_NOTE)
     lines.append(ASSETS_HEADER)
     for mg in meta_graphs:
-        declared = _declared_assets(mg, meta_graph_pb2)
+        declared = _declared_assets(mg)
         lines.append(f"  MetaGraphDef with tag-set: '{', '.join(mg.meta_info_def.tags)}' declares "
                      f"{len(declared)} asset file(s){':' if declared else ''}")
         for filename, tensor, where in declared:
@@ -117,11 +92,8 @@ def describe_with_java(directory, timeout: float = 120.0) -> str:
                          f"{done.stderr.strip()[-2000:]}")
 
 
-def _tensor_info(info, types_pb2):
-    try:
-        dtype = types_pb2.DataType.Name(info.dtype)
-    except ValueError:
-        dtype = f"<unknown DataType {info.dtype}>"
+def _tensor_info(info):
+    dtype = savedmodel.dtype_name(info.dtype, unknown="<unknown DataType {}>")
     if info.tensor_shape.unknown_rank:
         shape = "unknown_rank"
     else:
@@ -153,15 +125,10 @@ def ops_used(graph_def):
     return {op for op in used if op not in functions}
 
 
-def _declared_assets(mg, meta_graph_pb2):
+def _declared_assets(mg):
     found = [(a.filename, a.tensor_info.name, "asset_file_def") for a in mg.asset_file_def]
-    if ASSETS_COLLECTION in mg.collection_def:
-        for any_value in mg.collection_def[ASSETS_COLLECTION].any_list.value:
-            if any_value.type_url != ASSET_FILE_DEF_TYPE_URL:
-                continue
-            asset = meta_graph_pb2.AssetFileDef()
-            asset.ParseFromString(any_value.value)
-            found.append((asset.filename, asset.tensor_info.name, f"{ASSETS_COLLECTION} collection"))
+    found += [(a.filename, a.tensor_info.name, f"{savedmodel.ASSETS_COLLECTION} collection")
+              for a in savedmodel.collection_assets(mg)]
     return found
 
 

@@ -98,5 +98,5 @@ def apply(meta_graph, rewrites, target) -> None:
 def _default(target, op, attr):
     for a in target.op_def(op).attr:
         if a.name == attr:
-            return a.default_value.type if a.HasField("default_value") else None
+            return a.default_value.type if a.has("default_value") else None
     return None

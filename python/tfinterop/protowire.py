@@ -1,6 +1,6 @@
 """Protocol-buffer wire format, read and written without any generated classes or TensorFlow: the
-orchestrator may not import TensorFlow, yet the fuzzer, the untrusted-op scan and the bad-input catalogue
-need to look inside saved_model.pb. A message is a list of Field(number, wire_type, value): value is an
+orchestrator may not import TensorFlow, yet the SavedModel reader (savedmodel.py, which names the
+fields), the fuzzer and the bad-input catalogue need to look inside saved_model.pb. A message is a list of Field(number, wire_type, value): value is an
 int for varints and fixed-width fields, bytes for length-delimited ones (sub-messages stay bytes until
 parsed). Unknown structure is kept as is, so parse -> encode gives back the same bytes."""
 
@@ -106,44 +106,6 @@ def first(fields, number, default=b""):
 
 def strings(fields, number):
     return [v.decode("utf-8", "replace") for v in values(fields, number)]
-
-
-# Field numbers of the TensorFlow messages used here (tensorflow/core/protobuf/saved_model.proto,
-# meta_graph.proto, saver.proto; core/framework/graph.proto, node_def.proto, function.proto, op_def.proto).
-class SavedModelF:
-    META_GRAPHS = 2
-
-
-class MetaGraphF:
-    META_INFO_DEF, GRAPH_DEF, SAVER_DEF = 1, 2, 3
-
-
-class MetaInfoF:
-    TAGS = 4
-
-
-class GraphF:
-    NODE, LIBRARY = 1, 2
-
-
-class LibraryF:
-    FUNCTION = 1
-
-
-class FunctionF:
-    SIGNATURE, NODE_DEF = 1, 3
-
-
-class OpDefF:
-    NAME = 1
-
-
-class NodeF:
-    NAME, OP, INPUT = 1, 2, 3
-
-
-class SaverF:
-    SAVE_TENSOR_NAME, RESTORE_OP_NAME = 2, 3
 
 
 def replace_submessage(fields, number, index, new_bytes):

@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfinterop import paths
+from tfinterop import paths, savedmodel
 from tfinterop.errors import JavaModuleMissingError, TfInteropError, UsageError
 
 SUFFIX = ".json.gz"
@@ -54,12 +54,10 @@ class Target:
     def has_op(self, name) -> bool:
         return name in self.op_dicts
 
-    def op_def(self, name):
-        """The OpDef protobuf (TensorFlow's Python classes; only processes that may import TF call this)."""
+    def op_def(self, name) -> "savedmodel.OpDef":
+        """The target's OpDef, as the SavedModel reader's message (no TensorFlow needed)."""
         if name not in self._op_defs:
-            from google.protobuf import json_format
-            from tensorflow.core.framework import op_def_pb2
-            self._op_defs[name] = json_format.ParseDict(self.op_dicts[name], op_def_pb2.OpDef())
+            self._op_defs[name] = savedmodel.from_json(savedmodel.OpDef, self.op_dicts[name])
         return self._op_defs[name]
 
 

@@ -1,10 +1,10 @@
 """The Python TensorFlow consumer, loading as the seed does:
 tf.compat.v1.saved_model.loader.load(sess, tags, dir) and sess.run("myOutput:0", feed_dict={"myInput:0": x})."""
 
-from tfinterop.errors import (InvalidInputError, ModelLoadError, NotASavedModelError, RunFailedError,
+from tfinterop.errors import (InvalidInputError, ModelLoadError, RunFailedError,
                               TagSetNotFoundError, UnknownTensorError)
-from tfinterop import untrusted
-from tfinterop.runtimes.checks import float32_batch, format_tag_sets, saved_model_pb, variables_present
+from tfinterop import savedmodel, untrusted
+from tfinterop.runtimes.checks import float32_batch, format_tag_sets, variables_present
 from tfinterop.signatures import resolve, signature_tensors
 from tfinterop.tf_import import tensorflow
 
@@ -24,26 +24,18 @@ class PythonTF:
         self._next = 0
 
     def tag_sets(self, directory):
-        from tensorflow.core.protobuf import saved_model_pb2
-        pb = saved_model_pb(directory)
-        model = saved_model_pb2.SavedModel()
-        try:
-            model.ParseFromString(pb.read_bytes())
-        except Exception as e:   # protobuf's DecodeError, or worse on random bytes
-            raise NotASavedModelError(f"{pb}: cannot be parsed as a SavedModel protobuf ({e})") from None
-        if not model.meta_graphs:   # protobuf accepts many byte strings (an empty file, for one)
-            raise NotASavedModelError(f"{pb}: parses as a SavedModel protobuf but holds no MetaGraphDef")
-        return [list(m.meta_info_def.tags) for m in model.meta_graphs]
+        return savedmodel.tag_sets(savedmodel.read(directory))
 
     def load(self, directory, tags, allow_untrusted=False):
         tf = self._tf
-        available = self.tag_sets(directory)
+        model = savedmodel.read(directory)
+        available = savedmodel.tag_sets(model)
         if sorted(set(tags)) not in [sorted(set(t)) for t in available]:
             raise TagSetNotFoundError(f"{directory}: no MetaGraphDef with tag-set [{', '.join(tags)}]; "
                                       f"the tag-sets it has: {format_tag_sets(available)}")
         if not allow_untrusted:
-            untrusted.refuse_if_untrusted(directory, tags)
-        variables_present(directory, tags)
+            untrusted.refuse_if_untrusted(directory, tags, model)
+        variables_present(model, directory, tags)
         sess = tf.compat.v1.Session(graph=tf.Graph())
         try:
             meta_graph_def = tf.compat.v1.saved_model.loader.load(sess, list(tags), str(directory))
