@@ -126,11 +126,25 @@ def pytest_configure(config):
                                        "its result through the early_result fixture")
 
 
+def run_the_default_slice(tmp_path):
+    """The matrix's default slice (what `tfinterop run` runs), on the committed 1,000 test images: TF 2.21
+    exports every model and default variant; its own loader and TF Java 1.8.0 consume them."""
+    from tfinterop import matrix
+    return matrix.run(producers=list(matrix.DEFAULT_PRODUCERS), consumers=list(matrix.DEFAULT_CONSUMERS),
+                      log=lambda m: None)
+
+
+_EARLY_SESSION_JOBS = {"default_slice": run_the_default_slice}   # session fixture name -> its job
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _start_early_jobs(request, tmp_path_factory):
     import concurrent.futures
     items = [item for item in request.session.items if item.get_closest_marker("early")]
     pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="early-job")
+    for name, job in _EARLY_SESSION_JOBS.items():
+        if any(name in item.fixturenames for item in request.session.items):
+            _early_jobs[name] = (pool.submit(job, tmp_path_factory.mktemp(name)), None)
     for item in items:
         tmp = tmp_path_factory.mktemp(item.originalname[:40], numbered=True)
         _early_jobs[item.nodeid] = (pool.submit(item.get_closest_marker("early").kwargs["job"], tmp), tmp)
@@ -142,6 +156,13 @@ def _start_early_jobs(request, tmp_path_factory):
 def early_result(request):
     future, tmp = _early_jobs[request.node.nodeid]
     return future.result(), tmp
+
+
+@pytest.fixture(scope="session")
+def default_slice(java_built):
+    """The MatrixResult of run_the_default_slice, started when the session starts."""
+    future, _ = _early_jobs["default_slice"]
+    return future.result()
 
 
 @pytest.fixture(scope="session")

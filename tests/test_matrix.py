@@ -1,5 +1,5 @@
-"""The compatibility matrix: its strict verdict, --fix, the reports (on hand-made cells, no TensorFlow),
-and one real run of the default cells (TF 2.21 producer x TF Java 1.8.0 and its own Python loader)."""
+"""The compatibility matrix: its strict verdict, --fix, the reports, `run`'s table over the same cells (on
+hand-made cells, no TensorFlow). The real default slice is asserted in test_cross_language.py."""
 
 import json
 
@@ -161,27 +161,38 @@ def test_unknown_names_are_usage_errors():
         matrix.run(producers=["tf-9.9"])
 
 
-def run_the_default_cells(tmp_path):
-    return matrix.run(producers=["tf-2.21.0"], consumers=["java-tf-1.8.0", "python-tf-2.21.0"], log=lambda m: None)
+def test_outputs_that_differ_from_the_reference_fail_with_the_reason():
+    import numpy as np
+    ref = np.eye(10, dtype=np.float32)[:3]
+    off = ref.copy()
+    off[0] = off[0][::-1]
+    py, same, other = (cell("tf-a", "v", consumer, PASS) for consumer in ("python-tf-2.21.0", "java", "java2"))
+    for c in (py, same, other):
+        c.producer = "tf-2.21.0"
+    py.output, same.output, other.output = ref, ref.copy(), off
+    matrix.compare_with_reference([py, same, other], [py, same, other])
+    assert py.status == PASS and same.status == PASS and same.max_abs_error == 0 and same.argmax_agreement == 1
+    assert other.status == FAIL and "outputs differ from python-tf-2.21.0's" in other.message and "argmax" in other.message
 
 
-@pytest.mark.early(job=run_the_default_cells)
-@pytest.mark.usefixtures("java_built")
-def test_the_default_cells_run_for_real(early_result):
-    """TF 2.21 exports; TF Java 1.8.0 and TF 2.21's own loader load every variant. The committed list holds."""
-    r, _ = early_result
-    assert r.ok, matrix_report.markdown(r)
-    by = {(c.model, c.variant, tuple(c.tags), c.consumer): c for c in r.cells}
-    assert len(by) == 24     # 2 models x 6 variant tag-sets x 2 consumers
-    first_missing_op = {"softmax": "StaticRegexFullMatch", "cnn": "SelectV2"}   # dropout's SelectV2 comes first
-    for (model, variant, tags, consumer), c in by.items():
-        if consumer == "java-tf-1.8.0" and variant.startswith("seed-"):
-            assert c.status == FAIL and first_missing_op[model] in c.runtime_message
-        else:
-            assert c.status == PASS, c
-            assert c.accuracy > 0.85
-    for model in first_missing_op:
-        assert by[(model, "compat-serve", ("serve",), "java-tf-1.8.0")].max_abs_error < 1e-5
+def test_run_is_the_default_slice_judged_as_the_matrix_judges(tmp_path):
+    """`run`'s table and JSON come from the matrix's cells and verdicts: a listed crash, a stale line in a
+    full run and a line without a reason are judged alike, whoever prints them."""
+    from tfinterop import report
+    cells = [cell("tf-a", "seed", "java", CRASH, "java worker killed by signal SIGABRT while loading"),
+             cell("tf-a", "compat", "java", PASS)]
+    cells[1].loaded = True
+    r = judged(tmp_path, cells, "tf-a | * | seed | java | java worker killed by signal SIGABRT | native abort")
+    assert r.ok and report.summary(r) == {"cells": 2, "pass": 1, "expected": 1, "fail": 0, "crash": 0, "ok": True}
+    assert "expected failure, java worker killed by signal SIGABRT (list line 4)" in report.table(r)
+    stale = judged(tmp_path, cells, "tf-a | * | seed | java | java worker killed by signal SIGABRT | native abort",
+                   "tf-z | * | * | java | anything | stale")
+    assert not stale.ok and "problem: known-incompatibilities.txt line 5 matches no cell" in report.table(stale)
+    waiting = judged(tmp_path, cells, f"tf-a | * | seed | java | java worker | {matrix.REASON_PLACEHOLDER}", full=False)
+    assert not waiting.ok and "has no reason yet" in report.table(waiting)
+    unlisted = judged(tmp_path, cells)
+    assert report.summary(unlisted)["crash"] == 1 and "CRASH java softmax seed [serve]: unexpected crash" in \
+        report.table(unlisted)
 
 
 def test_a_line_can_name_one_tag_set_of_a_variant(tmp_path):
@@ -274,3 +285,18 @@ def test_the_legacy_testees_are_valid_for_their_old_python(version, tmp_path):
         proc = subprocess.run([python, "-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')",
                                str(matrix.LEGACY / script)], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
+
+
+def test_the_legacy_producer_builds_every_model_and_variant_of_the_modern_one():
+    """legacy/producer.py (Python 3.6, no tfinterop) keeps its own copy of the model and variant tables:
+    they must stay in step with models.py and export.py, or the matrix would show skips or wrong cells."""
+    import importlib.util
+    from tfinterop.export import DEFAULT_VARIANTS, VARIANTS
+    from tfinterop.models import INPUT_NAME, MODELS, OUTPUT_NAME
+    spec = importlib.util.spec_from_file_location("legacy_producer", matrix.LEGACY / "producer.py")
+    legacy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(legacy)          # defines the tables; TensorFlow is imported only by main()
+    assert sorted(legacy.MODELS) == sorted(MODELS)
+    assert (legacy.INPUT_NAME, legacy.OUTPUT_NAME) == (INPUT_NAME, OUTPUT_NAME)
+    assert legacy.VARIANTS == {name: ([(list(tags), key) for tags, key in VARIANTS[name].signatures.items()],
+                                      VARIANTS[name].compat) for name in DEFAULT_VARIANTS}

@@ -343,9 +343,12 @@ def _all_variants(target=None):
 
 
 def cmd_run(args) -> int:
-    from tfinterop import harness, report
+    """The matrix's default slice: the default producer, TF Java 1.8.0 and the producer's own loader, every
+    model (or --model) and default variant, on the 10,000 MNIST test images; judged as the matrix judges."""
+    import shutil
+
+    from tfinterop import matrix, matrix_report, report
     from tfinterop.data import load_mnist
-    from tfinterop.parallel import side_by_side
 
     models = models_to_run(args)              # an unknown model is refused before anything is made
     out = args.out
@@ -355,24 +358,21 @@ def cmd_run(args) -> int:
         _check_output_free(args.json, overwrite=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / RUN_MARKER).write_text("made by `tfinterop run`; a later run replaces this folder\n")
+    shutil.rmtree(out / "models", ignore_errors=True)     # an earlier run's exports: this run makes its own
     mnist = load_mnist(args.data, log=log)
-    # Each model's export and each runtime's consumer is a process of its own: they run side by side.
-    manifests = side_by_side(lambda model: harness.produce(out / "models" / model, data_dir=args.data,
-                                                           steps=args.steps, log=log, model=model), models)
-    images, labels = mnist.test_images, mnist.test_labels
-    log(f"consume: {len(images)} test images through each runtime, one process per runtime")
-    cells = [cell for runtime_cells in side_by_side(
-        lambda runtime: harness.consume(runtime, manifests, images, labels, log=log), ("python", "java"))
-             for cell in runtime_cells]
-    harness.judge(cells)
-    print(f"producer {manifests[0]['producer']}, {len(images)} test images from {mnist.source}; models (training "
-          f"test accuracy): " + ", ".join(f"{m['model']} ({m['test_accuracy']:.4f})" for m in manifests) + "\n")
-    print(report.table(cells))
+    [producer] = matrix.DEFAULT_PRODUCERS
+    log(f"run: {producer} exports {', '.join(models)}; {len(mnist.test_images)} test images through "
+        f"{' and '.join(matrix.DEFAULT_CONSUMERS)}")
+    result = matrix.run(producers=[producer], consumers=list(matrix.DEFAULT_CONSUMERS), models=models, data=args.data,
+                        steps=args.steps, images=mnist.test_images, labels=mnist.test_labels,
+                        exports_dir=out / "models", log=log)
+    print(f"producer {producer}, {result.images} test images from {mnist.source}; models (training test accuracy): "
+          + ", ".join(f"{m} ({t['test_accuracy']:.4f})" for m, t in result.training.items()) + "\n")
+    print(report.table(result))
     if args.json:
-        args.json.write_text(report.to_json(cells, {"producer": manifests[0]["producer"], "images": len(images),
-                                                    "data": mnist.source}))
+        args.json.write_text(matrix_report.json_text(result, data=mnist.source, summary=report.summary(result)))
         log(f"wrote {args.json}")
-    return 0 if all(c.ok for c in cells) else 1
+    return 0 if result.ok else 1
 
 
 def models_to_run(args) -> list:

@@ -16,6 +16,7 @@
 The orchestrator imports neither TensorFlow nor the JVM: everything runs in worker processes.
 """
 
+import functools
 import hashlib
 import itertools
 import json
@@ -28,9 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tfinterop import environments, expectations, paths
+from tfinterop import environments, expectations, paths, savedmodel, signatures
 from tfinterop.environments import EnvironmentUnavailable, PythonTensorFlow
-from tfinterop.errors import TfInteropError, UsageError, WorkerCrashedError
+from tfinterop.errors import (JavaModuleMissingError, TagSetNotFoundError, TfInteropError, UsageError,
+                              WorkerCrashedError)
 from tfinterop.parallel import side_by_side
 from tfinterop.runtimes.worker import WorkerClient
 from tfinterop.tolerance import accuracy, compare
@@ -68,8 +70,10 @@ JAVA_TENSORFLOWS = (
 
 PRODUCERS = tuple(env.producer for env in environments.PYTHON_TENSORFLOWS)
 CONSUMERS = tuple(j.name for j in JAVA_TENSORFLOWS) + tuple(env.consumer for env in environments.PYTHON_TENSORFLOWS)
+# The default slice, which `tfinterop run` is: today's Python TensorFlow exports, its own loader (the
+# reference) and TF Java 1.8.0 (the runtime the seed serves from) consume.
 DEFAULT_PRODUCERS = (environments.DEFAULT.producer,)
-DEFAULT_CONSUMERS = (JAVA_TENSORFLOWS[0].name, environments.DEFAULT.consumer)
+DEFAULT_CONSUMERS = (environments.DEFAULT.consumer, JAVA_TENSORFLOWS[0].name)
 
 
 def models_and_variants():
@@ -91,17 +95,28 @@ class Cell:
     status: str = SKIP
     message: str = ""
     runtime_message: str | None = None
+    loaded: bool = False
     accuracy: float | None = None
     max_abs_error: float | None = None
+    argmax_agreement: float | None = None
     # the verdict against the known-incompatibilities list
     expected: bool = True
-    known_line: int | None = None
+    known: expectations.KnownIncompatibility | None = None   # the first list line that matches the cell
     verdict: str = ""
     output: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def key(self):
         return (self.producer, self.model, self.variant, tuple(self.tags))
+
+    @property
+    def known_line(self) -> int | None:
+        return self.known.line if self.known else None
+
+    @property
+    def known_failure(self) -> bool:
+        """Failed (or crashed) as the list says it must."""
+        return self.known is not None and self.expected and self.status in (FAIL, CRASH)
 
     @property
     def observed_message(self) -> str:
@@ -111,9 +126,10 @@ class Cell:
     def to_json(self):
         return {"producer": self.producer, "model": self.model, "variant": self.variant, "tags": self.tags,
                 "consumer": self.consumer, "status": self.status, "message": self.message,
-                "runtime_message": self.runtime_message, "accuracy": self.accuracy,
-                "max_abs_error": self.max_abs_error, "expected": self.expected, "known_line": self.known_line,
-                "verdict": self.verdict}
+                "runtime_message": self.runtime_message, "loaded": self.loaded, "accuracy": self.accuracy,
+                "max_abs_error": self.max_abs_error, "argmax_agreement": self.argmax_agreement,
+                "expected": self.expected, "known_line": self.known_line,
+                "known_reason": self.known.reason if self.known else None, "verdict": self.verdict}
 
 
 @dataclass
@@ -125,6 +141,7 @@ class MatrixResult:
     timings: dict               # "export tf-2.21.0" / "consume java-tf-1.8.0" -> seconds
     problems: list              # list-level errors: stale lines, lines without a reason
     images: int = 0
+    training: dict = field(default_factory=dict)   # model -> {"test_accuracy", "weights"}
 
     @property
     def ok(self) -> bool:
@@ -134,14 +151,14 @@ class MatrixResult:
         out = {s: 0 for s in (PASS, FAIL, CRASH, SKIP)}
         for c in self.cells:
             out[c.status] += 1
-        out["known"] = sum(1 for c in self.cells if c.known_line is not None and c.expected and c.status in (FAIL, CRASH))
+        out["known"] = sum(1 for c in self.cells if c.known_failure)
         out["unexpected"] = sum(1 for c in self.cells if not c.expected)
         return out
 
     def to_json(self) -> dict:
         return {"producers": self.producers, "consumers": self.consumers, "full": self.full, "ok": self.ok,
-                "images": self.images, "counts": self.counts(), "timings": self.timings, "problems": self.problems,
-                "cells": [c.to_json() for c in self.cells]}
+                "images": self.images, "training": self.training, "counts": self.counts(), "timings": self.timings,
+                "problems": self.problems, "cells": [c.to_json() for c in self.cells]}
 
 
 def select(names, known, what):
@@ -240,7 +257,13 @@ def _java_inputs(java: JavaTensorFlow) -> str:
 
 
 def ensure_java(java: JavaTensorFlow, log=print) -> Path:
-    """Builds the Java consumer into its own install folder unless it is there for these sources already."""
+    """Builds the Java consumer into its own install folder unless it is there for these sources already.
+    The default one is `make java`'s (the Makefile rebuilds it when its sources change): used as it is."""
+    if java.is_default:
+        if not any(java.lib.glob("*.jar")):
+            raise JavaModuleMissingError(f"the Java module is not built: no jars in {java.lib}; run `make java` "
+                                         f"(gradle installDist)")
+        return java.lib
     stamp = java.lib.parent / ".tfinterop-inputs"
     wanted = _java_inputs(java)
     if stamp.is_file() and stamp.read_text() == wanted and any(java.lib.glob("*.jar")):
@@ -299,12 +322,33 @@ class ConsumerProcess:
             self.worker = None
 
 
+def signature_key(variant: str, tags) -> str:
+    """The SignatureDef the export variant wrote for this tag-set (export.py's table, which the legacy
+    producer follows: tests/test_matrix.py holds the two to each other)."""
+    from tfinterop.export import VARIANTS
+    return VARIANTS[variant].signatures[tuple(tags)]
+
+
+@functools.lru_cache(maxsize=None)
+def signature_names(model_dir: str, tags: tuple, key: str) -> tuple:
+    """(input tensor, output tensor) of signature `key` in the export's MetaGraphDef with `tags`, read from
+    its saved_model.pb: every consumer is called by the signature the export declares."""
+    model = savedmodel.read(model_dir)
+    meta_graph = next((m for m in model.meta_graphs if sorted(m.meta_info_def.tags) == sorted(tags)), None)
+    if meta_graph is None:
+        raise TagSetNotFoundError(f"{model_dir} has no MetaGraphDef with tag-set [{', '.join(tags)}]")
+    return signatures.resolve(signatures.signature_tensors(meta_graph), key, None, None, list(tags))
+
+
 def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, images, labels):
     try:
         worker = process.get()
         handle = worker.load(model_dir, cell.tags)
+        cell.loaded = True
         try:
-            cell.output = worker.predict(handle, "myInput", "myOutput", images)
+            input_name, output_name = signature_names(model_dir, tuple(cell.tags),
+                                                      signature_key(cell.variant, cell.tags))
+            cell.output = worker.predict(handle, input_name, output_name, images)
         finally:
             if worker.alive:
                 worker.close(handle)
@@ -319,14 +363,20 @@ def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, images, l
 # ---------------------------------------------------------------- the run
 
 def run(producers=None, consumers=None, data=None, steps=None, images=None, labels=None, known_path=None,
-        log=print) -> MatrixResult:
+        models=None, exports_dir=None, log=print) -> MatrixResult:
+    """Every selected producer x model x default variant x consumer (None: all of them). `images` default to
+    the committed 1,000-image MNIST subset. Exports are cached by content under the cache folder, or, with
+    `exports_dir`, written to exports_dir/PRODUCER/MODEL/VARIANT (which must not hold them yet: `run` makes
+    a new folder). `tfinterop run` is the default slice of this."""
     chosen_producers = select(producers, PRODUCERS, "producer") or list(PRODUCERS)
     chosen_consumers = select(consumers, CONSUMERS, "consumer") or list(CONSUMERS)
-    full = set(chosen_producers) == set(PRODUCERS) and set(chosen_consumers) == set(CONSUMERS)
+    all_models, variants = models_and_variants()
+    model_names = select(models, all_models, "model") or all_models
+    full = (set(chosen_producers) == set(PRODUCERS) and set(chosen_consumers) == set(CONSUMERS)
+            and set(model_names) == set(all_models))
     if images is None:
         from tfinterop.data import load_subset
         images, labels = load_subset()
-    model_names, variants = models_and_variants()
     cache = paths.cache_dir() / "matrix"
     timings = {}
 
@@ -335,6 +385,10 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
     weights = train_weights({model: cache / "weights" / f"{model}-{steps or 'default'}.npz" for model in model_names},
                             data, steps, log)
     timings["train " + ", ".join(model_names)] = round(time.perf_counter() - started, 2)
+    training = {}
+    for model, path in weights.items():
+        with np.load(path) as z:
+            training[model] = {"test_accuracy": float(z["test_accuracy"]), "weights": str(path)}
 
     # Produce: one process per producer, exports cached by content.
     exports = {}     # (producer, model, variant) -> ("ok", dir) | (status, message)
@@ -355,7 +409,8 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
         for model in model_names:
             wbytes = weights[model].read_bytes()
             for variant, _ in variants:
-                out = cache / "exports" / name / model / f"{variant}-{_digest(wbytes, model, variant, name, code)}"
+                out = (Path(exports_dir) / name / model / variant if exports_dir is not None else
+                       cache / "exports" / name / model / f"{variant}-{_digest(wbytes, model, variant, name, code)}")
                 jobs.append({"model": model, "variant": variant, "weights": str(weights[model]), "out": str(out)})
                 where[str(out)] = (model, variant)
         try:
@@ -417,7 +472,8 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
 
     side_by_side(consume, list(by_consumer))
     compare_with_reference(cells, cells + hidden)
-    result = MatrixResult(cells, chosen_producers, chosen_consumers, full, timings, [], images=len(images))
+    result = MatrixResult(cells, chosen_producers, chosen_consumers, full, timings, [], images=len(images),
+                          training=training)
     judge(result, expectations.load(known_path or paths.KNOWN_INCOMPATIBILITIES))
     for cell in cells + hidden:
         cell.output = None    # the arrays are not part of the result
@@ -439,7 +495,7 @@ def compare_with_reference(cells, everything):
                             f"model ({ref.status if ref else 'not run'}), so these outputs cannot be checked")
             continue
         result = compare(ref.output, cell.output)
-        cell.max_abs_error = result.max_abs_error
+        cell.max_abs_error, cell.argmax_agreement = result.max_abs_error, result.argmax_agreement
         if not result.agree:
             cell.status, cell.message = FAIL, f"outputs differ from {ref.consumer}'s: {result.reason}"
 
@@ -456,7 +512,7 @@ def judge(result: MatrixResult, entries) -> None:
     used, touches_skips = set(), set()
     for i, cell in enumerate(result.cells):
         entry = matches[i]
-        cell.known_line = entry.line if entry else None
+        cell.known = entry
         if cell.status == SKIP:
             cell.expected, cell.verdict = True, "skipped"
             if entry:

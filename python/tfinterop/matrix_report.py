@@ -163,5 +163,6 @@ def html_page(result: MatrixResult, title="tfinterop compatibility matrix") -> s
     return "\n".join(out) + "\n"
 
 
-def json_text(result: MatrixResult) -> str:
-    return json.dumps(result.to_json(), indent=2) + "\n"
+def json_text(result: MatrixResult, **extra) -> str:
+    """The result as JSON; `extra` adds top-level keys (`run` adds the data source and its summary)."""
+    return json.dumps({**result.to_json(), **extra}, indent=2) + "\n"

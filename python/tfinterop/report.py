@@ -1,32 +1,27 @@
-"""Reports: a plain-text table for people, JSON for machines. Same facts in both."""
+"""`tfinterop run`'s report: a plain-text table for people, one row per model, variant and tag-set with a
+column per consumer. The cells, their verdicts and the JSON are the matrix's (matrix.py, matrix_report.py):
+`run` is the matrix's default slice, and this is only how that slice is printed."""
 
-import json
-from collections import Counter
-from dataclasses import asdict
-
-from tfinterop.harness import CRASH, EXPECTED, FAIL, PASS
-from tfinterop.tolerance import contract
-
-
-def summary(cells) -> dict:
-    counts = Counter(c.status for c in cells)
-    return {"cells": len(cells), **{s: counts.get(s, 0) for s in (PASS, EXPECTED, FAIL, CRASH)},
-            "ok": all(c.ok for c in cells)}
-
-
-def to_json(cells, extra=None) -> str:
-    doc = {**(extra or {}), "tolerance": asdict(contract()), "summary": summary(cells),
-           "cells": [c.to_json() for c in cells]}
-    return json.dumps(doc, indent=2) + "\n"
+from tfinterop.matrix import CRASH, PASS, MatrixResult
 
 
 def _fmt(value, spec, empty="-"):
     return empty if value is None else format(value, spec)
 
 
-def table(cells, reference_prefix="python-tf-") -> str:
-    """One row per model, variant and tag-set; one 'loads' column per consumer."""
-    consumers = list(dict.fromkeys(c.consumer for c in cells))
+def summary(result: MatrixResult) -> dict:
+    cells = result.cells
+    return {"cells": len(cells), "pass": sum(c.status == PASS and c.expected for c in cells),
+            "expected": sum(c.known_failure for c in cells),
+            "fail": sum(not c.expected and c.status != CRASH for c in cells),
+            "crash": sum(not c.expected and c.status == CRASH for c in cells), "ok": result.ok}
+
+
+def table(result: MatrixResult) -> str:
+    """Rows: model, variant, tag-set; 'loads in' per consumer; the largest difference from the producer's own
+    loader and the argmax agreement over the other consumers; each consumer's accuracy; the verdict."""
+    cells = result.cells
+    consumers = list(result.consumers)
     rows = {}
     for c in cells:
         rows.setdefault((c.model, c.variant, tuple(c.tags)), {})[c.consumer] = c
@@ -34,20 +29,19 @@ def table(cells, reference_prefix="python-tf-") -> str:
               "max abs diff", "argmax agree", "accuracy (" + " / ".join(consumers) + ")", "result"]
     lines = []
     for (model, variant, tags), by_consumer in rows.items():
-        others = [c for name, c in by_consumer.items() if not name.startswith(reference_prefix)]
-        diffs = [c.max_abs_error for c in others if c.max_abs_error is not None]
-        agree = [c.argmax_agreement for c in others if c.argmax_agreement is not None]
+        diffs = [c.max_abs_error for c in by_consumer.values() if c.max_abs_error is not None]
+        agree = [c.argmax_agreement for c in by_consumer.values() if c.argmax_agreement is not None]
         verdicts = []
         for name in consumers:
             c = by_consumer.get(name)
-            if c is None or c.status == PASS:
+            if c is None or (c.status == PASS and c.expected):
                 continue
-            if c.status == EXPECTED:
-                known = c.expected_failure
-                verdicts.append(f"{name}: expected failure, {known['message_prefix']} (list line {known['line']})")
+            if c.known_failure:
+                verdicts.append(f"{name}: expected failure, {c.known.message_prefix} (list line {c.known.line})")
             else:
-                reason = (c.runtime_message or c.message or "").splitlines()[0] if (c.runtime_message or c.message) else ""
-                verdicts.append(f"{name}: {c.status.upper()} - {reason[:110]}")
+                said = c.runtime_message or c.message or ""
+                verdicts.append(f"{name}: {c.status.upper()} - {(said.splitlines() or [''])[0][:110]}"
+                                + (f" ({c.verdict})" if c.verdict.startswith(("unexpected pass", "different")) else ""))
         lines.append([model, variant, ",".join(tags),
                       *[("yes" if by_consumer[n].loaded else "no") if n in by_consumer else "-" for n in consumers],
                       _fmt(max(diffs) if diffs else None, ".2e"),
@@ -55,18 +49,18 @@ def table(cells, reference_prefix="python-tf-") -> str:
                       " / ".join(_fmt(by_consumer[n].accuracy if n in by_consumer else None, ".4f") for n in consumers),
                       "; ".join(verdicts) or "pass"])
     widths = [max(len(str(r[i])) for r in [header, *lines]) for i in range(len(header) - 1)]
-    out = []
-    for r in [header, *lines]:
-        out.append("  ".join(str(v).ljust(w) for v, w in zip(r, widths)) + "  " + str(r[-1]))
-    s = summary(cells)
+    out = ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)) + "  " + str(r[-1]) for r in [header, *lines]]
+    s = summary(result)
     out.append("")
-    out.append(f"{s['cells']} cells: {s[PASS]} pass, {s[EXPECTED]} expected failures (known-incompatibilities.txt), "
-               f"{s[FAIL]} unexpected failures, {s[CRASH]} crashes")
-    seen = {c.expected_failure["line"]: c.expected_failure for c in cells if c.status == EXPECTED}
+    out.append(f"{s['cells']} cells: {s['pass']} pass, {s['expected']} expected failures (known-incompatibilities.txt), "
+               f"{s['fail']} unexpected failures, {s['crash']} crashes")
+    seen = {c.known.line: c.known for c in cells if c.known_failure}
     for line, known in sorted(seen.items()):
-        out.append(f"  expected, known-incompatibilities.txt line {line}: {known['message_prefix']}")
-        out.append(f"    why and the fix: {known['reason']}")
+        out.append(f"  expected, known-incompatibilities.txt line {line}: {known.message_prefix}")
+        out.append(f"    why and the fix: {known.reason}")
     for c in cells:
-        if not c.ok:
-            out.append(f"  {c.status.upper()} {c.consumer} {c.variant} [{', '.join(c.tags)}]: {c.message}")
+        if not c.expected:
+            out.append(f"  {c.status.upper()} {c.consumer} {c.model} {c.variant} [{', '.join(c.tags)}]: {c.verdict}"
+                       + (f": {c.message}" if c.message else ""))
+    out += [f"  problem: {p}" for p in result.problems]
     return "\n".join(out)

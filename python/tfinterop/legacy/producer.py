@@ -21,7 +21,8 @@ OUTPUT_NAME = "myOutput"
 ASSET_NAME = "labels.txt"
 
 # variant -> ([(tags, signature key), ...] in the order the MetaGraphDefs are added, compat?)
-# Mirrors tfinterop/export.py's table; "compat" = written so TF 1.8's C API loads it.
+# Mirrors tfinterop/export.py's default variants (tests/test_matrix.py holds the two tables to each other);
+# "compat" = written so TF 1.8's C API loads it.
 VARIANTS = {
     "seed-simple-save": ([(["serve"], "serving_default")], False),
     "seed-builder": ([(["myTag"], "predict"), (["serve"], "serving_default")], False),
@@ -45,7 +46,28 @@ def build_softmax(tf):
     return x, y, [W, b]
 
 
-MODELS = {"softmax": build_softmax}
+def build_cnn(tf):
+    """tfinterop/models.py's SmallConvNet in the TF 1.x API: the same ops, shapes, names and variable order,
+    so the same trained weights load into it. Dropout is off at inference (keep_prob defaults to 1.0)."""
+    tf1 = v1(tf)
+    filters = 8
+    x = tf1.placeholder(tf.float32, [None, 784], name=INPUT_NAME)
+    keep_prob = tf1.placeholder_with_default(1.0, [], name="keep_prob")
+    image = tf.reshape(x, [-1, 28, 28, 1])
+    kernel = tf1.Variable(tf.zeros([5, 5, 1, filters]))
+    conv_bias = tf1.Variable(tf.zeros([filters]))
+    conv = tf.nn.relu(tf.nn.conv2d(image, kernel, strides=[1, 1, 1, 1], padding="SAME") + conv_bias)
+    pooled = tf.nn.max_pool(conv, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="SAME")
+    flat = tf.reshape(pooled, [-1, 14 * 14 * filters])
+    dropped = tf.nn.dropout(flat, keep_prob=keep_prob)
+    W = tf1.Variable(tf.zeros([14 * 14 * filters, 10]))
+    b = tf1.Variable(tf.zeros([10]))
+    y = tf.nn.softmax(tf.matmul(dropped, W) + b, name=OUTPUT_NAME)
+    return x, y, [kernel, conv_bias, W, b]
+
+
+# Mirrors tfinterop/models.py's MODELS (tests/test_matrix.py holds the two tables to each other).
+MODELS = {"softmax": build_softmax, "cnn": build_cnn}
 
 
 def export(tf, job):

@@ -75,14 +75,14 @@ def train_weights(argv) -> int:
     parser.add_argument("--train", required=True, action="append", metavar="MODEL", help="repeatable, each with its --out")
     parser.add_argument("--out", required=True, action="append", type=Path)
     parser.add_argument("--data")
-    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--steps", type=int, help="training steps (default: each model's own, models.py)")
     args = parser.parse_args(argv)
     if len(args.train) != len(args.out):
         parser.error("give one --out per --train")
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     mnist = load_mnist(args.data, log=log)
     for model, out in zip(args.train, args.out):          # one process (one TensorFlow import) for all
-        trained = train_or_load(mnist, TrainingConfig(model=model, steps=args.steps), log=log)
+        trained = train_or_load(mnist, TrainingConfig.for_model(model, steps=args.steps), log=log)
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".npz")
         with os.fdopen(fd, "wb") as f:
