@@ -154,7 +154,7 @@ def test_targets_are_dumps_of_the_runtimes():
 
 LEGACY_PLAN = """
 import sys
-from tfinterop import legacy, targets
+from tfinterop import legacy_forms, targets
 from tfinterop.errors import TargetIncompatibleError
 from tfinterop.tf_import import tensorflow
 tf = tensorflow()
@@ -167,14 +167,14 @@ with g.as_default():
     tf.where(row, x, x, name="broadcast_row")                                  # no legacy form fits
     tf.strings.regex_full_match("a", "a", name="regex")                      # no legacy form at all
 try:
-    legacy.plan(g, target)
+    legacy_forms.plan(g, target)
     print("planned")
 except TargetIncompatibleError as e:
     print(e)
 with tf.Graph().as_default() as g2:
     x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
     tf.where(x > 0, x, 0.0, name="fits")
-    print([(r.node, sorted(r.fill)) for r in legacy.plan(g2, target)])
+    print([(r.node, sorted(r.fill)) for r in legacy_forms.plan(g2, target)])
 """
 
 

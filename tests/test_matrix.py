@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tfinterop import expectations, matrix, matrix_report
+from tfinterop import environments, expectations, matrix, matrix_report
 from tfinterop.matrix import CRASH, FAIL, PASS, SKIP, Cell, MatrixResult
 
 HEADER = "# known incompatibilities\n#   producer | model | variant | consumer | prefix | reason\n\n"
@@ -241,7 +241,6 @@ def test_a_crashing_consumer_is_one_cells_outcome_and_the_next_cell_gets_a_fresh
 
 
 def test_a_missing_interpreter_is_a_skip_that_says_why(tmp_path, monkeypatch):
-    from tfinterop import environments
     monkeypatch.setenv("TFINTEROP_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
     monkeypatch.setenv("PATH", str(tmp_path))
@@ -272,18 +271,16 @@ def test_the_ci_matrix_and_the_nox_sessions_name_every_producer_and_consumer():
     assert "from tfinterop.matrix import CONSUMERS, PRODUCERS" in noxfile
 
 
-@pytest.mark.parametrize("version", sorted({e.python for e in __import__("tfinterop.environments").environments
-                                            .PYTHON_TENSORFLOWS if e.legacy}))
+@pytest.mark.parametrize("version", sorted({e.python for e in environments.PYTHON_TENSORFLOWS if e.legacy}))
 def test_the_legacy_testees_are_valid_for_their_old_python(version, tmp_path):
     """They run under Python 3.6/3.7, where tfinterop cannot: a newer syntax there would only show in `make matrix`."""
     import subprocess
-    from tfinterop import environments
     python = environments.find_interpreter(version)
     if python is None:
         pytest.skip(f"no Python {version} on this machine (the matrix skips its cells too)")
     for script in ("producer.py", "consumer.py"):
         proc = subprocess.run([python, "-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')",
-                               str(matrix.LEGACY / script)], capture_output=True, text=True)
+                               str(environments.LEGACY / script)], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
 
 
@@ -293,7 +290,7 @@ def test_the_legacy_producer_builds_every_model_and_variant_of_the_modern_one():
     import importlib.util
     from tfinterop.export import DEFAULT_VARIANTS, VARIANTS
     from tfinterop.models import INPUT_NAME, MODELS, OUTPUT_NAME
-    spec = importlib.util.spec_from_file_location("legacy_producer", matrix.LEGACY / "producer.py")
+    spec = importlib.util.spec_from_file_location("legacy_producer", environments.LEGACY / "producer.py")
     legacy = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(legacy)          # defines the tables; TensorFlow is imported only by main()
     assert sorted(legacy.MODELS) == sorted(MODELS)

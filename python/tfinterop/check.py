@@ -36,7 +36,7 @@ RESOURCE_VARIABLE_OPS = {"VarHandleOp", "ReadVariableOp", "AssignVariableOp", "V
 # Ops the sharded saver of TF >= 1.14 adds to name its temporary files.
 SHARDED_SAVER_OPS = {"StaticRegexFullMatch"}
 # Legacy forms that `tfinterop export --target` rewrites to (export.py applies them; named here for the fix).
-from tfinterop.legacy import LEGACY_FORMS  # noqa: E402 -- named in the fix
+from tfinterop.legacy_forms import LEGACY_FORMS  # noqa: E402 -- named in the fix
 
 
 @dataclass

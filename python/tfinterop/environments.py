@@ -1,4 +1,5 @@
-"""The Python TensorFlows of the compatibility matrix, each in a virtual environment of its own.
+"""The Python TensorFlows of the compatibility matrix, each in a virtual environment of its own (the
+runtime registry, runtimes/registry.py, lists them beside the TF Javas).
 
 Each one is a producer (it exports the trained weights as every variant) and a consumer (its own
 loader loads every producer's models). The default, TensorFlow 2.21, is the project's own `.venv`;
@@ -22,6 +23,7 @@ from tfinterop import paths
 from tfinterop.errors import TfInteropError
 
 MARKER = "tfinterop-requirements.txt"    # the pins a venv was made with; other pins -> rebuilt
+LEGACY = Path(__file__).resolve().parent / "legacy"
 
 
 class EnvironmentUnavailable(TfInteropError):
@@ -41,6 +43,8 @@ class PythonTensorFlow:
     requirements: tuple = ()      # pinned; empty for the project's own environment
     pip: str = ""                 # a pip that still supports this Python and reads today's index
     legacy: bool = False          # runs tfinterop/legacy/*.py, not the package
+    produces = True               # exports every model and default variant (legacy/producer.py too)
+    consumes = True               # its own loader is a consumer, and every export's reference
 
     @property
     def producer(self) -> str:
@@ -54,6 +58,28 @@ class PythonTensorFlow:
     def is_default(self) -> bool:
         return not self.requirements
 
+    def prepare(self, log=print) -> dict:
+        """Makes the environment (on first use) and returns the WorkerClient arguments of its consumer.
+        Raises EnvironmentUnavailable (no interpreter: its cells are skips) or EnvironmentSetupFailed."""
+        python = python_for(self, log=log)
+        command = [python, str(LEGACY / "consumer.py")] if self.legacy else None
+        return dict(runtime="python", python=python, env=package_env(self), command=command)
+
+    def producer_command(self, python: str) -> list:
+        """The producer process (protocol: tfinterop/runtimes/producer.py)."""
+        if self.legacy:
+            return [python, str(LEGACY / "producer.py")]
+        return [python, "-m", "tfinterop.runtimes.producer"]
+
+    def producer_code(self) -> bytes:
+        """The code its exports depend on: a change to it invalidates the matrix's cached exports."""
+        if self.legacy:
+            files = [LEGACY / "producer.py"]
+        else:
+            pkg = Path(__file__).resolve().parent
+            files = [pkg / "export.py", pkg / "models.py", pkg / "legacy_forms.py", pkg / "runtimes" / "producer.py"]
+        return b"".join(f.read_bytes() for f in files)
+
 
 PYTHON_TENSORFLOWS = (
     PythonTensorFlow("2.21.0", "3.11"),
@@ -66,20 +92,6 @@ PYTHON_TENSORFLOWS = (
                      pip="pip==21.3.1", legacy=True),
 )
 DEFAULT = PYTHON_TENSORFLOWS[0]
-
-
-def by_producer(name) -> PythonTensorFlow:
-    for env in PYTHON_TENSORFLOWS:
-        if env.producer == name:
-            return env
-    raise KeyError(name)
-
-
-def by_consumer(name) -> PythonTensorFlow:
-    for env in PYTHON_TENSORFLOWS:
-        if env.consumer == name:
-            return env
-    raise KeyError(name)
 
 
 def venv_dir(env: PythonTensorFlow) -> Path:

@@ -107,9 +107,15 @@ class JavaModuleMissingError(TfInteropError):
 
 
 class WorkerCrashedError(TfInteropError):
-    """A consumer process died (a native crash, for example); the harness itself stays up."""
+    """A consumer process died (a native crash, for example) or hung and was killed; the harness itself
+    stays up. `signal` names the signal that ended it (None for an exit status), `hung` says it was killed
+    for not answering, `stderr_tail` is the end of what it printed."""
 
     kind = "crash"
+
+    def __init__(self, message, runtime_message=None, signal=None, hung=False, stderr_tail=""):
+        super().__init__(message, runtime_message)
+        self.signal, self.hung, self.stderr_tail = signal, hung, stderr_tail
 
 
 class TargetIncompatibleError(TfInteropError):

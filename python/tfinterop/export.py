@@ -13,7 +13,7 @@ complete: an interrupted export never leaves something that looks like a SavedMo
 "Exported for a target" (`export --target NAME`; measured, see shared notes tf18-compat.md): ref
 variables (resource-variable ops carry attrs TF 1.8 lacks), a non-sharded Saver (the sharded one adds
 StaticRegexFullMatch), strip_default_attrs=True (TF 1.8's C API loader rejects every attr it does not
-know), the assets listed once per MetaGraphDef, and legacy forms of ops the target lacks (legacy.py:
+know), the assets listed once per MetaGraphDef, and legacy forms of ops the target lacks (legacy_forms.py:
 SelectV2 -> Select). The result is checked with check.py against the target's dumped registry before it
 is moved into place; if anything is left, or an op has no legacy form, nothing is written.
 """
@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tfinterop import legacy
+from tfinterop import legacy_forms
 from tfinterop.errors import OutputExistsError, OutputNotWritableError, TargetIncompatibleError, UsageError
 from tfinterop.models import INPUT_NAME, OUTPUT_NAME, get_model
 from tfinterop.train import TrainedModel
@@ -53,7 +53,7 @@ class Variant:
     sharded_saver: bool = True
     strip_default_attrs: bool = False
     assets_once: bool = False
-    legacy_forms_for: str | None = None   # rewrite ops this target lacks to their legacy forms (legacy.py)
+    legacy_forms_for: str | None = None   # rewrite ops this target lacks to their legacy forms (legacy_forms.py)
     probe: bool = False               # exported only on request (the check-versus-Java test), not by default
 
     @property
@@ -147,7 +147,7 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
         with graph.as_default(), tf.compat.v1.Session(graph=graph) as sess:
             net = get_model(trained.config.model).build(tf, "ref" if variant.target else variant.variables)
             # Legacy forms are planned before anything is written: a graph the target cannot run stops here.
-            rewrites = legacy.plan(graph, legacy_target) if legacy_target else []
+            rewrites = legacy_forms.plan(graph, legacy_target) if legacy_target else []
             # Load the trained values through the initializers' feeds: no extra nodes in the graph.
             sess.run([v.initializer for v in net.variables],
                      {v.initial_value: p for v, p in zip(net.variables, trained.params)})
@@ -189,7 +189,7 @@ def _rewrite_saved_model(export_dir, rewrites, runtime):
     model = saved_model_pb2.SavedModel()
     model.ParseFromString(pb.read_bytes())
     for meta_graph in model.meta_graphs:
-        legacy.apply(meta_graph, rewrites, runtime)
+        legacy_forms.apply(meta_graph, rewrites, runtime)
     pb.write_bytes(model.SerializeToString(deterministic=True))
 
 

@@ -13,10 +13,7 @@ import hashlib
 import json
 import os
 import random
-import select
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -24,8 +21,9 @@ from pathlib import Path
 
 from tfinterop import paths
 from tfinterop import protowire as pw
-from tfinterop.errors import JavaModuleMissingError, UsageError
-from tfinterop.runtimes.worker import stop_child
+from tfinterop.errors import UsageError, WorkerCrashedError
+from tfinterop.runtimes import registry
+from tfinterop.runtimes.worker import LineChild
 
 DEFAULT_BASE = paths.GOLDEN / "compat-serve"
 TARGETS = ("saved_model.pb", "variables/variables.index")
@@ -132,63 +130,27 @@ def digest(seed: int, indices, base: Path = DEFAULT_BASE) -> str:
     return h.hexdigest()
 
 
-class WorkerDied(Exception):
-    def __init__(self, how, signal_name, stderr_tail):
-        super().__init__(how)
-        self.how = how
-        self.signal = signal_name
-        self.stderr_tail = stderr_tail
-
-
 class JavaLoadWorker:
-    """org.tfinterop.LoadWorker in a JVM of its own; one request and one reply line per mutant."""
+    """org.tfinterop.LoadWorker in a JVM of its own (no Python in it); one request and one reply line per
+    mutant. Its process is a worker.LineChild, as WorkerClient's is: a crash or a hang raises
+    WorkerCrashedError with the signal and the end of stderr."""
 
     def __init__(self, scratch: Path, timeout: float):
-        jars = sorted(paths.JAVA_LIB.glob("*.jar"))
-        if not jars:
-            raise JavaModuleMissingError(f"the Java module is not built: no jars in {paths.JAVA_LIB}; run `make java`")
-        java = Path(os.environ["JAVA_HOME"]) / "bin" / "java" if os.environ.get("JAVA_HOME") else "java"
-        self.timeout = timeout
-        self._stderr_path = scratch / f"worker-stderr-{time.monotonic_ns()}.log"
-        self._stderr = open(self._stderr_path, "wb")
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        self.proc = subprocess.Popen([str(java), "-Xmx512m", "-cp", os.pathsep.join(map(str, jars)),
-                                      "org.tfinterop.LoadWorker"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env)
+        command = registry.DEFAULT_JAVA.command("org.tfinterop.LoadWorker", jvm=["-Xmx512m"])
+        self.child = LineChild("java LoadWorker", command, dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), scratch,
+                               timeout)
+        self.proc = self.child.proc
         self.version = self._read("starting").split("\t")[1]
 
-    def _read(self, what):
-        deadline = time.monotonic() + self.timeout
-        fd = self.proc.stdout.fileno()
-        while not select.select([fd], [], [], max(0.0, min(1.0, deadline - time.monotonic())))[0]:
-            if time.monotonic() >= deadline:
-                self.proc.kill()
-                self.proc.wait()
-                raise WorkerDied(f"hang: no answer within {self.timeout:.0f} s while {what}; killed", "SIGKILL",
-                                 self.stderr_tail())
-        line = self.proc.stdout.readline()
-        if not line:
-            code = self.proc.wait()
-            name = signal.Signals(-code).name if code < 0 else None
-            raise WorkerDied(f"crash: killed by {name}" if name else f"crash: exited with status {code}", name,
-                             self.stderr_tail())
-        return line.decode("utf-8", "replace").rstrip("\n")
+    def _read(self, what) -> str:
+        return self.child.read_line(what).decode("utf-8", "replace").rstrip("\n")
 
     def load(self, directory: Path, tags) -> str:
-        try:
-            self.proc.stdin.write(f"{directory}\t{','.join(tags)}\n".encode())
-            self.proc.stdin.flush()
-        except BrokenPipeError:
-            pass        # _read says how it died
+        self.child.send(f"{directory}\t{','.join(tags)}\n".encode(), f"loading {directory}")
         return self._read(f"loading {directory}")
 
-    def stderr_tail(self, limit=1500) -> str:
-        self._stderr.flush()
-        return self._stderr_path.read_bytes()[-limit:].decode("utf-8", "replace")
-
     def close(self):
-        stop_child(self.proc, timeout=20)
-        self._stderr.close()
+        self.child.stop(timeout=20)
 
 
 def classify(reply: str) -> str:
@@ -232,10 +194,10 @@ def run(seed: int, count: int, base: Path = DEFAULT_BASE, tags=("serve",), timeo
                     outcome = classify(reply)
                     if outcome == "untyped-error":
                         finding = {"outcome": outcome, "reply": reply}
-                except WorkerDied as died:
-                    outcome = died.how.split(":")[0]          # crash or hang
-                    finding = {"outcome": outcome, "how": died.how, "signal": died.signal,
-                               "stderr_tail": died.stderr_tail}
+                except WorkerCrashedError as died:
+                    outcome = "hang" if died.hung else "crash"
+                    finding = {"outcome": outcome, "how": str(died).split(". stderr ends with:")[0],
+                               "signal": died.signal, "stderr_tail": died.stderr_tail}
                     worker.close()
                     worker = JavaLoadWorker(scratch, timeout)
                     restarts += 1

@@ -31,49 +31,24 @@ import numpy as np
 
 from tfinterop import environments, expectations, paths, savedmodel, signatures
 from tfinterop.environments import EnvironmentUnavailable, PythonTensorFlow
-from tfinterop.errors import (JavaModuleMissingError, TagSetNotFoundError, TfInteropError, UsageError,
-                              WorkerCrashedError)
+from tfinterop.errors import TagSetNotFoundError, TfInteropError, UsageError, WorkerCrashedError
+from tfinterop.runtimes import registry
 from tfinterop.parallel import side_by_side
 from tfinterop.runtimes.worker import WorkerClient
 from tfinterop.tolerance import accuracy, compare
 
 PASS, FAIL, CRASH, SKIP = "pass", "fail", "crash", "skip"
 REASON_PLACEHOLDER = "REASON NEEDED"
-LEGACY = Path(__file__).resolve().parent / "legacy"
 
 
 # ---------------------------------------------------------------- the axes
 
-@dataclass(frozen=True)
-class JavaTensorFlow:
-    name: str            # consumer name, "java-tf-<TensorFlow version>" as the worker reports it
-    artifact: str        # what Gradle fetches
-    project: str         # the Gradle project that wraps it
-    properties: tuple    # (("tfJavaVersion", "1.15.0"), ...)
-    lib: Path            # where `installDist` puts the jars (TFINTEROP_JAVA_LIB for the worker)
-
-    @property
-    def is_default(self) -> bool:
-        return self.lib == paths.JAVA_LIB
-
-
-JAVA_INSTALLS = paths.REPO_ROOT / "java" / "build" / "install"
-JAVA_TENSORFLOWS = (
-    JavaTensorFlow("java-tf-1.8.0", "org.tensorflow:tensorflow:1.8.0", ":java", (("tfJavaVersion", "1.8.0"),),
-                   paths.JAVA_LIB),
-    JavaTensorFlow("java-tf-1.15.0", "org.tensorflow:tensorflow:1.15.0", ":java",
-                   (("tfJavaVersion", "1.15.0"), ("installDir", str(JAVA_INSTALLS / "tfinterop-java-1.15.0"))),
-                   JAVA_INSTALLS / "tfinterop-java-1.15.0" / "lib"),
-    JavaTensorFlow("java-tf-2.18.0", "org.tensorflow:tensorflow-core-api:1.1.0", ":java-current", (),
-                   paths.REPO_ROOT / "java-current" / "build" / "install" / "tfinterop-java-current" / "lib"),
-)
-
-PRODUCERS = tuple(env.producer for env in environments.PYTHON_TENSORFLOWS)
-CONSUMERS = tuple(j.name for j in JAVA_TENSORFLOWS) + tuple(env.consumer for env in environments.PYTHON_TENSORFLOWS)
+PRODUCERS = tuple(registry.PRODUCERS)
+CONSUMERS = tuple(registry.CONSUMERS)
 # The default slice, which `tfinterop run` is: today's Python TensorFlow exports, its own loader (the
 # reference) and TF Java 1.8.0 (the runtime the seed serves from) consume.
 DEFAULT_PRODUCERS = (environments.DEFAULT.producer,)
-DEFAULT_CONSUMERS = (environments.DEFAULT.consumer, JAVA_TENSORFLOWS[0].name)
+DEFAULT_CONSUMERS = (environments.DEFAULT.consumer, registry.DEFAULT_JAVA.name)
 
 
 def models_and_variants():
@@ -201,22 +176,6 @@ def _digest(*parts) -> str:
     return h.hexdigest()[:16]
 
 
-def producer_code(env: PythonTensorFlow) -> bytes:
-    """The code an export depends on: a change to it invalidates the cached exports."""
-    if env.legacy:
-        files = [LEGACY / "producer.py"]
-    else:
-        pkg = Path(__file__).resolve().parent
-        files = [pkg / "export.py", pkg / "models.py", pkg / "runtimes" / "producer.py"]
-    return b"".join(f.read_bytes() for f in files)
-
-
-def producer_command(env: PythonTensorFlow, python: str):
-    if env.legacy:
-        return [python, str(LEGACY / "producer.py")]
-    return [python, "-m", "tfinterop.runtimes.producer"]
-
-
 def export_all(env: PythonTensorFlow, python: str, jobs: list, log=print) -> dict:
     """Runs one producer process over the jobs not already in the cache. Returns out -> result."""
     results, todo = {}, []
@@ -228,7 +187,7 @@ def export_all(env: PythonTensorFlow, python: str, jobs: list, log=print) -> dic
     if not todo:
         return results
     log(f"export: {env.producer}: {len(todo)} export(s), {len(jobs) - len(todo)} cached")
-    proc = subprocess.run(producer_command(env, python), input=json.dumps({"jobs": todo}), text=True,
+    proc = subprocess.run(env.producer_command(python), input=json.dumps({"jobs": todo}), text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environments.package_env(env))
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     hello = lines[0] if lines and "version" in lines[0] else {}
@@ -247,39 +206,6 @@ def export_all(env: PythonTensorFlow, python: str, jobs: list, log=print) -> dic
 
 # ---------------------------------------------------------------- consumers
 
-def _java_inputs(java: JavaTensorFlow) -> str:
-    root = paths.REPO_ROOT
-    files = [root / "build.gradle", root / "settings.gradle", root / "java" / "build.gradle",
-             root / "java-current" / "build.gradle"]
-    for src in (root / "java" / "src" / "main", root / "java-current" / "src" / "main"):
-        files += sorted(p for p in src.rglob("*") if p.is_file())
-    return _digest(java.artifact, java.properties, *[f.read_bytes() for f in files if f.is_file()])
-
-
-def ensure_java(java: JavaTensorFlow, log=print) -> Path:
-    """Builds the Java consumer into its own install folder unless it is there for these sources already.
-    The default one is `make java`'s (the Makefile rebuilds it when its sources change): used as it is."""
-    if java.is_default:
-        if not any(java.lib.glob("*.jar")):
-            raise JavaModuleMissingError(f"the Java module is not built: no jars in {java.lib}; run `make java` "
-                                         f"(gradle installDist)")
-        return java.lib
-    stamp = java.lib.parent / ".tfinterop-inputs"
-    wanted = _java_inputs(java)
-    if stamp.is_file() and stamp.read_text() == wanted and any(java.lib.glob("*.jar")):
-        return java.lib
-    gradle = os.environ.get("GRADLE", "gradle")
-    cmd = [gradle, "--console=plain", "--quiet", f"{java.project}:installDist"]
-    cmd += [f"-P{k}={v}" for k, v in java.properties]
-    log(f"java: building {java.name} ({java.artifact}): {' '.join(cmd)}")
-    proc = subprocess.run(cmd, cwd=paths.REPO_ROOT, capture_output=True, text=True)
-    if proc.returncode != 0 or not any(java.lib.glob("*.jar")):
-        raise TfInteropError(f"could not build {java.name} ({' '.join(cmd)} exited {proc.returncode}): "
-                             f"{(proc.stderr or proc.stdout).strip()[-1500:]}")
-    stamp.write_text(wanted)
-    return java.lib
-
-
 class ConsumerProcess:
     """A consumer's worker, started on first use and started again after a crash."""
 
@@ -292,17 +218,7 @@ class ConsumerProcess:
 
     def prepare(self):
         """Raises EnvironmentUnavailable (the cells are skips) or TfInteropError (they fail)."""
-        if self.name.startswith("java-"):
-            java = next(j for j in JAVA_TENSORFLOWS if j.name == self.name)
-            lib = ensure_java(java, self.log)
-            env = environments.package_env(environments.DEFAULT)
-            env["TFINTEROP_JAVA_LIB"] = str(lib)
-            self._spec = dict(runtime="java", env=env)
-        else:
-            penv = environments.by_consumer(self.name)
-            python = environments.python_for(penv, log=self.log)
-            command = [python, str(LEGACY / "consumer.py")] if penv.legacy else None
-            self._spec = dict(runtime="python", python=python, env=environments.package_env(penv), command=command)
+        self._spec = registry.consumer(self.name).prepare(self.log)
 
     def get(self) -> WorkerClient:
         if self.worker is None or not self.worker.alive:
@@ -393,7 +309,7 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
     # Produce: one process per producer, exports cached by content.
     exports = {}     # (producer, model, variant) -> ("ok", dir) | (status, message)
     for name in chosen_producers:
-        env = environments.by_producer(name)
+        env = registry.producer(name)
         started = time.perf_counter()
         try:
             python = environments.python_for(env, log=log)
@@ -405,7 +321,7 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
             log(f"export: {name}: {status}: {e}")
             continue
         jobs, where = [], {}
-        code = producer_code(env)
+        code = env.producer_code()
         for model in model_names:
             wbytes = weights[model].read_bytes()
             for variant, _ in variants:
@@ -432,8 +348,8 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
     rows = [(p, m, v, tags) for p in chosen_producers for m in model_names for v, tag_sets in variants for tags in tag_sets]
     cells = [Cell(p, m, v, list(tags), c) for p, m, v, tags in rows for c in chosen_consumers]
     # Each producer's own loader is the reference; it runs even when not selected (its cells are not reported).
-    hidden = [Cell(p, m, v, list(tags), environments.by_producer(p).consumer) for p, m, v, tags in rows
-              if environments.by_producer(p).consumer not in chosen_consumers]
+    hidden = [Cell(p, m, v, list(tags), registry.producer(p).consumer) for p, m, v, tags in rows
+              if registry.producer(p).consumer not in chosen_consumers]
     by_consumer = {}
     for cell in cells + hidden:
         by_consumer.setdefault(cell.consumer, []).append(cell)
@@ -482,7 +398,7 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
 
 def compare_with_reference(cells, everything):
     """A loaded cell passes only if its outputs agree with the producer's own loader's on the same model."""
-    reference = {c.key: c for c in everything if c.consumer == environments.by_producer(c.producer).consumer}
+    reference = {c.key: c for c in everything if c.consumer == registry.producer(c.producer).consumer}
     for cell in cells:
         if cell.status != PASS:
             continue

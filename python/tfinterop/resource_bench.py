@@ -14,24 +14,16 @@ import os
 import subprocess
 from pathlib import Path
 
-from tfinterop import paths
-from tfinterop.errors import JavaModuleMissingError
+from tfinterop.runtimes import registry
 
 BENCH_ENV = {"MALLOC_ARENA_MAX": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
 BENCH_JVM = ["-Xmx64m"]
-
-
-def java_command(main: str, args, jvm=BENCH_JVM):
-    jars = sorted(paths.JAVA_LIB.glob("*.jar"))
-    if not jars:
-        raise JavaModuleMissingError(f"the Java module is not built: no jars in {paths.JAVA_LIB}; run `make java`")
-    java = Path(os.environ["JAVA_HOME"]) / "bin" / "java" if os.environ.get("JAVA_HOME") else "java"
-    return [str(java), *jvm, "-cp", os.pathsep.join(map(str, jars)), main, *map(str, args)]
 
 
 def bench_resources(model: Path, cycles: int, tags, env_overrides=None) -> subprocess.CompletedProcess:
     env = dict(os.environ, **BENCH_ENV)
     for name, value in (env_overrides or {}).items():     # None removes a variable
         env.pop(name) if value is None else env.__setitem__(name, value)
-    return subprocess.run(java_command("org.tfinterop.ResourceBench", [model, cycles, *tags]), env=env,
+    return subprocess.run(registry.DEFAULT_JAVA.command("org.tfinterop.ResourceBench", [model, cycles, *tags],
+                                                        jvm=BENCH_JVM), env=env,
                           capture_output=True, text=True, timeout=3600)

@@ -12,7 +12,8 @@ import sys
 import numpy as np
 
 from tfinterop import paths
-from tfinterop.errors import JavaModuleMissingError, TfInteropError, from_kind
+from tfinterop.errors import TfInteropError, from_kind
+from tfinterop.runtimes import registry
 from tfinterop.runtimes.checks import float32_batch
 
 
@@ -25,10 +26,7 @@ def _start_jvm():
     if "tensorflow" in sys.modules:
         raise TfInteropError("Python TensorFlow is already loaded in this process; TF Java must run in a "
                              "process of its own (the two native libraries abort together)")
-    jars = sorted(paths.JAVA_LIB.glob("*.jar"))
-    if not jars:
-        raise JavaModuleMissingError(f"the Java module is not built: no jars in {paths.JAVA_LIB}; "
-                                     f"run `make java` (gradle installDist)")
+    jars = registry.java_jars(paths.JAVA_LIB)
     # TF 1.8's native library brings its own jemalloc, which by default hands a freed tensor's pages back to
     # the kernel, so every large tensor is page-faulted in afresh (a 10,000x784 feed: ~7,700 faults, most of
     # the time of a round trip). Keep freed pages for reuse instead; this process is a long-lived consumer.
@@ -50,7 +48,8 @@ COLLECT_AFTER_BYTES = 256 << 20
 class JavaTF:
     def __init__(self):
         self._jpype = jpype = _start_jvm()
-        self._Model = jpype.JClass("org.tfinterop.Model")
+        # The module's org.tfinterop.TfJava: TF Java 1.x (java/) or the current TF Java (java-current/).
+        self._runtime = jpype.JClass("org.tfinterop.TfJavaRuntime")()
         self._Buffers = jpype.JClass("org.tfinterop.Buffers")
         # Looked up once, not per call: predict is on the hot path.
         self._floats = self._Buffers.floats
@@ -58,15 +57,14 @@ class JavaTF:
         self._System = jpype.JClass("java.lang.System")
         self._lent_bytes = 0
         self._LoadOptions = jpype.JClass("org.tfinterop.LoadOptions")
-        # The current-TF-Java adapter (java-current/) has no 1.x protos to scan a graph with, so no
-        # load(Path, LoadOptions, String...): for it, the same scan runs here, before Java loads anything.
-        self._java_scans = any(m.getName() == "load" and m.getParameterCount() == 3
-                               for m in self._Model.class_.getMethods())
+        # A module that cannot scan a graph for untrusted ops (java-current/: no 1.x protos) says so; for it,
+        # the same scan runs here, before Java loads anything.
+        self._java_scans = bool(self._runtime.refusesUntrustedModels())
         self._Paths = jpype.JClass("java.nio.file.Paths")
         self._JString = jpype.JString
         self._JLongArray = jpype.JArray(jpype.JLong)
         self._Error = jpype.JClass("org.tfinterop.TfInteropException")
-        self.version = str(self._Model.tensorflowVersion())
+        self.version = str(self._runtime.tensorflowVersion())
         self.name = "java-tf-" + self.version
         self._models = {}
         self._next = 0
@@ -78,15 +76,12 @@ class JavaTF:
     def load(self, directory, tags, allow_untrusted=False):
         tag_array = self._jpype.JArray(self._JString)([self._JString(t) for t in tags])
         path = self._Paths.get(str(directory))
+        if not allow_untrusted and not self._java_scans:
+            from tfinterop import untrusted
+            untrusted.refuse_if_untrusted(directory, tags)
+        options = self._LoadOptions.allowUntrusted() if allow_untrusted else self._LoadOptions.defaults()
         try:
-            if self._java_scans:
-                options = self._LoadOptions.allowUntrusted() if allow_untrusted else self._LoadOptions.defaults()
-                model = self._Model.load(path, options, tag_array)
-            else:
-                if not allow_untrusted:
-                    from tfinterop import untrusted
-                    untrusted.refuse_if_untrusted(directory, tags)
-                model = self._Model.load(path, tag_array)
+            model = self._runtime.load(path, options, tag_array)
         except self._Error as e:
             raise self._translate(e) from None
         self._next += 1

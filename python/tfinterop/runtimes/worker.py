@@ -107,6 +107,70 @@ def _popen(command, env, stderr) -> subprocess.Popen:
     return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env)
 
 
+class LineChild:
+    """A child process that answers each request line with one line on stdout: its stderr goes to a file
+    in `scratch`; a reply is awaited with a deadline. A child that dies, or does not answer in time (it is
+    then killed), raises WorkerCrashedError saying how, with the end of its stderr. WorkerClient and the
+    fuzzer's Java LoadWorker share it."""
+
+    def __init__(self, label: str, command, env, scratch: Path, timeout: float, spawn=None):
+        self.label, self.timeout = label, timeout
+        self._stderr_path = Path(scratch) / f"{label}-stderr-{time.monotonic_ns()}.log"
+        self._stderr = open(self._stderr_path, "wb")
+        self.proc = (spawn or _popen)(command, env, self._stderr)
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stderr_tail(self, lines=20) -> str:
+        self._stderr.flush()
+        return "\n".join(self._stderr_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def send(self, line: bytes, what: str) -> None:
+        if self.proc.poll() is not None:
+            raise WorkerCrashedError(f"{self.label} worker is no longer running (status {self.proc.returncode}); "
+                                     f"cannot do {what}", signal=_signal_name(self.proc.returncode),
+                                     stderr_tail=self.stderr_tail())
+        try:
+            self.proc.stdin.write(line)
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass    # the reply read after this says how the child died
+
+    def read_line(self, what: str) -> bytes:
+        deadline = time.monotonic() + self.timeout
+        fd = self.proc.stdout.fileno()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.proc.kill()
+                self.proc.wait()
+                tail = self.stderr_tail()
+                raise WorkerCrashedError(f"{self.label} worker did not answer within {self.timeout:.0f} s while "
+                                         f"{what}; it was killed. stderr ends with:\n{tail}",
+                                         signal="SIGKILL", hung=True, stderr_tail=tail)
+            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if ready:
+                break
+        line = self.proc.stdout.readline()
+        if not line:
+            code = self.proc.wait()
+            how = f"killed by signal {_signal_name(code)}" if code < 0 else f"exited with status {code}"
+            tail = self.stderr_tail()
+            raise WorkerCrashedError(f"{self.label} worker {how} while {what}. stderr ends with:\n{tail}",
+                                     signal=_signal_name(code), stderr_tail=tail)
+        return line
+
+    def stop(self, timeout: float = 30) -> None:
+        stop_child(self.proc, timeout)
+        self._stderr.close()
+
+
+def _signal_name(code):
+    return signal.Signals(-code).name if code is not None and code < 0 else None
+
+
 class WorkerClient:
     """A consumer running in a child process. Use as a context manager; close() ends the process."""
 
@@ -119,13 +183,11 @@ class WorkerClient:
         self.runtime = runtime
         self.timeout = timeout
         self._scratch = tempfile.TemporaryDirectory(prefix=f"tfinterop-{runtime}-")
-        self._stderr_path = Path(self._scratch.name) / "stderr.log"
-        self._stderr = open(self._stderr_path, "wb")
         child_env = dict(os.environ if env is None else env)
         child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         child_env.pop("PYTHONFAULTHANDLER", None)
-        self._proc = (spawn or _popen)(command or [python, "-m", "tfinterop.runtimes.worker", runtime],
-                                       child_env, self._stderr)
+        self._child = LineChild(runtime, command or [python, "-m", "tfinterop.runtimes.worker", runtime], child_env,
+                                Path(self._scratch.name), timeout, spawn)
         self._calls = 0
         self._staged = None           # (shape, dtype, path, memmap): the reusable input file, see _stage
         hello = self._reply(f"starting the {runtime} worker")
@@ -140,46 +202,20 @@ class WorkerClient:
 
     @property
     def alive(self) -> bool:
-        return self._proc.poll() is None
+        return self._child.alive
 
     def stderr_tail(self, lines=20) -> str:
-        self._stderr.flush()
-        text = self._stderr_path.read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
+        return self._child.stderr_tail(lines)
 
     def _reply(self, what):
-        deadline = time.monotonic() + self.timeout
-        fd = self._proc.stdout.fileno()
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self._proc.kill()
-                self._proc.wait()
-                raise WorkerCrashedError(f"{self.runtime} worker did not answer within {self.timeout:.0f} s while "
-                                         f"{what}; it was killed. stderr ends with:\n{self.stderr_tail()}")
-            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
-            if ready:
-                break
-        line = self._proc.stdout.readline()
-        if not line:
-            code = self._proc.wait()
-            how = (f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}")
-            raise WorkerCrashedError(f"{self.runtime} worker {how} while {what}. stderr ends with:\n{self.stderr_tail()}")
-        reply = json.loads(line)
+        reply = json.loads(self._child.read_line(what))
         if not reply["ok"]:
             err = reply["error"]
             raise from_kind(err["kind"], err["message"], err.get("runtime_message"))
         return reply["result"]
 
     def _call(self, what, **request):
-        if self._proc.poll() is not None:
-            raise WorkerCrashedError(f"{self.runtime} worker is no longer running (status {self._proc.returncode}); "
-                                     f"cannot do {what}")
-        try:
-            self._proc.stdin.write((json.dumps(request) + "\n").encode())
-            self._proc.stdin.flush()
-        except BrokenPipeError:
-            pass    # the reply read below reports how the worker died
+        self._child.send((json.dumps(request) + "\n").encode(), what)
         return self._reply(what)
 
     def load(self, directory, tags, allow_untrusted=False):
@@ -228,8 +264,7 @@ class WorkerClient:
         self._call(f"closing model {handle}", op="close", handle=handle)
 
     def close_worker(self):
-        stop_child(self._proc, timeout=30)
-        self._stderr.close()
+        self._child.stop(timeout=30)
         self._staged = None
         self._scratch.cleanup()
 

@@ -22,7 +22,7 @@ import org.tensorflow.types.TFloat32;
  * methods as :java's Model that the Python JavaTF adapter calls; the rest of that class (tensor
  * descriptions, suggestions for misspelt names) is not repeated here.
  */
-public final class Model implements AutoCloseable {
+public final class Model implements LoadedModel {
     private final Path dir;
     private final SavedModelBundle bundle;
     private boolean closed;

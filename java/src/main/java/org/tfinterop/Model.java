@@ -23,7 +23,7 @@ import org.tensorflow.framework.SignatureDef;
 import org.tensorflow.framework.MetaGraphDef;
 
 /** A loaded SavedModel. Runs may overlap; close() waits for them, since freeing a session mid-run crashes. */
-public final class Model implements AutoCloseable {
+public final class Model implements LoadedModel {
     private final Path dir;
     private final List<String> tags;
     private final SavedModelBundle bundle;

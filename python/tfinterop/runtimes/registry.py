@@ -1,0 +1,125 @@
+"""Every runtime tfinterop drives, described once, in the spirit of Apache Arrow's integration Testers:
+what it is called, what it can do (produce exports, consume them), how it is prepared (a virtual
+environment, a Gradle build into its own folder) and how its processes are started (the worker spec, the
+Java classpath). The matrix, `run`, the fuzzer and the resource benchmark take their runtimes from here.
+
+    Python TensorFlows   environments.PYTHON_TENSORFLOWS: producers ("tf-X") and consumers ("python-tf-X")
+    TF Java              JAVA_TENSORFLOWS below: consumers ("java-tf-X", X the TensorFlow it runs)
+"""
+
+import hashlib
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tfinterop import environments, paths
+from tfinterop.environments import PythonTensorFlow
+from tfinterop.errors import JavaModuleMissingError, TfInteropError, UsageError
+
+LEGACY = Path(__file__).resolve().parents[1] / "legacy"
+
+
+def java_jars(lib: Path) -> list:
+    """The classpath of an installed Java module (`gradle installDist`'s lib folder): its jars."""
+    jars = sorted(Path(lib).glob("*.jar"))
+    if not jars:
+        raise JavaModuleMissingError(f"the Java module is not built: no jars in {lib}; run `make java` "
+                                     f"(gradle installDist)")
+    return jars
+
+
+def java_command(main: str, args=(), jvm=(), lib: Path = paths.JAVA_LIB) -> list:
+    """`java [jvm options] -cp <the module's jars> MAIN ARGS` with $JAVA_HOME's java, else the one on PATH."""
+    java = Path(os.environ["JAVA_HOME"]) / "bin" / "java" if os.environ.get("JAVA_HOME") else "java"
+    return [str(java), *jvm, "-cp", os.pathsep.join(map(str, java_jars(lib))), main, *map(str, args)]
+
+
+@dataclass(frozen=True)
+class JavaTensorFlow:
+    name: str            # consumer name, "java-tf-<TensorFlow version>" as the worker reports it
+    artifact: str        # what Gradle fetches
+    project: str         # the Gradle project that wraps it
+    properties: tuple    # (("tfJavaVersion", "1.15.0"), ...)
+    lib: Path            # where `installDist` puts the jars (TFINTEROP_JAVA_LIB for the worker)
+    produces = False
+    consumes = True
+
+    @property
+    def is_default(self) -> bool:
+        return self.lib == paths.JAVA_LIB
+
+    def prepare(self, log=print) -> dict:
+        """Builds the module into its own install folder unless it is there for these sources already, and
+        returns the WorkerClient arguments of its consumer. The default one is `make java`'s (the Makefile
+        rebuilds it when its sources change): used as it is."""
+        if not self.is_default:
+            self._build(log)
+        java_jars(self.lib)
+        env = environments.package_env(environments.DEFAULT)
+        env["TFINTEROP_JAVA_LIB"] = str(self.lib)
+        return dict(runtime="java", env=env)
+
+    def command(self, main: str, args=(), jvm=()) -> list:
+        """A plain JVM (no Python) running one of the module's mains."""
+        return java_command(main, args, jvm, self.lib)
+
+    def _build(self, log):
+        stamp = self.lib.parent / ".tfinterop-inputs"
+        wanted = self._inputs_digest()
+        if stamp.is_file() and stamp.read_text() == wanted and any(self.lib.glob("*.jar")):
+            return
+        gradle = os.environ.get("GRADLE", "gradle")
+        cmd = [gradle, "--console=plain", "--quiet", f"{self.project}:installDist"]
+        cmd += [f"-P{k}={v}" for k, v in self.properties]
+        log(f"java: building {self.name} ({self.artifact}): {' '.join(cmd)}")
+        proc = subprocess.run(cmd, cwd=paths.REPO_ROOT, capture_output=True, text=True)
+        if proc.returncode != 0 or not any(self.lib.glob("*.jar")):
+            raise TfInteropError(f"could not build {self.name} ({' '.join(cmd)} exited {proc.returncode}): "
+                                 f"{(proc.stderr or proc.stdout).strip()[-1500:]}")
+        stamp.write_text(wanted)
+
+    def _inputs_digest(self) -> str:
+        root = paths.REPO_ROOT
+        files = [root / "build.gradle", root / "settings.gradle", root / "java" / "build.gradle",
+                 root / "java-current" / "build.gradle"]
+        for src in (root / "java" / "src" / "main", root / "java-current" / "src" / "main"):
+            files += sorted(p for p in src.rglob("*") if p.is_file())
+        h = hashlib.sha256()
+        for part in (self.artifact, str(self.properties), *[f.read_bytes() for f in files if f.is_file()]):
+            h.update(part if isinstance(part, bytes) else part.encode())
+            h.update(b"\0")
+        return h.hexdigest()[:16]
+
+
+JAVA_INSTALLS = paths.REPO_ROOT / "java" / "build" / "install"
+JAVA_TENSORFLOWS = (
+    JavaTensorFlow("java-tf-1.8.0", "org.tensorflow:tensorflow:1.8.0", ":java", (("tfJavaVersion", "1.8.0"),),
+                   paths.JAVA_LIB),
+    JavaTensorFlow("java-tf-1.15.0", "org.tensorflow:tensorflow:1.15.0", ":java",
+                   (("tfJavaVersion", "1.15.0"), ("installDir", str(JAVA_INSTALLS / "tfinterop-java-1.15.0"))),
+                   JAVA_INSTALLS / "tfinterop-java-1.15.0" / "lib"),
+    JavaTensorFlow("java-tf-2.18.0", "org.tensorflow:tensorflow-core-api:1.1.0", ":java-current", (),
+                   paths.REPO_ROOT / "java-current" / "build" / "install" / "tfinterop-java-current" / "lib"),
+)
+DEFAULT_JAVA = JAVA_TENSORFLOWS[0]
+
+# name -> runtime. Consumers: the TF Javas, then each Python TensorFlow's own loader; producers: the Python
+# TensorFlows (each producer's own loader is its reference).
+CONSUMERS = {**{j.name: j for j in JAVA_TENSORFLOWS if j.consumes},
+             **{env.consumer: env for env in environments.PYTHON_TENSORFLOWS if env.consumes}}
+PRODUCERS = {env.producer: env for env in environments.PYTHON_TENSORFLOWS if env.produces}
+
+
+def consumer(name: str):
+    try:
+        return CONSUMERS[name]
+    except KeyError:
+        raise UsageError(f"unknown consumer {name}; the consumers are: {', '.join(CONSUMERS)}") from None
+
+
+def producer(name: str) -> PythonTensorFlow:
+    try:
+        return PRODUCERS[name]
+    except KeyError:
+        raise UsageError(f"unknown producer {name}; the producers are: {', '.join(PRODUCERS)}") from None
