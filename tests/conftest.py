@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tfinterop import data, paths
+from tfinterop.cli import RUN_MARKER
 from tfinterop.runtimes.worker import WorkerClient
 
 REPO = paths.REPO_ROOT
@@ -127,11 +128,19 @@ def pytest_configure(config):
 
 
 def run_the_default_slice(tmp_path):
-    """The matrix's default slice (what `tfinterop run` runs), on the committed 1,000 test images: TF 2.21
-    exports every model and default variant; its own loader and TF Java 1.8.0 consume them."""
-    from tfinterop import matrix
-    return matrix.run(producers=list(matrix.DEFAULT_PRODUCERS), consumers=list(matrix.DEFAULT_CONSUMERS),
-                      log=lambda m: None)
+    """`tfinterop run --json`: the matrix's default slice (TF 2.21 exports every model and default variant;
+    its own loader and TF Java 1.8.0 consume them, on the 10,000 MNIST test images), as a user runs it, into
+    a folder an earlier run made (its marker, and a model of its own), which a new run may replace.
+    Returns (the completed command, its --out folder, its JSON report)."""
+    import json
+    out = tmp_path / "run"
+    earlier = out / "models" / "tf-2.21.0" / "softmax" / "compat-serve"
+    earlier.mkdir(parents=True)
+    (earlier / "saved_model.pb").write_bytes(b"from an earlier run")
+    (out / RUN_MARKER).write_text("made by `tfinterop run`\n")
+    done = cli("run", "--out", out, "--json", tmp_path / "report.json")
+    report = json.loads((tmp_path / "report.json").read_text()) if done.returncode in (0, 1) else None
+    return done, out, report
 
 
 _EARLY_SESSION_JOBS = {"default_slice": run_the_default_slice}   # session fixture name -> its job
@@ -140,14 +149,20 @@ _EARLY_SESSION_JOBS = {"default_slice": run_the_default_slice}   # session fixtu
 @pytest.fixture(scope="session", autouse=True)
 def _start_early_jobs(request, tmp_path_factory):
     import concurrent.futures
-    items = [item for item in request.session.items if item.get_closest_marker("early")]
     pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="early-job")
+    # (index of the first test that needs it, key, job, tmp folder name): started in the order they are needed,
+    # so that no test waits behind a job that a later test needs.
+    jobs = []
     for name, job in _EARLY_SESSION_JOBS.items():
-        if any(name in item.fixturenames for item in request.session.items):
-            _early_jobs[name] = (pool.submit(job, tmp_path_factory.mktemp(name)), None)
-    for item in items:
-        tmp = tmp_path_factory.mktemp(item.originalname[:40], numbered=True)
-        _early_jobs[item.nodeid] = (pool.submit(item.get_closest_marker("early").kwargs["job"], tmp), tmp)
+        needed = [i for i, item in enumerate(request.session.items) if name in item.fixturenames]
+        if needed:
+            jobs.append((needed[0], name, job, name))
+    for i, item in enumerate(request.session.items):
+        if item.get_closest_marker("early"):
+            jobs.append((i, item.nodeid, item.get_closest_marker("early").kwargs["job"], item.originalname[:40]))
+    for _, key, job, folder in sorted(jobs, key=lambda j: j[0]):
+        tmp = tmp_path_factory.mktemp(folder, numbered=True)
+        _early_jobs[key] = (pool.submit(job, tmp), tmp)
     yield
     pool.shutdown(wait=True, cancel_futures=True)
 
@@ -160,7 +175,7 @@ def early_result(request):
 
 @pytest.fixture(scope="session")
 def default_slice(java_built):
-    """The MatrixResult of run_the_default_slice, started when the session starts."""
+    """run_the_default_slice's (command, --out folder, JSON report), started when the session starts."""
     future, _ = _early_jobs["default_slice"]
     return future.result()
 

@@ -18,9 +18,11 @@ The orchestrator imports neither TensorFlow nor the JVM: everything runs in work
 
 import functools
 import hashlib
+import importlib.metadata
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -104,6 +106,7 @@ class Cell:
                 "runtime_message": self.runtime_message, "loaded": self.loaded, "accuracy": self.accuracy,
                 "max_abs_error": self.max_abs_error, "argmax_agreement": self.argmax_agreement,
                 "expected": self.expected, "known_line": self.known_line,
+                "known_prefix": self.known.message_prefix if self.known else None,
                 "known_reason": self.known.reason if self.known else None, "verdict": self.verdict}
 
 
@@ -149,7 +152,10 @@ def select(names, known, what):
 
 def train_weights(outs: dict, data=None, steps=None, log=print) -> dict:
     """Train once with the default TensorFlow (in one process of its own) and write each model's weights
-    .npz: outs is {model: path}; returns it."""
+    .npz: outs is {model: path}; returns it. When every model's training is cached for the installed
+    TensorFlow, the cached weights are copied without starting TensorFlow at all."""
+    if _reuse_cached_training(outs, data, steps, log):
+        return outs
     cmd = [sys.executable, "-m", "tfinterop.runtimes.producer"]
     for model, out in outs.items():
         cmd += ["--train", model, "--out", str(out)]
@@ -166,6 +172,37 @@ def train_weights(outs: dict, data=None, steps=None, log=print) -> dict:
         if line.startswith("train:"):
             log(line)
     return outs
+
+
+def _reuse_cached_training(outs: dict, data, steps, log) -> bool:
+    """Copies each model's cached training (train.cache_path: the file the training process would reuse)
+    to its weights path, if every one is cached for the TensorFlow this environment has installed."""
+    from tfinterop.data import load_mnist
+    from tfinterop.train import TrainingConfig, cache_path
+    version = installed_tensorflow_version()
+    if version is None:
+        return False
+    mnist = load_mnist(data, log=lambda message: None)
+    cached = {model: cache_path(mnist, TrainingConfig.for_model(model, steps=steps), version) for model in outs}
+    if not all(p.is_file() for p in cached.values()):
+        return False
+    for model, path in cached.items():
+        outs[model].parent.mkdir(parents=True, exist_ok=True)
+        partial = outs[model].with_name(f".{outs[model].name}.partial")
+        shutil.copyfile(path, partial)
+        os.replace(partial, outs[model])
+        log(f"train: reusing cached {model} model {path} (TensorFlow {version}; no training process needed)")
+    return True
+
+
+def installed_tensorflow_version() -> str | None:
+    """The default environment's TensorFlow version, from its package metadata (no import)."""
+    for distribution in ("tensorflow-cpu", "tensorflow"):
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def _digest(*parts) -> str:

@@ -48,14 +48,19 @@ class TrainedModel:
     info: dict = field(default_factory=dict)
 
 
+def cache_path(mnist: Mnist, config: TrainingConfig, tensorflow_version: str, cache: Path | None = None) -> Path:
+    """Where the training of `config` on `mnist` by this TensorFlow is cached. The model's source is part of
+    the key: a changed architecture never reuses old weights. Needs no TensorFlow (the matrix's orchestrator
+    looks here before it starts a training process)."""
+    source = inspect.getsource(type(get_model(config.model)))
+    key = hashlib.sha256(json.dumps([config.__dict__, mnist.fingerprint(), tensorflow_version, source],
+                                    sort_keys=True).encode()).hexdigest()[:16]
+    return (cache or paths.cache_dir()) / "models" / f"{config.model}-{key}.npz"
+
+
 def train_or_load(mnist: Mnist, config: TrainingConfig, cache: Path | None = None, log=print) -> TrainedModel:
     tf = tensorflow()
-
-    # The model's source is part of the key: a changed architecture never reuses old weights.
-    source = inspect.getsource(type(get_model(config.model)))
-    key = hashlib.sha256(json.dumps([config.__dict__, mnist.fingerprint(), tf.__version__, source],
-                                    sort_keys=True).encode()).hexdigest()[:16]
-    path = (cache or paths.cache_dir()) / "models" / f"{config.model}-{key}.npz"
+    path = cache_path(mnist, config, tf.__version__, cache)
     if path.is_file():
         with np.load(path, allow_pickle=False) as z:
             params = [z[f"param{i}"] for i in range(int(z["count"]))]
