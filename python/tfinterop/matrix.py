@@ -1,6 +1,6 @@
 """The compatibility matrix: every producer x model x export variant x consumer, run for real.
 
-  producers   Python TensorFlows (environments.py), each exporting the same trained weights as every
+  producers   Python TensorFlows (environments.py; all runtimes: runtimes/registry.py), each exporting the same trained weights as every
               variant, in a process of its own; exports are cached by content (weights, model, variant,
               producer, the exporting code).
   consumers   each Python TensorFlow's own loader, and TF Java 1.8.0, 1.15.0 and the current TF Java
@@ -17,7 +17,6 @@ The orchestrator imports neither TensorFlow nor the JVM: everything runs in work
 """
 
 import functools
-import hashlib
 import importlib.metadata
 import itertools
 import json
@@ -205,14 +204,6 @@ def installed_tensorflow_version() -> str | None:
     return None
 
 
-def _digest(*parts) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(p if isinstance(p, bytes) else str(p).encode())
-        h.update(b"\0")
-    return h.hexdigest()[:16]
-
-
 def export_all(env: PythonTensorFlow, python: str, jobs: list, log=print) -> dict:
     """Runs one producer process over the jobs not already in the cache. Returns out -> result."""
     results, todo = {}, []
@@ -362,8 +353,11 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
         for model in model_names:
             wbytes = weights[model].read_bytes()
             for variant, _ in variants:
-                out = (Path(exports_dir) / name / model / variant if exports_dir is not None else
-                       cache / "exports" / name / model / f"{variant}-{_digest(wbytes, model, variant, name, code)}")
+                if exports_dir is not None:
+                    out = Path(exports_dir) / name / model / variant
+                else:
+                    key = paths.content_digest(wbytes, model, variant, name, code)
+                    out = cache / "exports" / name / model / f"{variant}-{key}"
                 jobs.append({"model": model, "variant": variant, "weights": str(weights[model]), "out": str(out)})
                 where[str(out)] = (model, variant)
         try:

@@ -1,6 +1,7 @@
-"""Where things live. The package runs from a checkout (editable install), so fixtures and the
+"""Where things live, and the keys of what is cached. The package runs from a checkout (editable install), so fixtures and the
 Java module are found relative to it; environment variables override for other layouts."""
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -22,3 +23,12 @@ def cache_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "tfinterop"
+
+
+def content_digest(*parts) -> str:
+    """A cache key: 16 hex digits of the SHA-256 of the parts (bytes, or anything as its str)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else str(part).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]

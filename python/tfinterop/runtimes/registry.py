@@ -7,7 +7,6 @@ Java classpath). The matrix, `run`, the fuzzer and the resource benchmark take t
     TF Java              JAVA_TENSORFLOWS below: consumers ("java-tf-X", X the TensorFlow it runs)
 """
 
-import hashlib
 import os
 import subprocess
 from dataclasses import dataclass
@@ -85,11 +84,7 @@ class JavaTensorFlow:
                  root / "java-current" / "build.gradle"]
         for src in (root / "java" / "src" / "main", root / "java-current" / "src" / "main"):
             files += sorted(p for p in src.rglob("*") if p.is_file())
-        h = hashlib.sha256()
-        for part in (self.artifact, str(self.properties), *[f.read_bytes() for f in files if f.is_file()]):
-            h.update(part if isinstance(part, bytes) else part.encode())
-            h.update(b"\0")
-        return h.hexdigest()[:16]
+        return paths.content_digest(self.artifact, self.properties, *[f.read_bytes() for f in files if f.is_file()])
 
 
 JAVA_INSTALLS = paths.REPO_ROOT / "java" / "build" / "install"
