@@ -80,13 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--runtime", choices=("python", "java"), required=True)
     predict.add_argument("--tag", action="append", metavar="TAG",
                          help="a tag of the MetaGraphDef to load (repeat for a tag-set of several; default: serve)")
-    predict.add_argument("--input", type=Path, required=True, metavar="X.npy", help="float32 array, [batch, 784] for MNIST")
-    predict.add_argument("--output", type=Path, required=True, metavar="Y.npy")
+    predict.add_argument("--input", type=Path, metavar="X.npy", help="float32 array, [batch, 784] for MNIST")
+    predict.add_argument("--output", type=Path, metavar="Y.npy")
+    predict.add_argument("--inputs", type=Path, metavar="X.npz",
+                         help="instead of --input: every input of the signature, by its input key (any dtype the "
+                              "signature declares; strings as numpy bytes); with --outputs")
+    predict.add_argument("--outputs", type=Path, metavar="Y.npz",
+                         help="with --inputs: where every output of the signature goes, by its output key")
     predict.add_argument("--input-name", help="input tensor name (default: myInput)")
     predict.add_argument("--output-name", help="output tensor name (default: myOutput)")
     predict.add_argument("--signature", metavar="KEY",
                          help="call by SignatureDef instead of tensor names: the signature key as `inspect` shows it "
-                              "(e.g. serving_default); its tensors are resolved through the SignatureDef")
+                              "(e.g. serving_default); its tensors are resolved through the SignatureDef. With "
+                              "--inputs the default is serving_default, else the model's only signature")
     predict.add_argument("--input-key", metavar="K", help="with --signature: the input key (default: its only input)")
     predict.add_argument("--output-key", metavar="K", help="with --signature: the output key (default: its only output)")
     predict.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
@@ -390,6 +396,12 @@ def cmd_predict(args) -> int:
     from tfinterop.runtimes import open_consumer
 
     tags = args.tag or ["serve"]
+    if (args.inputs is None) != (args.outputs is None) or (args.inputs is None) == (args.input is None) \
+            or (args.input is None) != (args.output is None):
+        raise UsageError("give --input X.npy and --output Y.npy (one float32 input), or --inputs X.npz and "
+                         "--outputs Y.npz (every input and output of a signature)")
+    if args.inputs is not None:
+        return _predict_signature(args, tags)
     if args.signature is None and (args.input_key or args.output_key):
         raise UsageError("--input-key and --output-key need --signature")
     if args.signature is not None and (args.input_name or args.output_name):
@@ -412,6 +424,31 @@ def cmd_predict(args) -> int:
         consumer.close(handle)
     _write_npy_atomically(args.output, y)
     log(f"{consumer.name}: {args.dir} [{', '.join(tags)}] {list(x.shape)} -> {list(y.shape)} written to {args.output}")
+    return 0
+
+
+def _predict_signature(args, tags) -> int:
+    """predict --inputs X.npz --outputs Y.npz: the signature-first call, every input and output by key."""
+    from tfinterop.feeds import read_npz, write_npz
+    from tfinterop.runtimes import open_consumer
+
+    if args.input_key or args.output_key or args.input_name or args.output_name:
+        raise UsageError("--inputs/--outputs take the signature's keys from the .npz: no --input-key, --output-key, "
+                         "--input-name or --output-name")
+    _check_output_free(args.outputs, args.overwrite)
+    inputs = read_npz(args.inputs)
+    consumer = open_consumer(args.runtime)
+    handle = consumer.load(args.dir, tags, allow_untrusted=args.allow_untrusted)
+    try:
+        outputs = consumer.run(handle, args.signature, inputs)
+    finally:
+        consumer.close(handle)
+    try:
+        write_npz(args.outputs, outputs)
+    except OSError as e:
+        raise OutputNotWritableError(f"--outputs {args.outputs}: cannot be written ({e.strerror or e})") from None
+    said = ", ".join(f"{k} {v.dtype}{list(v.shape)}" for k, v in sorted(outputs.items()))
+    log(f"{consumer.name}: {args.dir} [{', '.join(tags)}] {len(inputs)} input(s) -> {said} written to {args.outputs}")
     return 0
 
 

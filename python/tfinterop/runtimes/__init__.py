@@ -7,6 +7,10 @@
     predict(handle, input_name, output_name, x) -> ndarray
     predict_signature(handle, signature_key, input_key, output_key, x) -> ndarray
                                  keys as `inspect` shows them; None = the signature's only input/output
+    run(handle, signature_key, inputs, output_keys=None) -> {output key: ndarray}
+                                 the signature-first call: {input key: ndarray} of any dtype the
+                                 signature declares (feeds.py checks them); signature_key None =
+                                 serving_default, else the only one; output_keys None = every output
     close(handle)
 
 `open_consumer(runtime)` gives one in this process; `worker.WorkerClient(runtime)` gives the same

@@ -11,8 +11,8 @@ import sys
 
 import numpy as np
 
-from tfinterop import paths
-from tfinterop.errors import TfInteropError, from_kind
+from tfinterop import feeds, paths, savedmodel
+from tfinterop.errors import TfInteropError, UnsupportedDataTypeError, from_kind
 from tfinterop.runtimes import registry
 from tfinterop.runtimes.checks import float32_batch
 
@@ -67,6 +67,7 @@ class JavaTF:
         self.version = str(self._runtime.tensorflowVersion())
         self.name = "java-tf-" + self.version
         self._models = {}
+        self._meta_graphs = {}     # handle -> (tags, the MetaGraphDef as savedmodel.py read it)
         self._next = 0
 
     def _translate(self, e):
@@ -86,7 +87,27 @@ class JavaTF:
             raise self._translate(e) from None
         self._next += 1
         self._models[self._next] = model
+        self._meta_graphs[self._next] = (list(tags), feeds.meta_graph(savedmodel.read(directory), tags))
         return self._next
+
+    def run(self, handle, signature_key, inputs: dict, output_keys=None) -> dict:
+        """The signature-first call. The Java library feeds one float32 input and fetches float32 outputs
+        so far; any other signature is refused with its dtypes named (checked as Python's is, feeds.py)."""
+        tags, mg = self._meta_graphs[handle]
+        key = feeds.choose_signature(mg.signature_def, signature_key, tags)
+        signature = mg.signature_def[key]
+        feed = feeds.check_inputs(signature, inputs, key)
+        fetch = feeds.output_tensors(signature, output_keys, key)
+        other = [f"{role} {k!r} is {savedmodel.dtype_name(info.dtype)}"
+                 for role, group in (("input", signature.inputs), ("output", signature.outputs))
+                 for k, info in sorted(group.items()) if savedmodel.dtype_name(info.dtype) != "DT_FLOAT"]
+        if len(feed) != 1 or other:
+            raise UnsupportedDataTypeError(
+                f"{self.name} runs signatures with one float32 input and float32 outputs only (so far); signature "
+                f"{key!r} has {len(feed)} input(s)" + (f", and {'; '.join(other)}" if other else ""))
+        [(name, x)] = feed.items()
+        return {k: self._run(handle, x, name, lambda model, data, shape, t=tensor: model.run(name, data, shape, t))
+                for k, tensor in fetch.items()}
 
     def predict(self, handle, input_name, output_name, x):
         return self._run(handle, x, input_name, lambda model, data, shape: model.run(input_name, data, shape, output_name))
@@ -132,6 +153,7 @@ class JavaTF:
                 for op in self._models[handle].operations()]
 
     def close(self, handle):
+        self._meta_graphs.pop(handle, None)
         model = self._models.pop(handle, None)
         if model is not None:
             model.close()

@@ -1,9 +1,11 @@
 """The Python TensorFlow consumer, loading as the seed does:
 tf.compat.v1.saved_model.loader.load(sess, tags, dir) and sess.run("myOutput:0", feed_dict={"myInput:0": x})."""
 
+import numpy as np
+
 from tfinterop.errors import (InvalidInputError, ModelLoadError, RunFailedError,
                               TagSetNotFoundError, UnknownTensorError)
-from tfinterop import savedmodel, untrusted
+from tfinterop import feeds, savedmodel, untrusted
 from tfinterop.runtimes.checks import float32_batch, format_tag_sets, variables_present
 from tfinterop.signatures import resolve, signature_tensors
 from tfinterop.tf_import import tensorflow
@@ -21,6 +23,7 @@ class PythonTF:
         self.name = "python-tf-" + tf.__version__
         self._sessions = {}
         self._signatures = {}      # handle -> (tags, signature_tensors of the loaded MetaGraphDef)
+        self._meta_graphs = {}     # handle -> the MetaGraphDef as savedmodel.py read it (for run by signature)
         self._next = 0
 
     def tag_sets(self, directory):
@@ -46,7 +49,25 @@ class PythonTF:
         self._next += 1
         self._sessions[self._next] = sess
         self._signatures[self._next] = (list(tags), signature_tensors(meta_graph_def))
+        self._meta_graphs[self._next] = feeds.meta_graph(model, tags)
         return self._next
+
+    def run(self, handle, signature_key, inputs: dict, output_keys=None) -> dict:
+        """The signature-first call: {input key: array} in, {output key: array} out (None: every output),
+        each input checked against the SignatureDef (feeds.py) before TensorFlow sees it."""
+        tags, _ = self._signatures[handle]
+        mg = self._meta_graphs[handle]
+        key = feeds.choose_signature(mg.signature_def, signature_key, tags)
+        signature = mg.signature_def[key]
+        feed = feeds.check_inputs(signature, inputs, key)
+        fetch = feeds.output_tensors(signature, output_keys, key)
+        try:
+            out = self._sessions[handle].run(fetch, feed_dict=feed)
+        except self._tf.errors.OpError as e:
+            raise RunFailedError(f"TensorFlow {self.version} failed running signature {key!r}: {e.message}",
+                                 e.message) from None
+        # TensorFlow returns strings as object arrays of bytes; they travel as numpy bytes (dtype 'S').
+        return {k: v.astype(np.bytes_) if v.dtype.hasobject else v for k, v in out.items()}
 
     def predict(self, handle, input_name, output_name, x):
         sess = self._sessions[handle]
@@ -88,6 +109,7 @@ class PythonTF:
 
     def close(self, handle):
         self._signatures.pop(handle, None)
+        self._meta_graphs.pop(handle, None)
         sess = self._sessions.pop(handle, None)
         if sess is not None:
             sess.close()

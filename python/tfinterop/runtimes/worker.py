@@ -10,6 +10,8 @@ its input, and the client reuses one input file while the shape stays the same (
     {"op": "predict", "handle": H, "input_name": ..., "output_name": ..., "input": X.npy, "output": Y.npy}
     {"op": "predict_signature", "handle": H, "signature": KEY, "input_key": K|null, "output_key": K|null,
      "input": X.npy, "output": Y.npy}
+    {"op": "run", "handle": H, "signature": KEY|null, "inputs": X.npz, "output_keys": [K, ...]|null,
+     "outputs": Y.npz}                                      -> {"outputs": {K: {"dtype", "shape"}}}
     {"op": "close", "handle": H}
     error replies: {"ok": false, "error": {"kind": ..., "message": ..., "runtime_message": ...}}
 
@@ -84,6 +86,12 @@ def _handle(consumer, request):
                                        request["output_key"], x)
         np.save(request["output"], y, allow_pickle=False)
         return {"shape": list(y.shape)}
+    if op == "run":
+        from tfinterop.feeds import read_npz, write_npz
+        outputs = consumer.run(request["handle"], request["signature"], read_npz(request["inputs"]),
+                               request["output_keys"])
+        write_npz(request["outputs"], outputs)
+        return {"outputs": {k: {"dtype": str(v.dtype), "shape": list(v.shape)} for k, v in outputs.items()}}
     if op == "close":
         consumer.close(request["handle"])
         return {}
@@ -259,6 +267,22 @@ class WorkerClient:
                             np.lib.format.open_memmap(path, mode="w+", dtype=x.dtype, shape=x.shape))
         self._staged[3][...] = x
         return self._staged[2], False
+
+    def run(self, handle, signature_key, inputs: dict, output_keys=None) -> dict:
+        """The signature-first call (see the consumers' run): {input key: array} -> {output key: array}."""
+        self._calls += 1
+        x_path = Path(self._scratch.name) / f"in-{self._calls}.npz"
+        y_path = Path(self._scratch.name) / f"out-{self._calls}.npz"
+        from tfinterop.feeds import write_npz
+        write_npz(x_path, inputs)
+        try:
+            self._call(f"running model {handle}, signature {signature_key!r}", op="run", handle=handle,
+                       signature=signature_key, inputs=str(x_path), output_keys=output_keys, outputs=str(y_path))
+            with np.load(y_path, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        finally:
+            x_path.unlink(missing_ok=True)
+            y_path.unlink(missing_ok=True)
 
     def close(self, handle):
         self._call(f"closing model {handle}", op="close", handle=handle)

@@ -1,0 +1,167 @@
+"""Models that are not MNIST-shaped, called by signature (`run`: {input key: array} -> {output key: array}):
+a TF2 `tf.Module` exported with `tf.saved_model.save` (float32 image + int64 id -> float32, int64, bool and
+float64 outputs) and a TF1 graph with five inputs and five outputs of five dtypes. Both are built here by
+TensorFlow 2.21, which also computes what they must return (the producer's own outputs); the consumers
+are held to that. TF Java 1.8 is held to what it can do today: it refuses the TF2 export with TensorFlow's
+own reason, and the adapter refuses non-float32 signatures naming their dtypes (issue "Any model")."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import cli, python_run
+from tfinterop import feeds, paths, savedmodel
+from tfinterop.errors import (InvalidInputError, ModelLoadError, SignatureKeyNotFoundError, SignatureNotFoundError,
+                              UnsupportedDataTypeError)
+
+BUILD = r'''
+import json, sys
+import numpy as np
+from tfinterop.tf_import import tensorflow
+tf = tensorflow()
+out = sys.argv[1]
+
+class Module(tf.Module):
+    def __init__(self):
+        self.w = tf.Variable(tf.random.stateless_normal([784, 10], seed=[1, 2]))
+    @tf.function(input_signature=[tf.TensorSpec([None, 784], tf.float32), tf.TensorSpec([None], tf.int64)])
+    def __call__(self, image, prior_id):
+        p = tf.nn.softmax(tf.matmul(image, self.w))
+        return {"probabilities": p, "label": tf.argmax(p, axis=1) + prior_id,
+                "flag": tf.reduce_max(p, axis=1) > 0.5, "score": tf.cast(tf.reduce_sum(p, axis=1), tf.float64)}
+
+module = Module()
+tf.saved_model.save(module, out + "/module")
+image = np.random.RandomState(0).rand(4, 784).astype(np.float32)
+ids = np.arange(4, dtype=np.int64)
+np.savez(out + "/module-in.npz", image=image, prior_id=ids)
+np.savez(out + "/module-expected.npz", **{k: v.numpy() for k, v in module(image, ids).items()})
+
+g = tf.Graph()
+with g.as_default(), tf.compat.v1.Session() as s:
+    ph = {"a": (tf.float32, [None, 3]), "b": (tf.float64, [None, 3]), "c": (tf.int32, [None]), "d": (tf.int64, [None]),
+          "e": (tf.bool, [None])}
+    x = {k: tf.compat.v1.placeholder(dt, shape, name=k) for k, (dt, shape) in ph.items()}
+    y = {"fa": x["a"] * 2.0, "fb": x["b"] + 1.0, "ic": x["c"] * 3, "id": x["d"] - 1, "be": tf.logical_not(x["e"])}
+    sig = tf.compat.v1.saved_model.predict_signature_def(inputs=x, outputs=y)
+    builder = tf.compat.v1.saved_model.Builder(out + "/five")
+    builder.add_meta_graph_and_variables(s, ["serve"], signature_def_map={"serving_default": sig},
+                                         strip_default_attrs=True)
+    builder.save()
+    feed = {"a": np.ones((2, 3), np.float32), "b": np.full((2, 3), 0.25), "c": np.array([1, -2], np.int32),
+            "d": np.array([5, 2**40]), "e": np.array([True, False])}
+    np.savez(out + "/five-in.npz", **feed)
+    np.savez(out + "/five-expected.npz", **s.run(y, {x[k]: v for k, v in feed.items()}))
+print("built")
+'''
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    out = tmp_path_factory.mktemp("any-model")
+    r = python_run("-c", BUILD, out)
+    assert r.returncode == 0 and r.stdout.strip() == "built", r.stderr[-3000:]
+    return out
+
+
+def npz(path):
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def assert_same(expected, got):
+    assert sorted(got) == sorted(expected)
+    for k in expected:
+        assert got[k].dtype == expected[k].dtype and got[k].shape == expected[k].shape, k
+        if expected[k].dtype.kind == "f":
+            np.testing.assert_allclose(got[k], expected[k], rtol=1e-5, atol=1e-6, err_msg=k)
+        else:
+            np.testing.assert_array_equal(got[k], expected[k], err_msg=k)
+
+
+@pytest.mark.parametrize("name", ["module", "five"])
+def test_python_runs_any_signature_and_gives_the_producers_outputs(python_worker, models, name):
+    handle = python_worker.load(models / name, ["serve"])
+    try:
+        got = python_worker.run(handle, None, npz(models / f"{name}-in.npz"))
+        assert_same(npz(models / f"{name}-expected.npz"), got)
+        only = python_worker.run(handle, "serving_default", npz(models / f"{name}-in.npz"), [sorted(got)[0]])
+        assert list(only) == [sorted(got)[0]]
+    finally:
+        python_worker.close(handle)
+
+
+def test_the_command_line_writes_every_output(models, tmp_path):
+    out = tmp_path / "y.npz"
+    r = cli("predict", models / "five", "--runtime", "python", "--inputs", models / "five-in.npz", "--outputs", out)
+    assert r.returncode == 0, r.stderr
+    assert "5 input(s) -> be bool[2], fa float32[2, 3], fb float64[2, 3], ic int32[2], id int64[2]" in r.stderr
+    assert_same(npz(models / "five-expected.npz"), npz(out))
+    both = cli("predict", models / "five", "--runtime", "python", "--inputs", models / "five-in.npz", "--output", out)
+    assert both.returncode == 2 and "--inputs X.npz and --outputs Y.npz" in both.stderr
+
+
+def test_bad_inputs_are_refused_before_tensorflow_sees_them(python_worker, models, tmp_path):
+    good = npz(models / "five-in.npz")
+    handle = python_worker.load(models / "five", ["serve"])
+    cases = [({k: v for k, v in good.items() if k != "e"}, "missing e"),
+             ({**good, "z": good["a"]}, "unknown z"),
+             ({**good, "a": good["a"].astype(np.float64)}, "input 'a' expects float32 [?, 3]; got float64"),
+             ({**good, "c": np.array([1, 2**40])}, "outside int32's range, the first 1099511627776 at [1]"),
+             ({**good, "b": np.array([[b"x"] * 3] * 2)}, "input 'b' expects float64 [?, 3]; got string"),
+             ({**good, "a": np.ones((2, 4), np.float32)}, "got shape [2, 4]")]
+    try:
+        for inputs, words in cases:
+            with pytest.raises(InvalidInputError) as e:
+                python_worker.run(handle, None, inputs)
+            assert words in str(e.value) and python_worker.alive
+        with pytest.raises(SignatureKeyNotFoundError, match="no output 'nope'; its output keys: be, fa, fb, ic, id"):
+            python_worker.run(handle, None, good, ["nope"])
+        with pytest.raises(SignatureNotFoundError, match="no signature 'predict'; its signatures: serving_default"):
+            python_worker.run(handle, "predict", good)
+        # an int64 array whose values fit an int32 input is taken, exactly
+        assert_same(npz(models / "five-expected.npz"), python_worker.run(handle, None, {**good, "c": good["c"].astype(np.int64)}))
+    finally:
+        python_worker.close(handle)
+
+
+def test_npz_files_that_are_not_data(tmp_path):
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    np.savez(tmp_path / "objects.npz", x=np.array([[1], [2, 3]], dtype=object))
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    for name, words in (("one.npy", "a single .npy array"), ("objects.npz", "cannot be read without pickle"),
+                        ("junk.npz", "not a readable .npz"), ("missing.npz", "no such file")):
+        with pytest.raises(InvalidInputError, match=words):
+            feeds.read_npz(tmp_path / name)
+
+
+def test_the_default_signature():
+    assert feeds.choose_signature(["predict", "serving_default", "__saved_model_init_op"]) == "serving_default"
+    assert feeds.choose_signature(["predict", "__saved_model_init_op"]) == "predict"
+    with pytest.raises(SignatureNotFoundError, match="2 signatures and none is 'serving_default'.*a, b"):
+        feeds.choose_signature(["a", "b"])
+    sig = savedmodel.read(paths.GOLDEN / "compat-mytag").meta_graphs[0].signature_def
+    assert feeds.choose_signature(sig, tags=["myTag"]) == "predict"
+
+
+def test_java_runs_a_float32_signature_and_refuses_the_rest_with_the_reason(java_worker, python_worker, models):
+    x = {"myInput": np.load(paths.GOLDEN / "input.npy")}
+    outputs = {}
+    for worker in (python_worker, java_worker):
+        handle = worker.load(paths.GOLDEN / "compat-serve", ["serve"])
+        try:
+            outputs[worker.name] = worker.run(handle, None, x)
+        finally:
+            worker.close(handle)
+    py, java = outputs.values()
+    assert list(java) == ["myOutput"] and java["myOutput"].shape == (100, 10)
+    np.testing.assert_allclose(java["myOutput"], py["myOutput"], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ModelLoadError, match="Op type not registered 'StatefulPartitionedCall'"):
+        java_worker.load(models / "module", ["serve"])
+    handle = java_worker.load(models / "five", ["serve"])
+    try:
+        with pytest.raises(UnsupportedDataTypeError, match="5 input.*input 'b' is DT_DOUBLE.*output 'id' is DT_INT64"):
+            java_worker.run(handle, None, npz(models / "five-in.npz"))
+    finally:
+        java_worker.close(handle)
