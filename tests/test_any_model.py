@@ -2,18 +2,15 @@
 a TF2 `tf.Module` exported with `tf.saved_model.save` (float32 image + int64 id -> float32, int64, bool and
 float64 outputs) and a TF1 graph with five inputs and five outputs of five dtypes. Both are built here by
 TensorFlow 2.21, which also computes what they must return (the producer's own outputs); the consumers
-are held to that. TF Java 1.8 is held to what it can do today: it refuses the TF2 export with TensorFlow's
-own reason, and the adapter refuses non-float32 signatures naming their dtypes (issue "Any model")."""
-
-import json
+are held to that, TF Java 1.8 included (the five-dtype graph), which refuses the TF2 export with
+TensorFlow's own reason."""
 
 import numpy as np
 import pytest
 
 from conftest import cli, python_run
 from tfinterop import feeds, paths, savedmodel
-from tfinterop.errors import (InvalidInputError, ModelLoadError, SignatureKeyNotFoundError, SignatureNotFoundError,
-                              UnsupportedDataTypeError)
+from tfinterop.errors import InvalidInputError, ModelLoadError, SignatureKeyNotFoundError, SignatureNotFoundError
 
 BUILD = r'''
 import json, sys
@@ -80,16 +77,17 @@ def assert_same(expected, got):
             np.testing.assert_array_equal(got[k], expected[k], err_msg=k)
 
 
-@pytest.mark.parametrize("name", ["module", "five"])
-def test_python_runs_any_signature_and_gives_the_producers_outputs(python_worker, models, name):
-    handle = python_worker.load(models / name, ["serve"])
+@pytest.mark.parametrize("runtime,name", [("python", "module"), ("python", "five"), ("java", "five")])
+def test_any_signature_gives_the_producers_outputs(python_worker, java_worker, models, runtime, name):
+    worker = {"python": python_worker, "java": java_worker}[runtime]
+    handle = worker.load(models / name, ["serve"])
     try:
-        got = python_worker.run(handle, None, npz(models / f"{name}-in.npz"))
+        got = worker.run(handle, None, npz(models / f"{name}-in.npz"))
         assert_same(npz(models / f"{name}-expected.npz"), got)
-        only = python_worker.run(handle, "serving_default", npz(models / f"{name}-in.npz"), [sorted(got)[0]])
+        only = worker.run(handle, "serving_default", npz(models / f"{name}-in.npz"), [sorted(got)[0]])
         assert list(only) == [sorted(got)[0]]
     finally:
-        python_worker.close(handle)
+        worker.close(handle)
 
 
 def test_the_command_line_writes_every_output(models, tmp_path):
@@ -145,7 +143,8 @@ def test_the_default_signature():
     assert feeds.choose_signature(sig, tags=["myTag"]) == "predict"
 
 
-def test_java_runs_a_float32_signature_and_refuses_the_rest_with_the_reason(java_worker, python_worker, models):
+def test_java_runs_the_golden_model_by_signature_and_refuses_a_tf2_export_with_the_reason(java_worker, python_worker,
+                                                                                          models):
     x = {"myInput": np.load(paths.GOLDEN / "input.npy")}
     outputs = {}
     for worker in (python_worker, java_worker):
@@ -159,9 +158,3 @@ def test_java_runs_a_float32_signature_and_refuses_the_rest_with_the_reason(java
     np.testing.assert_allclose(java["myOutput"], py["myOutput"], rtol=1e-5, atol=1e-6)
     with pytest.raises(ModelLoadError, match="Op type not registered 'StatefulPartitionedCall'"):
         java_worker.load(models / "module", ["serve"])
-    handle = java_worker.load(models / "five", ["serve"])
-    try:
-        with pytest.raises(UnsupportedDataTypeError, match="5 input.*input 'b' is DT_DOUBLE.*output 'id' is DT_INT64"):
-            java_worker.run(handle, None, npz(models / "five-in.npz"))
-    finally:
-        java_worker.close(handle)

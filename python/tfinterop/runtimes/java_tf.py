@@ -43,6 +43,8 @@ def _start_jvm():
 # object, which a JVM with a quiet heap may not do for a long time: 10,000 images a call pinned 31 MB a call.
 # So after this many bytes have been lent to Java, ask for a collection (~20-30 ms; releases follow).
 COLLECT_AFTER_BYTES = 256 << 20
+# What TF Java 1.8 feeds and fetches by signature (org.tfinterop.TensorData), as numpy dtype names.
+JAVA_DTYPES = ("float32", "float64", "int32", "int64", "uint8", "bool")
 
 
 class JavaTF:
@@ -64,6 +66,7 @@ class JavaTF:
         self._JString = jpype.JString
         self._JLongArray = jpype.JArray(jpype.JLong)
         self._Error = jpype.JClass("org.tfinterop.TfInteropException")
+        self._TensorData = jpype.JClass("org.tfinterop.TensorData")
         self.version = str(self._runtime.tensorflowVersion())
         self.name = "java-tf-" + self.version
         self._models = {}
@@ -91,23 +94,54 @@ class JavaTF:
         return self._next
 
     def run(self, handle, signature_key, inputs: dict, output_keys=None) -> dict:
-        """The signature-first call. The Java library feeds one float32 input and fetches float32 outputs
-        so far; any other signature is refused with its dtypes named (checked as Python's is, feeds.py)."""
+        """The signature-first call. Inputs are checked against the SignatureDef here (feeds.py, as for
+        Python) and again by the Java library; each crosses as a TensorData over the array's own memory (a
+        direct buffer: no element-by-element copy) and each output is copied out once into a new array.
+        TF Java 1.8 has float32, float64, int32, int64, uint8 and bool; strings are refused, named."""
         tags, mg = self._meta_graphs[handle]
         key = feeds.choose_signature(mg.signature_def, signature_key, tags)
         signature = mg.signature_def[key]
         feed = feeds.check_inputs(signature, inputs, key)
         fetch = feeds.output_tensors(signature, output_keys, key)
-        other = [f"{role} {k!r} is {savedmodel.dtype_name(info.dtype)}"
-                 for role, group in (("input", signature.inputs), ("output", signature.outputs))
-                 for k, info in sorted(group.items()) if savedmodel.dtype_name(info.dtype) != "DT_FLOAT"]
-        if len(feed) != 1 or other:
-            raise UnsupportedDataTypeError(
-                f"{self.name} runs signatures with one float32 input and float32 outputs only (so far); signature "
-                f"{key!r} has {len(feed)} input(s)" + (f", and {'; '.join(other)}" if other else ""))
-        [(name, x)] = feed.items()
-        return {k: self._run(handle, x, name, lambda model, data, shape, t=tensor: model.run(name, data, shape, t))
-                for k, tensor in fetch.items()}
+        by_name = {info.name: k for k, info in signature.inputs.items()}
+        for role, group, keys in (("input", signature.inputs, signature.inputs), ("output", signature.outputs, fetch)):
+            for k in keys:
+                name = savedmodel.dtype_name(group[k].dtype)
+                if feeds.numpy_dtype(group[k]).name not in JAVA_DTYPES:
+                    raise UnsupportedDataTypeError(f"{self.name} cannot feed or fetch {name} by signature: {role} "
+                                                   f"{k!r} of signature {key!r} (it has: {', '.join(JAVA_DTYPES)})")
+        HashMap, ArrayList = self._jpype.JClass("java.util.HashMap"), self._jpype.JClass("java.util.ArrayList")
+        jinputs = HashMap()
+        for name, x in feed.items():
+            jinputs.put(self._JString(by_name[name]), self._tensor_data(x))
+        jkeys = ArrayList()
+        for k in fetch:
+            jkeys.add(self._JString(k))
+        try:
+            result = self._models[handle].runSignature(self._JString(key), jinputs, jkeys)
+        except self._Error as e:
+            raise self._translate(e) from None
+        except AttributeError:
+            raise UnsupportedDataTypeError(f"{self.name}'s adapter (java-current/) has no call by signature; it runs "
+                                           f"float32 tensors by name") from None
+        out = {}
+        for k in fetch:
+            td = result.get(self._JString(k))
+            y = np.empty(tuple(td.shape()), dtype=np.dtype(str(td.dtype())))
+            if y.size:
+                td.copyTo(self._lend(y))
+            out[k] = y
+        return out
+
+    def _tensor_data(self, x: np.ndarray):
+        """An org.tfinterop.TensorData over x's own memory (C-contiguous; copied only if not writable)."""
+        if not x.flags.writeable:       # a direct buffer needs writable memory; it is never written through
+            x = x.copy()
+        if x.size:
+            data = self._lend(x)
+        else:
+            data = self._jpype.JClass("java.nio.ByteBuffer").allocateDirect(0)
+        return self._TensorData.of(self._JString(x.dtype.name), self._JLongArray(x.shape), data)
 
     def predict(self, handle, input_name, output_name, x):
         return self._run(handle, x, input_name, lambda model, data, shape: model.run(input_name, data, shape, output_name))
@@ -134,11 +168,15 @@ class JavaTF:
 
     def float_buffer(self, a: np.ndarray):
         """A Java FloatBuffer over a C-contiguous float32 array's own memory (no copy)."""
+        return self._floats(self._lend(a))
+
+    def _lend(self, a: np.ndarray):
+        """A direct ByteBuffer over a C-contiguous array's own memory (no copy)."""
         self._lent_bytes += a.nbytes
         if self._lent_bytes > COLLECT_AFTER_BYTES:
             self._lent_bytes = 0
             self._System.gc()
-        return self._floats(self._direct(a.reshape(-1).view(np.uint8)))
+        return self._direct(a.reshape(-1).view(np.uint8))
 
     @property
     def jpype(self):

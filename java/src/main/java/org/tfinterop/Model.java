@@ -16,6 +16,7 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operation;
 import org.tensorflow.Output;
 import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
 import org.tensorflow.Shape;
 import org.tensorflow.Tensor;
 import org.tensorflow.TensorFlow;
@@ -180,6 +181,121 @@ public final class Model implements LoadedModel {
     public Prediction runSignature(String key, String inputKey, FloatBuffer data, long[] shape, String outputKey) {
         SignatureInfo s = signature(key);
         return run(s.inputName(inputKey), data, shape, s.outputName(outputKey));
+    }
+
+    /**
+     * The signature-first call: every input of signature key (null: serving_default, else the only one) by its
+     * input key, any dtype of {@link TensorData}; returns the outputs by output key (outputKeys null: all of
+     * them), sorted by key. Keys, dtypes and shapes are checked against the SignatureDef before TensorFlow sees
+     * anything: a missing or unknown key, another dtype (no conversion), a shape the signature does not allow.
+     */
+    public Map<String, TensorData> runSignature(String key, Map<String, TensorData> inputs, List<String> outputKeys) {
+        SignatureInfo s = signature(SignatureInfo.choose(signatureDefs.keySet(), key, tags));
+        List<String> missing = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        for (String k : s.inputs().keySet()) {
+            if (!inputs.containsKey(k)) {
+                missing.add(k);
+            }
+        }
+        for (String k : SavedModelText.sortedKeys(inputs.keySet())) {
+            if (!s.inputs().containsKey(k)) {
+                unknown.add(k);
+            }
+        }
+        if (!missing.isEmpty() || !unknown.isEmpty()) {
+            throw new InvalidInputException("signature '" + s.key() + "' takes the inputs "
+                    + String.join(", ", s.inputs().keySet()) + ";" + (missing.isEmpty() ? "" : " missing "
+                    + String.join(", ", missing)) + (missing.isEmpty() || unknown.isEmpty() ? "" : ";")
+                    + (unknown.isEmpty() ? "" : " unknown " + String.join(", ", unknown)));
+        }
+        List<String> fetchKeys = outputKeys == null ? new ArrayList<>(s.outputs().keySet()) : outputKeys;
+        List<TensorName> fetches = new ArrayList<>();
+        for (String k : fetchKeys) {
+            fetches.add(TensorName.parse(s.outputName(k)));
+        }
+        lock.readLock().lock();
+        List<Tensor<?>> fed = new ArrayList<>();
+        try {
+            ensureOpen();
+            Session.Runner runner = bundle.session().runner();
+            for (Map.Entry<String, TensorInfo> e : s.inputs().entrySet()) {
+                TensorData x = inputs.get(e.getKey());
+                TensorInfo want = e.getValue();
+                String expects = "input '" + e.getKey() + "' expects " + want;
+                if (!want.dtype().equals(x.dtype())) {
+                    throw new InvalidInputException(expects + "; got " + x);
+                }
+                if (!Shapes.compatible(want.shape(), x.shape())) {
+                    throw new InvalidInputException(expects + "; got shape " + Arrays.toString(x.shape()));
+                }
+                Tensor<?> t = Tensor.create(javaType(x.dtype()), x.shape(), x.data());
+                LiveResources.tensorOpened();
+                fed.add(t);
+                TensorName in = TensorName.parse(want.name());
+                runner.feed(in.op(), in.index(), t);
+            }
+            for (TensorName out : fetches) {
+                runner.fetch(out.op(), out.index());
+            }
+            List<Tensor<?>> results;
+            try {
+                results = runner.run();
+            } catch (RuntimeException e) {
+                throw new RunFailedException("TensorFlow " + tensorflowVersion() + " failed running signature '"
+                        + s.key() + "' of " + dir + ": " + e.getMessage(), e.getMessage(), e);
+            }
+            Map<String, TensorData> out = new java.util.TreeMap<>();
+            try {
+                for (int i = 0; i < results.size(); i++) {
+                    LiveResources.tensorOpened();
+                    out.put(fetchKeys.get(i), copyOut(fetchKeys.get(i), results.get(i)));
+                }
+            } finally {
+                for (Tensor<?> r : results) {
+                    r.close();
+                    LiveResources.tensorClosed();
+                }
+            }
+            return out;
+        } finally {
+            for (Tensor<?> t : fed) {
+                t.close();
+                LiveResources.tensorClosed();
+            }
+            lock.readLock().unlock();
+        }
+    }
+
+    private static Class<?> javaType(String dtype) {
+        switch (dtype) {
+            case "float32":
+                return Float.class;
+            case "float64":
+                return Double.class;
+            case "int32":
+                return Integer.class;
+            case "int64":
+                return Long.class;
+            case "uint8":
+                return org.tensorflow.types.UInt8.class;
+            case "bool":
+                return Boolean.class;
+            default:
+                throw new UnsupportedDataTypeException("dtype '" + dtype + "' cannot be fed by signature");
+        }
+    }
+
+    private static TensorData copyOut(String key, Tensor<?> t) {
+        String dtype = DTypes.of(t.dataType());
+        if (!TensorData.ITEM_SIZES.containsKey(dtype)) {
+            throw new UnsupportedDataTypeException("output '" + key + "' is " + dtype + "; fetchable by signature: "
+                    + String.join(", ", new java.util.TreeSet<>(TensorData.ITEM_SIZES.keySet())));
+        }
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocateDirect(t.numBytes()).order(java.nio.ByteOrder.nativeOrder());
+        t.writeTo(bytes);
+        bytes.flip();
+        return TensorData.of(dtype, t.shape(), bytes);
     }
 
     /** Runs a batch of rows; rejects ragged input. An empty batch takes its width from the placeholder. */

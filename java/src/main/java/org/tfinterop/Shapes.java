@@ -18,6 +18,22 @@ final class Shapes {
         return sb.append(']').toString();
     }
 
+    /** Whether a concrete shape fits a declared one (null: any rank; -1: any size in that dimension). */
+    static boolean compatible(long[] declared, long[] shape) {
+        if (declared == null) {
+            return true;
+        }
+        if (declared.length != shape.length) {
+            return false;
+        }
+        for (int i = 0; i < shape.length; i++) {
+            if (declared[i] >= 0 && declared[i] != shape[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Number of elements; -1 if a dimension is negative or the count exceeds what a Java buffer holds. */
     static long elements(long[] shape) {
         for (long d : shape) {

@@ -25,6 +25,39 @@ public final class SignatureInfo {
         this.outputs = outputs;
     }
 
+    static final String DEFAULT_KEY = "serving_default";
+
+    /**
+     * The key a call by signature uses: wanted if given (it must exist), else serving_default, else the only
+     * signature there is (__saved_model_init_op is not a model call); otherwise SignatureNotFoundException
+     * listing them. The same rule as tfinterop/feeds.py's choose_signature.
+     */
+    static String choose(java.util.Set<String> keys, String wanted, List<String> tags) {
+        List<String> have = SavedModelText.sortedKeys(keys);
+        String where = "the MetaGraphDef with tag-set " + tags;
+        if (wanted != null) {
+            if (!have.contains(wanted)) {
+                throw new SignatureNotFoundException(where + " has no signature '" + wanted + "'; its signatures: "
+                        + (have.isEmpty() ? "(none)" : String.join(", ", have)), have);
+            }
+            return wanted;
+        }
+        List<String> calls = new ArrayList<>();
+        for (String k : have) {
+            if (!k.startsWith("__")) {
+                calls.add(k);
+            }
+        }
+        if (calls.contains(DEFAULT_KEY)) {
+            return DEFAULT_KEY;
+        }
+        if (calls.size() == 1) {
+            return calls.get(0);
+        }
+        throw new SignatureNotFoundException(where + " has " + calls.size() + " signatures and none is '" + DEFAULT_KEY
+                + "'; name one: " + (calls.isEmpty() ? "(none)" : String.join(", ", calls)), have);
+    }
+
     /**
      * The signature with this key from a MetaGraphDef's map; throws SignatureNotFoundException
      * listing the keys there are. Tags only name the MetaGraphDef in messages.
