@@ -158,3 +158,16 @@ def test_java_runs_the_golden_model_by_signature_and_refuses_a_tf2_export_with_t
     np.testing.assert_allclose(java["myOutput"], py["myOutput"], rtol=1e-5, atol=1e-6)
     with pytest.raises(ModelLoadError, match="Op type not registered 'StatefulPartitionedCall'"):
         java_worker.load(models / "module", ["serve"])
+
+
+@pytest.mark.parametrize("runtime", ["python", "java"])
+def test_the_golden_dtypes_model_gives_its_recorded_outputs(python_worker, java_worker, runtime):
+    """fixtures/golden/dtypes (six inputs and outputs, one per dtype every runtime speaks): what its generator
+    recorded from Python TensorFlow, which `gradle test` holds TF Java to as well (SignatureCallTest)."""
+    worker = {"python": python_worker, "java": java_worker}[runtime]
+    golden = paths.GOLDEN / "dtypes"
+    handle = worker.load(golden / "model", ["serve"])
+    try:
+        assert_same(npz(golden / "expected.npz"), worker.run(handle, None, npz(golden / "inputs.npz")))
+    finally:
+        worker.close(handle)

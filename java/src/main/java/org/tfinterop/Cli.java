@@ -32,6 +32,7 @@ public final class Cli {
             "                           saved_model_cli show --all does (same text as tfinterop inspect)",
             "  predict DIR --input X.npy --output Y.npy [--tag T]... [--input-name N]",
             "          [--output-name N] [--signature KEY [--input-key K] [--output-key K]]",
+            "  predict DIR --inputs X.npz --outputs Y.npz [--tag T]... [--signature KEY]",
             "          [--overwrite] [--allow-untrusted]",
             "                           run a float32 .npy batch through the model",
             "  version                  print the TensorFlow runtime version",
@@ -68,13 +69,18 @@ public final class Cli {
                 "           [--input-name N] [--output-name N]",
                 "           [--signature KEY [--input-key K] [--output-key K]] [--overwrite]",
                 "           [--allow-untrusted]",
+                "       tfinterop-java predict DIR --inputs X.npz --outputs Y.npz [--tag T]...",
+                "           [--signature KEY] [--overwrite] [--allow-untrusted]",
                 "Feeds X.npy (float32, C order) to tensor N (default myInput), fetches the",
                 "output tensor (default myOutput) and writes it to Y.npy. Tensor names are",
                 "'op' or 'op:index'; the tag-set defaults to serve. With --signature, the",
                 "tensors are the signature's input and output keys instead (as `inspect` shows",
                 "them), resolved through its SignatureDef; a key may be left out when the",
                 "signature has only one. Y.npy is never replaced without --overwrite and is",
-                "written whole or not at all.",
+                "written whole or not at all. With --inputs, X.npz holds every input of the",
+                "signature by its input key (float32, float64, int32, int64, uint8, bool), and",
+                "Y.npz gets every output by its output key; the signature defaults to",
+                "serving_default, else the model's only one.",
                 UNTRUSTED_HELP));
         HELP.put("version", String.join("\n",
                 "usage: tfinterop-java version",
@@ -180,6 +186,13 @@ public final class Cli {
 
     private static int predict(Args a, PrintStream out, PrintStream err) throws IOException, UsageException {
         Path dir = Paths.get(a.positionals(1).get(0));
+        boolean byKeys = a.values.containsKey("--inputs") || a.values.containsKey("--outputs");
+        if (byKeys && (a.values.containsKey("--input") || a.values.containsKey("--output"))) {
+            throw new UsageException("give --input X.npy and --output Y.npy, or --inputs X.npz and --outputs Y.npz");
+        }
+        if (byKeys) {
+            return predictSignature(a, dir, out, err);
+        }
         Path input = Paths.get(a.required("--input"));
         Path output = Paths.get(a.required("--output")).toAbsolutePath();
         boolean overwrite = a.flags.contains("--overwrite");
@@ -222,6 +235,39 @@ public final class Cli {
                 Files.deleteIfExists(tmp);
             }
             out.println("wrote " + output + ": float32" + Shapes.format(y.shape()));
+        }
+        return OK;
+    }
+
+    /** predict --inputs X.npz --outputs Y.npz: every input and output of a signature, by key, any dtype. */
+    private static int predictSignature(Args a, Path dir, PrintStream out, PrintStream err)
+            throws IOException, UsageException {
+        Path input = Paths.get(a.required("--inputs"));
+        Path output = Paths.get(a.required("--outputs")).toAbsolutePath();
+        boolean overwrite = a.flags.contains("--overwrite");
+        for (String name : new String[] {"--input-key", "--output-key", "--input-name", "--output-name"}) {
+            if (a.values.containsKey(name)) {
+                throw new UsageException("--inputs/--outputs take the signature's keys from the .npz, not " + name);
+            }
+        }
+        if (Files.isDirectory(output)) {
+            return error(err, "output-exists", output + " is a directory");
+        }
+        if (Files.exists(output) && !overwrite) {
+            return error(err, "output-exists", output + " exists; pass --overwrite to replace it");
+        }
+        if (!Files.isRegularFile(input)) {
+            return error(err, "io-error", "input file " + input + " does not exist or is not a regular file");
+        }
+        Map<String, TensorData> inputs = Npz.read(input);
+        try (Model m = Model.load(dir, a.loadOptions(), a.tags())) {
+            Map<String, TensorData> outputs = m.runSignature(a.value("--signature", null), inputs, null);
+            Npz.write(output, outputs, overwrite);
+            StringBuilder said = new StringBuilder();
+            for (Map.Entry<String, TensorData> e : outputs.entrySet()) {
+                said.append(said.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
+            }
+            out.println("wrote " + output + ": " + said);
         }
         return OK;
     }
@@ -283,7 +329,7 @@ public final class Cli {
             }
             if (cmd.equals("predict")) {
                 valued.addAll(Arrays.asList("--input", "--output", "--input-name", "--output-name",
-                        "--signature", "--input-key", "--output-key"));
+                        "--signature", "--input-key", "--output-key", "--inputs", "--outputs"));
                 boolFlags.add("--overwrite");
             }
             Args a = new Args();

@@ -9,6 +9,8 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,6 +22,23 @@ import java.util.regex.Pattern;
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final String EXPECTED = "float32 C-order ('<f4', fortran_order False) is expected";
+    private static final String ANY_EXPECTED = "one of float32 '<f4', float64 '<f8', int32 '<i4', int64 '<i8', "
+            + "uint8 '|u1', bool '|b1' in C order is expected";
+    /** numpy descr -> dtype name, and back: the dtypes of {@link TensorData}. */
+    private static final Map<String, String> DTYPES = new HashMap<>();
+    private static final Map<String, String> DESCRS = new HashMap<>();
+
+    static {
+        String[][] pairs = {{"<f4", "float32"}, {"<f8", "float64"}, {"<i4", "int32"}, {"<i8", "int64"},
+                            {"|u1", "uint8"}, {"|b1", "bool"}};
+        for (String[] p : pairs) {
+            DTYPES.put(p[0], p[1]);
+            DESCRS.put(p[1], p[0]);
+        }
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IllegalStateException("tfinterop's .npy reader assumes a little-endian machine (x86-64)");
+        }
+    }
     private static final Pattern DESCR = Pattern.compile("['\"]descr['\"]\\s*:\\s*(['\"])(.*?)\\1");
     private static final Pattern FORTRAN = Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(\\w+)");
     private static final Pattern SHAPE = Pattern.compile("['\"]shape['\"]\\s*:\\s*\\(([^)]*)\\)");
@@ -56,8 +75,24 @@ public final class Npy {
         return parse(Files.readAllBytes(file), file.toString());
     }
 
-    /** Parses .npy bytes; source names the origin in error messages. */
+    /** Parses .npy bytes of a float32 array; source names the origin in error messages. */
     public static Npy parse(byte[] bytes, String source) {
+        TensorData t = parseAny(bytes, source, EXPECTED, "float32");
+        float[] data = new float[t.numBytes() / 4];
+        t.data().asFloatBuffer().get(data);
+        return new Npy(t.shape(), data);
+    }
+
+    /**
+     * Parses .npy bytes of any dtype a call by signature takes ({@link TensorData}: '<f4', '<f8', '<i4', '<i8',
+     * '|u1', '|b1', little-endian, C order); anything else is refused, naming what was found.
+     */
+    public static TensorData parseAny(byte[] bytes, String source) {
+        return parseAny(bytes, source, ANY_EXPECTED, null);
+    }
+
+    /** only: the one dtype wanted (null: any of TensorData's); expected: what a refusal says was expected. */
+    private static TensorData parseAny(byte[] bytes, String source, String expected, String only) {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.length < MAGIC.length + 2) {
             throw fail(source, "too short to be a .npy file (" + bytes.length + " bytes)");
@@ -89,17 +124,18 @@ public final class Npy {
 
         Matcher m = DESCR.matcher(header);
         if (!m.find()) {
-            throw fail(source, "header has no simple 'descr' (a structured dtype?): " + header.trim() + "; " + EXPECTED);
+            throw fail(source, "header has no simple 'descr' (a structured dtype?): " + header.trim() + "; " + expected);
         }
-        if (!m.group(2).equals("<f4")) {
-            throw fail(source, "dtype is '" + m.group(2) + "'" + numpyName(m.group(2)) + "; " + EXPECTED);
+        String dtype = DTYPES.get(m.group(2));
+        if (dtype == null || (only != null && !only.equals(dtype))) {
+            throw fail(source, "dtype is '" + m.group(2) + "'" + numpyName(m.group(2)) + "; " + expected);
         }
         m = FORTRAN.matcher(header);
         if (!m.find() || !(m.group(1).equals("False") || m.group(1).equals("True"))) {
             throw fail(source, "header has no fortran_order True/False: " + header.trim());
         }
         if (m.group(1).equals("True")) {
-            throw fail(source, "array is in Fortran order (fortran_order True); " + EXPECTED);
+            throw fail(source, "array is in Fortran order (fortran_order True); " + expected);
         }
         m = SHAPE.matcher(header);
         if (!m.find()) {
@@ -107,16 +143,19 @@ public final class Npy {
         }
         long[] shape = parseShape(m.group(1), source);
         long n = Shapes.elements(shape);
-        if (n < 0) {
+        int size = TensorData.ITEM_SIZES.get(dtype);
+        if (n < 0 || n * size > Integer.MAX_VALUE) {
             throw fail(source, "shape " + Shapes.format(shape) + " is too large for one Java array");
         }
-        if (b.remaining() != n * 4) {
-            throw fail(source, (b.remaining() < n * 4 ? "truncated data" : "trailing bytes after the data")
-                    + ": shape " + Shapes.format(shape) + " needs " + (n * 4) + " bytes, " + b.remaining() + " follow the header");
+        if (b.remaining() != n * size) {
+            throw fail(source, (b.remaining() < n * size ? "truncated data" : "trailing bytes after the data")
+                    + ": shape " + Shapes.format(shape) + " needs " + (n * size) + " bytes, " + b.remaining()
+                    + " follow the header");
         }
-        float[] data = new float[(int) n];
-        b.asFloatBuffer().get(data);
-        return new Npy(shape, data);
+        ByteBuffer data = ByteBuffer.allocateDirect((int) (n * size)).order(ByteOrder.nativeOrder());
+        data.put(b.slice());   // .npy data is little-endian, as this machine's memory (checked in the static block)
+        data.flip();
+        return TensorData.of(dtype, shape, data);
     }
 
     private static long[] parseShape(String tuple, String source) {
@@ -189,6 +228,17 @@ public final class Npy {
             throw new InvalidInputException("shape " + Shapes.format(shape) + " needs " + n
                     + " floats, got " + data.remaining());
         }
+        ByteBuffer body = ByteBuffer.allocate((int) (n * 4)).order(ByteOrder.nativeOrder());
+        body.asFloatBuffer().put(data.duplicate());
+        return toBytes(TensorData.of("float32", shape, body));
+    }
+
+    /** Encodes any {@link TensorData} as version 1.0 .npy bytes, as numpy writes them. */
+    public static byte[] toBytes(TensorData t) {
+        long[] shape = t.shape();
+        if (t.numBytes() > Integer.MAX_VALUE - 0x10000) {
+            throw new InvalidInputException("shape " + Shapes.format(shape) + " is too large for one .npy byte array");
+        }
         StringBuilder dims = new StringBuilder();
         for (int i = 0; i < shape.length; i++) {
             dims.append(i == 0 ? "" : ", ").append(shape[i]);
@@ -196,8 +246,8 @@ public final class Npy {
         if (shape.length == 1) {
             dims.append(',');
         }
-        StringBuilder header = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': (")
-                .append(dims).append("), }");
+        StringBuilder header = new StringBuilder("{'descr': '" + DESCRS.get(t.dtype()) + "', 'fortran_order': False, "
+                + "'shape': (").append(dims).append("), }");
         // numpy pads with spaces and ends with '\n' so that the data starts on a 64-byte boundary.
         int total = MAGIC.length + 4 + header.length() + 1;
         for (int pad = (64 - total % 64) % 64; pad > 0; pad--) {
@@ -207,7 +257,7 @@ public final class Npy {
         if (header.length() > 0xffff) {
             throw new InvalidInputException("shape " + Shapes.format(shape) + " makes too long a .npy 1.0 header");
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) (n * 4) + header.length() + 10);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(t.numBytes() + header.length() + 10);
         out.write(MAGIC, 0, MAGIC.length);
         out.write(1);
         out.write(0);
@@ -215,9 +265,9 @@ public final class Npy {
         out.write(header.length() >>> 8);
         byte[] h = header.toString().getBytes(StandardCharsets.ISO_8859_1);
         out.write(h, 0, h.length);
-        ByteBuffer body = ByteBuffer.allocate((int) (n * 4)).order(ByteOrder.LITTLE_ENDIAN);
-        body.asFloatBuffer().put(data.duplicate());
-        out.write(body.array(), 0, body.capacity());
+        byte[] body = new byte[t.numBytes()];
+        t.data().get(body);
+        out.write(body, 0, body.length);
         return out.toByteArray();
     }
 }

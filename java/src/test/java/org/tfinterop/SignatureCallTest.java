@@ -1,0 +1,176 @@
+package org.tfinterop;
+
+import static org.hamcrest.CoreMatchers.containsString;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * The signature-first call with every dtype TF Java 1.8 feeds, on fixtures/golden/dtypes (six inputs and six
+ * outputs of float32, float64, int32, int64, uint8 and bool, with Python TensorFlow 2.21's outputs): through
+ * the library and through `tfinterop-java predict --inputs/--outputs`, and its refusals before TensorFlow runs.
+ */
+public class SignatureCallTest {
+    @Rule
+    public final TemporaryFolder tmp = new TemporaryFolder();
+
+    private static Path dtypes() {
+        return GoldenFixtureTest.golden().resolve("dtypes");
+    }
+
+    private static Tolerance tolerance() throws IOException {
+        return Tolerance.read(java.nio.file.Paths.get(System.getProperty("tfinterop.tolerance")));
+    }
+
+    /** Null when they agree: floats under the contract, every other dtype exactly; shapes and dtypes always. */
+    static String disagreement(String key, TensorData want, TensorData got, Tolerance t) {
+        if (!want.dtype().equals(got.dtype()) || !Arrays.equals(want.shape(), got.shape())) {
+            return key + ": expected " + want + ", got " + got;
+        }
+        if (want.dtype().equals("float32")) {
+            float[] w = new float[want.numBytes() / 4];
+            float[] g = new float[w.length];
+            want.data().asFloatBuffer().get(w);
+            got.data().asFloatBuffer().get(g);
+            String r = t.check(want.shape(), w, got.shape(), g);
+            return r == null ? null : key + ": " + r;
+        }
+        if (want.dtype().equals("float64")) {
+            for (int i = 0; i < want.numBytes() / 8; i++) {
+                double w = want.data().asDoubleBuffer().get(i);
+                double g = got.data().asDoubleBuffer().get(i);
+                if (!(Math.abs(g - w) <= t.atol + t.rtol * Math.abs(w))) {
+                    return key + ": element " + i + " is " + g + ", expected " + w;
+                }
+            }
+            return null;
+        }
+        return want.data().equals(got.data()) ? null : key + ": the " + want.dtype() + " values differ";
+    }
+
+    @Test
+    public void everyDtypeGivesPythonTensorFlowsOutputs() throws IOException {
+        Map<String, TensorData> inputs = Npz.read(dtypes().resolve("inputs.npz"));
+        Map<String, TensorData> expected = Npz.read(dtypes().resolve("expected.npz"));
+        assertEquals(6, inputs.size());
+        try (Model m = Model.load(dtypes().resolve("model"), "serve")) {
+            Map<String, TensorData> got = m.runSignature(null, inputs, null);
+            assertEquals(expected.keySet(), got.keySet());
+            Tolerance t = tolerance();
+            for (String k : expected.keySet()) {
+                assertNull(disagreement(k, expected.get(k), got.get(k), t));
+            }
+            Map<String, TensorData> one = m.runSignature("serving_default", inputs, Collections.singletonList("u8_out"));
+            assertEquals(Collections.singleton("u8_out"), one.keySet());
+        }
+    }
+
+    @Test
+    public void theCommandLineWritesEveryOutput() throws IOException {
+        Path out = tmp.getRoot().toPath().resolve("y.npz");
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        int code = Cli.run(new String[] {"predict", dtypes().resolve("model").toString(), "--inputs",
+            dtypes().resolve("inputs.npz").toString(), "--outputs", out.toString()},
+                new PrintStream(stdout, true, "UTF-8"), new PrintStream(stderr, true, "UTF-8"));
+        assertEquals(stderr.toString("UTF-8"), 0, code);
+        assertThat(stdout.toString("UTF-8"), containsString(": f32_out float32[2, 3], f64_out float64[2, 3], flag_out bool[2], i32_out int32[2]"));
+        Map<String, TensorData> expected = Npz.read(dtypes().resolve("expected.npz"));
+        Map<String, TensorData> got = Npz.read(out);
+        Tolerance t = tolerance();
+        for (String k : expected.keySet()) {
+            assertNull(disagreement(k, expected.get(k), got.get(k), t));
+        }
+    }
+
+    @Test
+    public void badInputsAreRefusedBeforeTensorFlowRuns() throws IOException {
+        Map<String, TensorData> good = Npz.read(dtypes().resolve("inputs.npz"));
+        try (Model m = Model.load(dtypes().resolve("model"), "serve")) {
+            Map<String, TensorData> missing = new TreeMap<>(good);
+            missing.remove("flag");
+            missing.put("extra", good.get("i32"));
+            refused(m, missing, "takes the inputs f32, f64, flag, i32, i64, u8; missing flag; unknown extra");
+            Map<String, TensorData> wrongType = new TreeMap<>(good);
+            wrongType.put("i32", good.get("i64"));
+            refused(m, wrongType, "input 'i32' expects int32[?]; got int64[2]");
+            Map<String, TensorData> wrongShape = new TreeMap<>(good);
+            wrongShape.put("f32", TensorData.of("float32", new long[] {3, 2}, good.get("f32").data()));
+            refused(m, wrongShape, "input 'f32' expects float32[?, 3]; got shape [3, 2]");
+            try {
+                m.runSignature("predict", good, null);
+                fail("an unknown signature ran");
+            } catch (SignatureNotFoundException e) {
+                assertThat(e.getMessage(), containsString("no signature 'predict'; its signatures: serving_default"));
+            }
+        }
+        try {
+            TensorData.of("float32", new long[] {2, 2}, ByteBuffer.allocate(12));
+            fail("a short buffer was taken");
+        } catch (InvalidInputException e) {
+            assertThat(e.getMessage(), containsString("needs 16 bytes, got 12"));
+        }
+        try {
+            TensorData.of("string", new long[] {1}, ByteBuffer.allocate(1));
+            fail("a string tensor was taken");
+        } catch (UnsupportedDataTypeException e) {
+            assertThat(e.getMessage(), containsString("supported: bool, float32, float64, int32, int64, uint8"));
+        }
+    }
+
+    private static void refused(Model m, Map<String, TensorData> inputs, String words) {
+        try {
+            m.runSignature(null, inputs, null);
+            fail("ran: " + inputs.keySet());
+        } catch (InvalidInputException e) {
+            assertThat(e.getMessage(), containsString(words));
+        }
+    }
+
+    @Test
+    public void npzThatIsNotDataIsRefusedNamingWhatWasFound() throws IOException {
+        Path junk = tmp.newFile("junk.npz").toPath();
+        Files.write(junk, "not a zip".getBytes(StandardCharsets.UTF_8));
+        try {
+            Npz.read(junk);
+            fail("read junk");
+        } catch (NpyFormatException e) {
+            assertThat(e.getMessage(), containsString("not an .npz"));
+        }
+        // An array of a dtype no signature call takes (complex128, '<c16'), in an otherwise good .npz.
+        Path odd = tmp.getRoot().toPath().resolve("odd.npz");
+        byte[] header = "{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }".getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer npy = ByteBuffer.allocate(10 + header.length + 16).order(ByteOrder.LITTLE_ENDIAN);
+        npy.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length).put(header);
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(odd))) {
+            z.putNextEntry(new java.util.zip.ZipEntry("x.npy"));
+            z.write(npy.array());
+            z.closeEntry();
+        }
+        try {
+            Npz.read(odd);
+            fail("read complex128");
+        } catch (NpyFormatException e) {
+            assertThat(e.getMessage(), containsString("odd.npz[x]: dtype is '<c16'"));
+        }
+        assertArrayEquals(new long[] {2, 3}, Npz.read(dtypes().resolve("inputs.npz")).get("f32").shape());
+    }
+}
