@@ -10,6 +10,7 @@ import pytest
 
 from conftest import cli, python_run
 from tfinterop import feeds, paths, savedmodel
+from tfinterop.tolerance import compare
 from tfinterop.errors import InvalidInputError, ModelLoadError, SignatureKeyNotFoundError, SignatureNotFoundError
 
 BUILD = r'''
@@ -68,13 +69,11 @@ def npz(path):
 
 
 def assert_same(expected, got):
+    """Every output under the tolerance contract (floats within it, other dtypes exactly)."""
     assert sorted(got) == sorted(expected)
     for k in expected:
-        assert got[k].dtype == expected[k].dtype and got[k].shape == expected[k].shape, k
-        if expected[k].dtype.kind == "f":
-            np.testing.assert_allclose(got[k], expected[k], rtol=1e-5, atol=1e-6, err_msg=k)
-        else:
-            np.testing.assert_array_equal(got[k], expected[k], err_msg=k)
+        result = compare(expected[k], got[k])
+        assert result.agree, f"{k}: {result.reason}"
 
 
 @pytest.mark.parametrize("runtime,name", [("python", "module"), ("python", "five"), ("java", "five")])

@@ -69,3 +69,26 @@ def test_nan_in_the_same_place_agrees_but_not_elsewhere():
 def test_accuracy():
     p = np.eye(10, dtype=np.float32)[[1, 2, 3, 4]]
     assert accuracy(p, np.array([1, 2, 3, 0])) == 0.75
+
+
+def test_integers_bools_and_strings_are_compared_exactly_and_the_first_difference_is_named():
+    ids = np.array([[1, 2], [3, 4]], np.int64)
+    assert compare(ids, ids.copy()).agree
+    off = ids.copy()
+    off[1, 0] = 5
+    r = compare(ids, off)
+    assert not r.agree and r.reason.startswith("1 of 4 int64 elements differ (compared exactly); the first at [1, 0]")
+    flags = np.array([True, False])
+    assert not compare(flags, ~flags).agree and "2 of 2 bool elements differ" in compare(flags, ~flags).reason
+    words = np.array([b"a", b"bc"])
+    assert compare(words, words.copy()).agree and not compare(words, np.array([b"a", b"bd"])).agree
+    assert compare(ids, ids.astype(np.int32)).reason == "dtype differs: reference is int64, candidate is int32"
+
+
+def test_each_float_dtype_has_its_contract_and_a_dtype_without_one_is_an_error():
+    from tfinterop.errors import TfInteropError
+    assert contract("float64").dtype == "float64" and contract("float64").rtol > 0
+    x = np.array([1.0, 2.0])
+    assert compare(x, x + 1e-9).agree and not compare(x, x + 1e-3).agree
+    with pytest.raises(TfInteropError, match="no tolerance for float16"):
+        compare(x.astype(np.float16), x.astype(np.float16))

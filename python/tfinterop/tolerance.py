@@ -1,4 +1,5 @@
-"""The tolerance contract: the one place that says when two runtimes' outputs agree.
+"""The tolerance contract: the one place that says when two runtimes' outputs agree, per dtype (floats
+within rtol/atol, integers, bool and strings exactly; shapes and dtypes always exactly).
 
 The numbers live in tolerance.json so the Java golden tests read the very same contract.
 """
@@ -21,10 +22,27 @@ class Contract:
 
 
 @lru_cache(maxsize=1)
-def contract() -> Contract:
-    data = json.loads(TOLERANCE.read_text())
-    return Contract(dtype=data["dtype"], rtol=float(data["rtol"]), atol=float(data["atol"]),
+def _document() -> dict:
+    return json.loads(TOLERANCE.read_text())
+
+
+@lru_cache(maxsize=None)
+def contract(dtype: str = "float32") -> Contract:
+    """The contract for a float dtype; TfInteropError for a dtype tolerance.json has no numbers for."""
+    data = _document()
+    if dtype not in data:
+        from tfinterop.errors import TfInteropError
+        floats = [k for k, v in data.items() if isinstance(v, dict)]
+        raise TfInteropError(f"tolerance.json has no tolerance for {dtype} outputs (it has: {', '.join(floats)}; "
+                             f"compared exactly: {', '.join(data['exact'])})")
+    return Contract(dtype=dtype, rtol=float(data[dtype]["rtol"]), atol=float(data[dtype]["atol"]),
                     argmax_must_match=bool(data["argmax_must_match"]))
+
+
+def exact_kind(dtype: np.dtype) -> bool:
+    """Compared element for element (integers, bool, bytes), as tolerance.json's "exact" says."""
+    name = "bytes" if dtype.kind == "S" else dtype.name
+    return name in _document()["exact"]
 
 
 @dataclass(frozen=True)
@@ -43,9 +61,13 @@ class Comparison:
 
 def compare(reference: np.ndarray, candidate: np.ndarray, c: Contract | None = None) -> Comparison:
     """Check `candidate` against `reference` under the contract; say exactly why when they differ."""
-    c = c or contract()
     if reference.shape != candidate.shape:
         return Comparison(False, f"shape differs: reference {list(reference.shape)}, candidate {list(candidate.shape)}")
+    if reference.dtype != candidate.dtype:
+        return Comparison(False, f"dtype differs: reference is {reference.dtype}, candidate is {candidate.dtype}")
+    if c is None and exact_kind(reference.dtype):
+        return _compare_exactly(reference, candidate)
+    c = c or contract(reference.dtype.name)
     for name, a in (("reference", reference), ("candidate", candidate)):
         if a.dtype != np.dtype(c.dtype):
             return Comparison(False, f"dtype differs: {name} is {a.dtype}, the contract expects {c.dtype}")
@@ -79,6 +101,15 @@ def compare(reference: np.ndarray, candidate: np.ndarray, c: Contract | None = N
         rows = np.flatnonzero(np.argmax(ref, axis=1) != np.argmax(cand, axis=1))
         reasons.append(f"argmax differs on {rows.size} of {ref.shape[0]} rows (first: row {int(rows[0])})")
     return Comparison(not reasons, "; ".join(reasons), max_abs, at_abs, max_rel, at_rel, argmax_agreement)
+
+
+def _compare_exactly(reference: np.ndarray, candidate: np.ndarray) -> Comparison:
+    unequal = np.flatnonzero(reference.reshape(-1) != candidate.reshape(-1))
+    if not unequal.size:
+        return Comparison(True, "")
+    at = tuple(int(i) for i in np.unravel_index(unequal[0], reference.shape))
+    return Comparison(False, f"{unequal.size} of {reference.size} {reference.dtype} elements differ (compared exactly); "
+                             f"the first at {list(at)}: reference {reference[at]!r}, candidate {candidate[at]!r}")
 
 
 def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:

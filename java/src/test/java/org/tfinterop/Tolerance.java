@@ -21,13 +21,20 @@ final class Tolerance {
         this.argmaxMustMatch = argmaxMustMatch;
     }
 
+    /** The float32 contract. */
     static Tolerance read(Path file) throws IOException {
+        return read(file, "float32");
+    }
+
+    /** The contract of a float dtype ("float32", "float64"); other dtypes are compared exactly. */
+    static Tolerance read(Path file, String dtype) throws IOException {
         JsonObject o = JsonParser.parseString(new String(Files.readAllBytes(file), StandardCharsets.UTF_8))
                 .getAsJsonObject();
-        if (o.has("dtype") && !o.get("dtype").getAsString().equals("float32")) {
-            throw new IllegalArgumentException(file + ": only a float32 contract is supported, got " + o.get("dtype"));
+        if (!o.has(dtype) || !o.get(dtype).isJsonObject()) {
+            throw new IllegalArgumentException(file + ": no tolerance for " + dtype);
         }
-        return new Tolerance(o.get("rtol").getAsDouble(), o.get("atol").getAsDouble(),
+        JsonObject c = o.getAsJsonObject(dtype);
+        return new Tolerance(c.get("rtol").getAsDouble(), c.get("atol").getAsDouble(),
                 o.has("argmax_must_match") && o.get("argmax_must_match").getAsBoolean());
     }
 
