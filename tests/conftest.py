@@ -143,7 +143,14 @@ def run_the_default_slice(tmp_path):
     return done, out, report
 
 
-_EARLY_SESSION_JOBS = {"default_slice": run_the_default_slice}   # session fixture name -> its job
+def build_the_any_dtype_models(tmp_path):
+    from test_signatures_any_dtype import build_models
+    return build_models(tmp_path)
+
+
+# session fixture name -> its job. A job may use an earlier one's result (early_session_result): the jobs run
+# one at a time, in the order the tests need them.
+_EARLY_SESSION_JOBS = {"default_slice": run_the_default_slice, "any_dtype_models": build_the_any_dtype_models}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -173,11 +180,21 @@ def early_result(request):
     return future.result(), tmp
 
 
+def early_session_result(name):
+    future, _ = _early_jobs[name]
+    return future.result()
+
+
 @pytest.fixture(scope="session")
 def default_slice(java_built):
     """run_the_default_slice's (command, --out folder, JSON report), started when the session starts."""
-    future, _ = _early_jobs["default_slice"]
-    return future.result()
+    return early_session_result("default_slice")
+
+
+@pytest.fixture(scope="session")
+def any_dtype_models():
+    """The folder of test_signatures_any_dtype.py's models (built by TensorFlow 2.21 with their expected outputs)."""
+    return early_session_result("any_dtype_models")
 
 
 @pytest.fixture(scope="session")

@@ -97,13 +97,13 @@ def test_killed_at_several_moments(tmp_path):
 
 
 def test_a_live_exporters_staging_is_left_alone(tmp_path):
+    """Each staging folder's name says who owns it (pid and start time): a live owner's is kept, a dead one's
+    removed, and a folder whose name says nothing is never touched."""
     target = tmp_path / VARIANT
-    mine = tmp_path / f".{VARIANT}{export.STAGING_MARK}live"
+    mine = tmp_path / f".{VARIANT}{export.STAGING_MARK}{export._owner_tag(os.getpid())}-live"
     mine.mkdir()
-    (mine / export.OWNER_FILE).write_text(export._process_identity(os.getpid()) + "\n")
-    dead = tmp_path / f".{VARIANT}{export.STAGING_MARK}dead"
+    dead = tmp_path / f".{VARIANT}{export.STAGING_MARK}999999999-1-dead"
     dead.mkdir()
-    (dead / export.OWNER_FILE).write_text("999999999 1\n")
     foreign = tmp_path / f".{VARIANT}{export.STAGING_MARK}foreign"
     foreign.mkdir()
     assert export.remove_stale_staging(target) == [dead]

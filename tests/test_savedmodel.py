@@ -1,6 +1,6 @@
 """The SavedModel reader (savedmodel.py) against TensorFlow's own protobuf classes, on TF1 graph exports
-and a TF2 object-based export, and its typed errors. The comparison runs where TensorFlow may be imported:
-a fork of the fork server."""
+and a TF2 object-based export (test_signatures_any_dtype.py's), and its typed errors. The comparison runs
+where TensorFlow may be imported: a fork of the fork server."""
 
 import pytest
 
@@ -15,17 +15,6 @@ from tfinterop.tf_import import tensorflow
 tf = tensorflow()
 from tensorflow.core.protobuf import saved_model_pb2
 from tfinterop import savedmodel as sm
-
-class Module(tf.Module):   # a TF2 export: function library, control flow, several dtypes
-    def __init__(self):
-        self.w = tf.Variable(tf.ones([4, 3]))
-    @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32), tf.TensorSpec([None], tf.int64)])
-    def __call__(self, x, ids):
-        y = tf.matmul(x, self.w)
-        n = tf.while_loop(lambda i: i < 3, lambda i: i + 1, [tf.constant(0)])
-        y = tf.cond(tf.reduce_sum(x) > 0, lambda: y * tf.cast(n, tf.float32), lambda: y)
-        return {"y": y, "label": tf.argmax(y, axis=1) + ids, "flag": tf.reduce_max(y, axis=1) > 0.5}
-tf.saved_model.save(Module(), sys.argv[1])
 
 def same(ours, theirs, where):
     if isinstance(ours, sm.Message):
@@ -57,12 +46,14 @@ print(f"{count} agree")
 '''
 
 
-def test_the_reader_agrees_with_tensorflows_protobuf_classes(tmp_path):
-    tf2 = tmp_path / "module"
+def test_the_reader_agrees_with_tensorflows_protobuf_classes(any_dtype_models):
+    """The golden TF1 exports, and two TF2-era ones: a tf.Module saved with tf.saved_model.save (function
+    library, resource variables, saver functions) and a TF1 graph of five dtypes."""
+    tf2 = [any_dtype_models / "module", any_dtype_models / "five"]
     golden = sorted(p.parent for p in paths.GOLDEN.glob("*/saved_model.pb"))
-    r = python_run("-c", AGREE, tf2, *golden)
+    r = python_run("-c", AGREE, *tf2, *golden)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert r.stdout.strip() == f"{len(golden) + 1} agree"
+    assert r.stdout.strip() == f"{len(golden) + 2} agree"
 
 
 def test_what_check_and_inspect_read_is_there():

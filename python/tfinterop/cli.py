@@ -114,6 +114,30 @@ def build_parser() -> argparse.ArgumentParser:
                               "the Java module's (org.tensorflow:proto, in a Java process)")
     inspect.set_defaults(handler=cmd_inspect)
 
+    verify = sub.add_parser(
+        "verify", help="run a SavedModel by its signature in the reference and a target runtime; compare every output",
+        description="Runs each DIR by its signature in the reference (the Python TensorFlow tfinterop runs on) and in "
+                    "the target consumer, each in a process of its own shared by every DIR, on the same inputs: "
+                    "--inputs X.npz (every input by key), or inputs synthesized from the signature (unknown "
+                    "dimensions = --examples; floats in [0, 1), integers in [0, 10), seeded). Every output is "
+                    "compared under the tolerance contract (tolerance.json). When the target cannot load the model, "
+                    "prints TensorFlow's message and `check`'s findings for the target. Exit 0: every output of "
+                    "every DIR agrees; 1: the target does not load or run one, or an output differs; 2: a usage "
+                    "error, a DIR that is not a readable SavedModel, or a reference that cannot run it.")
+    verify.add_argument("dir", metavar="DIR", type=Path, nargs="+", help="the SavedModel directory (several: one call)")
+    verify.add_argument("--tag", action="append", metavar="TAG",
+                        help="a tag of the MetaGraphDef (repeat for several; default: serve, else the only tag-set)")
+    verify.add_argument("--signature", metavar="KEY", help="default: serving_default, else the only signature")
+    verify.add_argument("--target", metavar="NAME", default=None,
+                        help="the consumer to hold to the reference (default: java-tf-1.8.0): " + _consumer_names())
+    given = verify.add_mutually_exclusive_group()
+    given.add_argument("--inputs", type=Path, metavar="X.npz", help="every input of the signature, by its input key")
+    given.add_argument("--examples", type=int, default=8, metavar="N",
+                       help="synthesize inputs with N examples for unknown dimensions (default: 8)")
+    verify.add_argument("--seed", type=int, default=0, help="seed for synthesized inputs (default: 0)")
+    verify.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    verify.set_defaults(handler=cmd_verify)
+
     check = sub.add_parser("check", help="report everything a target runtime will reject in a SavedModel, with fixes",
                            description="Reads every MetaGraphDef of DIR and holds each node (and each node of its "
                                        "function library) against the target's dumped op registry, GraphDef "
@@ -227,6 +251,52 @@ def cmd_matrix(args) -> int:
         log(f"wrote {path}")
     print(matrix_report.markdown(result), end="")
     return 0 if result.ok else 1
+
+
+def _consumer_names() -> str:
+    from tfinterop.runtimes.registry import CONSUMERS
+    return ", ".join(CONSUMERS)
+
+
+def cmd_verify(args) -> int:
+    from dataclasses import asdict
+
+    from tfinterop import verify
+    from tfinterop.errors import ModelNotFoundError, NotASavedModelError
+    from tfinterop.feeds import read_npz
+
+    if args.examples < 1:
+        raise UsageError("--examples must be at least 1")
+    if args.json:
+        _check_output_free(args.json, overwrite=True)
+    target = args.target or verify.DEFAULT_TARGET
+    verifier = verify.Verifier(target, log=log)      # an unknown target: a usage error, before anything starts
+    try:
+        inputs = read_npz(args.inputs) if args.inputs else None
+    except InvalidInputError as e:                    # unusable inputs: nothing can be verified (exit 2)
+        log(f"error: {e.kind}: {e}")
+        return 2
+    results, unusable = [], False
+    try:
+        for directory in args.dir:
+            try:
+                r = verifier.verify(directory, args.tag, args.signature, inputs, str(args.inputs or ""),
+                                    args.examples, args.seed)
+            except (ModelNotFoundError, NotASavedModelError) as e:
+                log(f"error: {e.kind}: {e}")
+                unusable = True
+                continue
+            results.append(r)
+            unusable = unusable or r.status == "unusable"
+            print(verify.human(r, target))
+    finally:
+        verifier.close()
+    if args.json:
+        doc = {"reference": verify.REFERENCE, "target": target, "ok": not unusable and all(r.agree for r in results),
+               "models": [asdict(r) for r in results]}
+        args.json.write_text(json.dumps(doc, indent=2) + "\n")
+        log(f"wrote {args.json}")
+    return 2 if unusable else 0 if all(r.agree for r in results) else 1
 
 
 def _target_names() -> str:

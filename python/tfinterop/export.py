@@ -137,8 +137,10 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
         runtime = legacy_target if variant.target else None
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(target)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_MARK}", dir=target.parent)).resolve()
-    (staging / OWNER_FILE).write_text(_process_identity(os.getpid()) + "\n")
+    # The owner's identity is in the folder's name, so the folder never exists without it (a kill between a
+    # mkdir and writing an owner file would leave a folder no later export could tell was stale).
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_MARK}{_owner_tag(os.getpid())}-",
+                                    dir=target.parent)).resolve()
     try:
         export_dir = staging / "model"     # the builders insist on creating the folder themselves
         asset_source = staging / ASSET_NAME
@@ -193,8 +195,7 @@ def _rewrite_saved_model(export_dir, rewrites, runtime):
     pb.write_bytes(model.SerializeToString(deterministic=True))
 
 
-STAGING_MARK = ".partial-"
-OWNER_FILE = ".owner"
+STAGING_MARK = ".partial-"     # .TARGET.partial-PID-STARTTIME-RANDOM: a staging folder and who owns it
 # Test-only: set, an export stops after its staging folder is complete and before the rename, so a test
 # can kill it exactly there. Unset (always, outside tests), it changes nothing.
 PAUSE_HOOK = "TFINTEROP_TEST_PAUSE_BEFORE_RENAME"
@@ -217,19 +218,20 @@ def _process_identity(pid: int) -> str:
     return f"{pid} {start}"
 
 
+def _owner_tag(pid: int) -> str:
+    return _process_identity(pid).replace(" ", "-")
+
+
 def remove_stale_staging(target: Path) -> list:
     """Removes staging folders of earlier exports to this target whose exporter is gone (killed, say).
-    One whose owner still runs is left alone, as is anything without an owner file we can read."""
+    One whose owner still runs is left alone, as is anything whose name does not say who owns it."""
     removed = []
-    for staging in target.parent.glob(f".{target.name}{STAGING_MARK}*"):
-        owner = staging / OWNER_FILE
-        try:
-            pid_text = owner.read_text().split()
-        except OSError:
+    prefix = f".{target.name}{STAGING_MARK}"
+    for staging in target.parent.glob(prefix + "*"):
+        owner = staging.name[len(prefix):].split("-")
+        if len(owner) < 3 or not owner[0].isdigit():
             continue
-        if not pid_text or not pid_text[0].isdigit():
-            continue
-        if _process_identity(int(pid_text[0])) == " ".join(pid_text):
+        if _owner_tag(int(owner[0])) == f"{owner[0]}-{owner[1]}":
             continue                       # still running: another export in progress
         shutil.rmtree(staging, ignore_errors=True)
         removed.append(staging)

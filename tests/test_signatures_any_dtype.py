@@ -51,16 +51,29 @@ with g.as_default(), tf.compat.v1.Session() as s:
             "d": np.array([5, 2**40]), "e": np.array([True, False])}
     np.savez(out + "/five-in.npz", **feed)
     np.savez(out + "/five-expected.npz", **s.run(y, {x[k]: v for k, v in feed.items()}))
+g = tf.Graph()
+with g.as_default(), tf.compat.v1.Session() as s:      # not deterministic: no two runs agree
+    x = tf.compat.v1.placeholder(tf.float32, [None, 3], name="x")
+    y = x + tf.random.uniform(tf.shape(x))
+    sig = tf.compat.v1.saved_model.predict_signature_def(inputs={"x": x}, outputs={"y": y})
+    builder = tf.compat.v1.saved_model.Builder(out + "/noisy")
+    builder.add_meta_graph_and_variables(s, ["serve"], signature_def_map={"serving_default": sig},
+                                         strip_default_attrs=True)
+    builder.save()
 print("built")
 '''
 
 
-@pytest.fixture(scope="module")
-def models(tmp_path_factory):
-    out = tmp_path_factory.mktemp("any-model")
-    r = python_run("-c", BUILD, out)
+def build_models(tmp_path):
+    """The models (BUILD), made once a session by conftest's early job `any_dtype_models`."""
+    r = python_run("-c", BUILD, tmp_path)
     assert r.returncode == 0 and r.stdout.strip() == "built", r.stderr[-3000:]
-    return out
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def models(any_dtype_models):
+    return any_dtype_models
 
 
 def npz(path):
@@ -170,3 +183,4 @@ def test_the_golden_dtypes_model_gives_its_recorded_outputs(python_worker, java_
         assert_same(npz(golden / "expected.npz"), worker.run(handle, None, npz(golden / "inputs.npz")))
     finally:
         worker.close(handle)
+

@@ -1,0 +1,179 @@
+"""`tfinterop verify DIR...`: does a user's SavedModel load in the target runtime and give the same numbers?
+
+Each DIR runs, by its signature, in the reference (the Python TensorFlow tfinterop runs on) and in the target
+consumer (default java-tf-1.8.0; any consumer of the runtime registry), each in a worker process of its own
+shared by every DIR, on the same inputs: the user's .npz, or inputs synthesized from the signature's dtypes
+and shapes (unknown dimensions = --examples, seeded). Every output is compared under the tolerance contract
+(tolerance.py). When the target cannot load the model, the result carries TensorFlow's message and, where the
+target's registry is dumped (fixtures/targets/), `check`'s findings for it: the why and the fix.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from tfinterop import feeds, savedmodel, targets
+from tfinterop.errors import TfInteropError, UsageError
+from tfinterop.runtimes import registry
+from tfinterop.runtimes.worker import WorkerClient
+from tfinterop.tolerance import compare
+
+DEFAULT_TARGET = registry.DEFAULT_JAVA.name
+REFERENCE = registry.environments.DEFAULT.consumer
+
+
+@dataclass
+class OutputResult:
+    key: str
+    dtype: str
+    shape: list
+    agree: bool
+    reason: str = ""
+    max_abs_error: float | None = None
+    max_abs_at: list | None = None
+    max_rel_error: float | None = None
+    max_rel_at: list | None = None
+
+
+@dataclass
+class ModelResult:
+    dir: str
+    tags: list
+    signature: str | None = None
+    inputs: str = ""                       # where the inputs came from
+    loaded: bool = False                   # in the target
+    error: str = ""                        # why it could not be compared, if it could not
+    runtime_message: str | None = None     # TensorFlow's own words for that
+    findings: list = field(default_factory=list)   # check's, when the target does not load it
+    outputs: list = field(default_factory=list)
+    status: str = "fail"                   # "agree", "differ", "target-failed", "unusable"
+
+    @property
+    def agree(self) -> bool:
+        return self.status == "agree"
+
+
+def choose_tags(model, wanted) -> list:
+    if wanted:
+        return list(wanted)
+    tag_sets = savedmodel.tag_sets(model)
+    if any(sorted(t) == ["serve"] for t in tag_sets):
+        return ["serve"]
+    if len(tag_sets) == 1:
+        return tag_sets[0]
+    raise UsageError("the model has several tag-sets and none is [serve]; name one with --tag: "
+                     + " ".join("[" + ", ".join(t) + "]" for t in tag_sets))
+
+
+def synthesize(signature, examples: int, seed: int) -> dict:
+    """Inputs for every key of the signature: its dtype, its shape with unknown dimensions = examples;
+    floats in [0, 1), integers in [0, 10) (ids and counts are small and non-negative), bools and bytes."""
+    rng = np.random.RandomState(seed)
+    out = {}
+    for key in sorted(signature.inputs):
+        info = signature.inputs[key]
+        dtype = feeds.numpy_dtype(info)
+        dims = savedmodel.shape_of(info.tensor_shape)
+        shape = [examples] if dims is None else [examples if d < 0 else d for d in dims]
+        if dtype.kind == "f":
+            out[key] = rng.rand(*shape).astype(dtype)
+        elif dtype.kind in "iu":
+            out[key] = rng.randint(0, 10, size=shape).astype(dtype)
+        elif dtype.kind == "b":
+            out[key] = rng.rand(*shape) < 0.5
+        else:
+            out[key] = np.array([b"x%d" % i for i in rng.randint(0, 100, size=shape).reshape(-1)],
+                                dtype=np.bytes_).reshape(shape)
+    return out
+
+
+class Verifier:
+    """The reference and the target workers, started on first use and shared by every model verified."""
+
+    def __init__(self, target: str = DEFAULT_TARGET, log=print):
+        registry.consumer(target)                 # an unknown target is a usage error, before any work
+        self.target = target
+        self.log = log
+        self._workers = {}
+
+    def worker(self, name: str) -> WorkerClient:
+        if name not in self._workers or not self._workers[name].alive:
+            self._workers[name] = WorkerClient(**registry.consumer(name).prepare(self.log))
+        return self._workers[name]
+
+    def close(self):
+        for w in self._workers.values():
+            w.close_worker()
+        self._workers.clear()
+
+    def verify(self, directory, tags=None, signature=None, inputs: dict | None = None, inputs_from="",
+               examples=8, seed=0) -> ModelResult:
+        model = savedmodel.read(directory)        # unreadable: the reader's typed error, for the caller
+        tags = choose_tags(model, tags)
+        result = ModelResult(str(directory), tags)
+        mg = feeds.meta_graph(model, tags)
+        result.signature = key = feeds.choose_signature(mg.signature_def, signature, tags)
+        synthesized = inputs is None
+        if synthesized:
+            inputs = synthesize(mg.signature_def[key], examples, seed)
+            result.inputs = f"synthesized from the signature: {examples} example(s), seed {seed}"
+        else:
+            result.inputs = inputs_from
+        reference, error, _ = self._run(REFERENCE, directory, tags, key, inputs)
+        if error is not None:
+            result.status = "unusable"
+            result.error = (f"the reference ({REFERENCE}) could not run it: {error}"
+                            + ("; the inputs were synthesized: pass your own with --inputs" if synthesized else ""))
+            return result
+        got, error, result.loaded = self._run(self.target, directory, tags, key, inputs)
+        if error is not None:
+            result.status, result.error, result.runtime_message = "target-failed", str(error), error.runtime_message
+            if not result.loaded and self.target in targets.available():
+                from tfinterop import check
+                result.findings = [asdict(f) for f in check.check(directory, targets.load(self.target)).findings
+                                   if sorted(f.tags) == sorted(tags)]
+            return result
+        for k in sorted(reference):
+            c = compare(reference[k], got[k]) if k in got else None
+            o = OutputResult(k, str(reference[k].dtype), list(reference[k].shape), bool(c and c.agree),
+                             c.reason if c else f"the target returned no output {k!r}")
+            if c is not None and c.max_abs_error is not None:
+                o.max_abs_error, o.max_rel_error = c.max_abs_error, c.max_rel_error
+                o.max_abs_at = list(c.max_abs_at) if c.max_abs_at else None
+                o.max_rel_at = list(c.max_rel_at) if c.max_rel_at else None
+            result.outputs.append(o)
+        result.status = "agree" if all(o.agree for o in result.outputs) else "differ"
+        return result
+
+    def _run(self, name, directory, tags, key, inputs):
+        """(outputs, None, True), or (None, the typed error, whether the model had loaded)."""
+        try:
+            worker = self.worker(name)
+            handle = worker.load(directory, tags)
+        except TfInteropError as e:
+            return None, e, False
+        try:
+            return worker.run(handle, key, inputs), None, True
+        except TfInteropError as e:
+            return None, e, True
+        finally:
+            if worker.alive:
+                worker.close(handle)
+
+
+def human(result: ModelResult, target: str) -> str:
+    head = f"{result.dir} [{', '.join(result.tags)}] signature {result.signature!r}, {REFERENCE} vs {target}"
+    lines = [f"{head}: {result.status.upper()}", f"  inputs: {result.inputs}"] if result.signature else \
+        [f"{head}: {result.status.upper()}"]
+    if result.error:
+        lines.append(f"  {result.error}")
+    for f in result.findings:
+        lines.append(f"  check: {f['kind']}: {f['message']}")
+        lines.append(f"         fix: {f['fix']}")
+    for o in result.outputs:
+        where = "" if o.max_abs_error is None else (
+            f"  max abs error {o.max_abs_error:.3g} at {o.max_abs_at}, max rel error {o.max_rel_error:.3g} "
+            f"at {o.max_rel_at}")
+        lines.append(f"  {o.key}: {o.dtype}{o.shape} {'agrees' if o.agree else 'DIFFERS: ' + o.reason}"
+                     + (where if o.agree else ""))
+    return "\n".join(lines)
