@@ -203,15 +203,9 @@ public final class Cli {
         if (signature != null && (a.values.containsKey("--input-name") || a.values.containsKey("--output-name"))) {
             throw new UsageException("--signature takes --input-key/--output-key, not --input-name/--output-name");
         }
-        // Refuse before the (slow) model load so nothing is computed for nothing.
-        if (Files.isDirectory(output)) {
-            return error(err, "output-exists", output + " is a directory");
-        }
-        if (Files.exists(output) && !overwrite) {
-            return error(err, "output-exists", output + " exists; pass --overwrite to replace it");
-        }
-        if (!Files.isRegularFile(input)) {
-            return error(err, "io-error", "input file " + input + " does not exist or is not a regular file");
+        Integer refused = refuseBeforeLoading(input, output, overwrite, err);
+        if (refused != null) {
+            return refused;
         }
         Npy x = Npy.read(input);
         String inName = a.value("--input-name", "myInput");
@@ -221,22 +215,24 @@ public final class Cli {
                      : m.runSignature(signature, a.value("--input-key", null), x.buffer(), x.shape(),
                              a.value("--output-key", null))) {
             Npy y = new Npy(p.shape(), p.toArray());
-            // Write beside the target and rename, so a failure never leaves a partial Y.npy.
-            // (Not createTempFile: its 0600 mode would stick to the result.)
-            Path tmp = output.resolveSibling("." + output.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
-            try {
-                Files.write(tmp, Npy.toBytes(y.shape(), y.buffer()), StandardOpenOption.CREATE_NEW);
-                if (overwrite) {
-                    Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } else {
-                    Files.move(tmp, output); // fails if the file appeared meanwhile
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            Npy.writeAtomically(output, Npy.toBytes(y.shape(), y.buffer()), overwrite);
             out.println("wrote " + output + ": float32" + Shapes.format(y.shape()));
         }
         return OK;
+    }
+
+    /** predict's checks of its files, before the (slow) model load: an exit code, or null to go on. */
+    private static Integer refuseBeforeLoading(Path input, Path output, boolean overwrite, PrintStream err) {
+        if (Files.isDirectory(output)) {
+            return error(err, "output-exists", output + " is a directory");
+        }
+        if (Files.exists(output) && !overwrite) {
+            return error(err, "output-exists", output + " exists; pass --overwrite to replace it");
+        }
+        if (!Files.isRegularFile(input)) {
+            return error(err, "io-error", "input file " + input + " does not exist or is not a regular file");
+        }
+        return null;
     }
 
     /** predict --inputs X.npz --outputs Y.npz: every input and output of a signature, by key, any dtype. */
@@ -250,14 +246,9 @@ public final class Cli {
                 throw new UsageException("--inputs/--outputs take the signature's keys from the .npz, not " + name);
             }
         }
-        if (Files.isDirectory(output)) {
-            return error(err, "output-exists", output + " is a directory");
-        }
-        if (Files.exists(output) && !overwrite) {
-            return error(err, "output-exists", output + " exists; pass --overwrite to replace it");
-        }
-        if (!Files.isRegularFile(input)) {
-            return error(err, "io-error", "input file " + input + " does not exist or is not a regular file");
+        Integer refused = refuseBeforeLoading(input, output, overwrite, err);
+        if (refused != null) {
+            return refused;
         }
         Map<String, TensorData> inputs = Npz.read(input);
         try (Model m = Model.load(dir, a.loadOptions(), a.tags())) {

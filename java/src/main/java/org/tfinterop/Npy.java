@@ -218,6 +218,25 @@ public final class Npy {
         write(file, shape, buffer());
     }
 
+    /**
+     * Writes bytes beside file and renames them into place, so a failure never leaves a partial file; without
+     * overwrite, a file that appeared meanwhile is not replaced. (Not createTempFile: its 0600 mode would stick.)
+     */
+    public static void writeAtomically(Path file, byte[] bytes, boolean overwrite) throws IOException {
+        Path tmp = file.resolveSibling("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+        try {
+            Files.write(tmp, bytes, java.nio.file.StandardOpenOption.CREATE_NEW);
+            if (overwrite) {
+                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                Files.move(tmp, file);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     /** Encodes as .npy bytes; the caller's buffer position is left unchanged. */
     public static byte[] toBytes(long[] shape, FloatBuffer data) {
         long n = Shapes.elements(shape);

@@ -3,10 +3,7 @@ package org.tfinterop;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Enumeration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -51,23 +48,15 @@ public final class Npz {
 
     /** Writes the arrays beside file and renames them into place: a reader never sees half of it. */
     public static void write(Path file, Map<String, TensorData> arrays, boolean overwrite) throws IOException {
-        Path tmp = file.resolveSibling("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
-        try {
-            try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
-                for (Map.Entry<String, TensorData> e : new TreeMap<>(arrays).entrySet()) {
-                    zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
-                    zip.write(Npy.toBytes(e.getValue()));
-                    zip.closeEntry();
-                }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (Map.Entry<String, TensorData> e : new TreeMap<>(arrays).entrySet()) {
+                zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
+                zip.write(Npy.toBytes(e.getValue()));
+                zip.closeEntry();
             }
-            if (overwrite) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } else {
-                Files.move(tmp, file); // fails if the file appeared meanwhile
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
         }
+        Npy.writeAtomically(file, bytes.toByteArray(), overwrite);
     }
 
     private static byte[] readAll(InputStream in) throws IOException {
