@@ -4,6 +4,7 @@ The Python command lines the tests run are forks of one process that has importe
 (tests/forkserver.py), except where a test is about a new interpreter (cli_fresh) or the command starts
 the JVM in-process."""
 
+import functools
 import locale
 import os
 import sys
@@ -113,10 +114,10 @@ def cli_many(*arg_lists):
         return list(pool.map(lambda args: cli(*args), arg_lists))
 
 
-# ---- slow tests whose work is one independent job (a `run`, the matrix's default cells, a bench run)
-# Marked @pytest.mark.early(job=fn), the job -- job(tmp_path) -> result -- starts when the session does, one at
-# a time in a background thread, so it overlaps the many short tests (most of which keep one core busy)
-# instead of following them. The test takes `early_result` (the job's result and its tmp_path: the job's
+# ---- slow tests whose work is one independent job (a `run`, a bench run, new interpreters, `verify`)
+# Marked @pytest.mark.early(job=fn), the job -- job(tmp_path, **the test's parameters) -> result -- starts when
+# the session does, one at a time in a background thread, in the order the tests need them, so it overlaps
+# the many short tests (most of which keep one core busy) instead of following them. The test takes `early_result` (the job's result and its tmp_path: the job's
 # exception, if it raised one) and asserts on it as it would have on its own run.
 
 _early_jobs = {}
@@ -166,7 +167,11 @@ def _start_early_jobs(request, tmp_path_factory):
             jobs.append((needed[0], name, job, name))
     for i, item in enumerate(request.session.items):
         if item.get_closest_marker("early"):
-            jobs.append((i, item.nodeid, item.get_closest_marker("early").kwargs["job"], item.originalname[:40]))
+            job = item.get_closest_marker("early").kwargs["job"]
+            params = getattr(item, "callspec", None)       # a parametrized test's job gets its parameters
+            if params is not None:
+                job = functools.partial(job, **params.params)
+            jobs.append((i, item.nodeid, job, item.originalname[:40]))
     for _, key, job, folder in sorted(jobs, key=lambda j: j[0]):
         tmp = tmp_path_factory.mktemp(folder, numbered=True)
         _early_jobs[key] = (pool.submit(job, tmp), tmp)

@@ -1,12 +1,10 @@
 """Bad input gets a typed error that says what was expected, from both runtimes, and the consumer
 process survives it. The Java library's own checks are also covered by `gradle test`."""
 
-import os
-
 import numpy as np
 import pytest
 
-from conftest import cli, cli_fresh
+from conftest import cli
 from tfinterop import paths
 from tfinterop.errors import (InvalidInputError, ModelNotFoundError, NotASavedModelError, TagSetNotFoundError,
                               UnknownTensorError)
@@ -93,32 +91,6 @@ def test_empty_batch_gives_an_empty_answer(worker, model):
         assert y.shape == (0, 10) and y.dtype == np.float32
     finally:
         worker.close(handle)
-
-
-# oneDNN's custom ops: as TensorFlow picks them for this CPU (off on AMD, on for Intel with AVX-512), and forced
-# on, which is what an Intel machine does and makes TF 2.21's import print absl's early INFO records anywhere.
-# Only Python TensorFlow has them: `predict --runtime java` never imports it (the JVM's TF 1.8 has no oneDNN).
-ONEDNN = {"cpu-default": None, "onednn-on": "1"}
-
-
-@pytest.mark.parametrize("runtime,onednn", [("python", "cpu-default"), ("python", "onednn-on"), ("java", "cpu-default")])
-def test_cli_predict_matches_the_golden_output(runtime, onednn, tmp_path, java_built):
-    """In a new interpreter, as a user starts it (the other command-line tests fork a process that has
-    imported TensorFlow already): the import, and TensorFlow's own start-up messages kept off stderr."""
-    out = tmp_path / "y.npy"
-    env = dict(os.environ)
-    env.pop("TF_ENABLE_ONEDNN_OPTS", None)
-    if ONEDNN[onednn]:
-        env["TF_ENABLE_ONEDNN_OPTS"] = ONEDNN[onednn]
-    r = cli_fresh("predict", paths.GOLDEN / "compat-serve", "--runtime", runtime, "--input", paths.GOLDEN / "input.npy",
-                  "--output", out, env=env)
-    assert r.returncode == 0, r.stderr
-    said = [line for line in r.stderr.splitlines() if line.strip()]
-    assert len(said) == 1 and said[0].endswith(f"[serve] [100, 784] -> [100, 10] written to {out}"), r.stderr
-    expected = np.load(paths.GOLDEN / "expected" / "compat-serve__serve.npy")
-    from tfinterop.tolerance import compare
-    result = compare(expected, np.load(out))
-    assert result.agree, result.reason
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)

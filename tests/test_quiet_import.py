@@ -1,11 +1,18 @@
 """TensorFlow's early absl records: only INFO ones are dropped, everything else reaches stderr, in order,
-even when the process dies inside the import. (The end-to-end case, a new interpreter's `tfinterop
-predict` with oneDNN's custom ops forced on, is in test_bad_input.py.)"""
+even when the process dies inside the import; and, end to end, `tfinterop predict` in a new interpreter
+says exactly its one line on stderr, with oneDNN's custom ops as this CPU has them and forced on."""
 
+import os
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+
+from conftest import cli_fresh
+from tfinterop import paths
 from tfinterop.tf_import import ABSL_NOTICE, drop_early_info_records
+from tfinterop.tolerance import compare
 
 NOTICE = ABSL_NOTICE + b"\n"
 ONEDNN_INFO = (b"I0000 00:00:1796152801.712525    4927 port.cc:153] oneDNN custom operations are on. You may see "
@@ -33,3 +40,34 @@ def test_a_crash_inside_the_import_still_gets_its_message_out():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
     assert done.returncode < 0
     assert done.stderr == ERROR
+
+
+# oneDNN's custom ops: as TensorFlow picks them for this CPU (off on AMD, on for Intel with AVX-512), and forced
+# on, which is what an Intel machine does and makes TF 2.21's import print absl's early INFO records anywhere.
+# Only Python TensorFlow has them: `predict --runtime java` never imports it (the JVM's TF 1.8 has no oneDNN).
+ONEDNN = {"cpu-default": None, "onednn-on": "1"}
+
+
+def predict_in_a_new_interpreter(tmp_path, runtime, onednn):
+    """The job (each case's, started early: a new interpreter's TensorFlow import is about 5 CPU-seconds)."""
+    out = tmp_path / "y.npy"
+    env = dict(os.environ)
+    env.pop("TF_ENABLE_ONEDNN_OPTS", None)
+    if ONEDNN[onednn]:
+        env["TF_ENABLE_ONEDNN_OPTS"] = ONEDNN[onednn]
+    return cli_fresh("predict", paths.GOLDEN / "compat-serve", "--runtime", runtime, "--input",
+                     paths.GOLDEN / "input.npy", "--output", out, env=env)
+
+
+@pytest.mark.early(job=predict_in_a_new_interpreter)
+@pytest.mark.parametrize("runtime,onednn", [("python", "cpu-default"), ("python", "onednn-on"), ("java", "cpu-default")])
+def test_cli_predict_matches_the_golden_output(runtime, onednn, java_built, early_result):
+    """In a new interpreter, as a user starts it (the other command-line tests fork a process that has
+    imported TensorFlow already): the import, and TensorFlow's own start-up messages kept off stderr."""
+    r, tmp_path = early_result
+    out = tmp_path / "y.npy"
+    assert r.returncode == 0, r.stderr
+    said = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(said) == 1 and said[0].endswith(f"[serve] [100, 784] -> [100, 10] written to {out}"), r.stderr
+    result = compare(np.load(paths.GOLDEN / "expected" / "compat-serve__serve.npy"), np.load(out))
+    assert result.agree, result.reason
