@@ -5,6 +5,7 @@ runtime sees it, with one set of errors for every adapter.
     choose_signature(keys, wanted)   the key to call: `wanted`, else serving_default, else the only one
     check_inputs(signature, inputs)  {tensor name: array}, every key present, no extra, dtype and shape right
     output_tensors(signature, keys)  {output key: tensor name} for the requested keys (None: all)
+    read_npz(path), write_npz(path, arrays)   the .npz files inputs and outputs travel in
 
 Integers of another width are accepted only when every value fits (no silent wrap-around); every other
 dtype must be the signature's exactly. Strings are numpy bytes arrays (dtype 'S'), since an .npz cannot
@@ -14,7 +15,8 @@ hold Python objects without pickle.
 import numpy as np
 
 from tfinterop import savedmodel
-from tfinterop.errors import InvalidInputError, SignatureKeyNotFoundError, SignatureNotFoundError
+from tfinterop.errors import (InvalidInputError, SignatureKeyNotFoundError, SignatureNotFoundError,
+                              TagSetNotFoundError, UnsupportedDataTypeError)
 
 DEFAULT_SIGNATURE = "serving_default"
 # DataType -> numpy dtype, for the dtypes every consumer is meant to speak (strings are bytes, 'S').
@@ -43,7 +45,6 @@ def choose_signature(keys, wanted=None, tags=()) -> str:
 def numpy_dtype(info):
     name = savedmodel.dtype_name(info.dtype)
     if name not in NUMPY:
-        from tfinterop.errors import UnsupportedDataTypeError
         raise UnsupportedDataTypeError(f"tensor {info.name!r} is {name}; supported: {', '.join(sorted(NUMPY))}")
     return np.dtype(NUMPY[name])
 
@@ -145,6 +146,5 @@ def meta_graph(model, tags):
     for mg in model.meta_graphs:
         if sorted(set(mg.meta_info_def.tags)) == sorted(set(tags)):
             return mg
-    from tfinterop.errors import TagSetNotFoundError
     raise TagSetNotFoundError(f"no MetaGraphDef with tag-set [{', '.join(tags)}]; the tag-sets it has: "
                               + " ".join("[" + ", ".join(t) + "]" for t in savedmodel.tag_sets(model)))
