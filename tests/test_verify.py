@@ -42,6 +42,6 @@ def test_verify_holds_the_target_to_the_reference_on_every_output(java_built, an
     assert noisy["status"] == "differ" and not noisy["outputs"][0]["agree"]
     assert "values differ beyond rtol" in noisy["outputs"][0]["reason"]
     assert "y: float32[8, 3] DIFFERS: values differ" in r.stdout and "check: op-not-registered" in r.stdout
-    assert not_npz.returncode == 2 and "error: invalid-input: --inputs" in not_npz.stderr and "a single .npy" in \
+    assert not_npz.returncode == 2 and "error: npy-format: --inputs" in not_npz.stderr and "a single .npy" in \
         not_npz.stderr
     assert unknown.returncode == 2 and "unknown consumer java-tf-0.1" in unknown.stderr

@@ -262,7 +262,7 @@ def cmd_verify(args) -> int:
     from dataclasses import asdict
 
     from tfinterop import verify
-    from tfinterop.errors import ModelNotFoundError, NotASavedModelError
+    from tfinterop.errors import ModelNotFoundError, NotASavedModelError, NpyFormatError
     from tfinterop.feeds import read_npz
 
     if args.examples < 1:
@@ -273,7 +273,7 @@ def cmd_verify(args) -> int:
     verifier = verify.Verifier(target, log=log)      # an unknown target: a usage error, before anything starts
     try:
         inputs = read_npz(args.inputs) if args.inputs else None
-    except InvalidInputError as e:                    # unusable inputs: nothing can be verified (exit 2)
+    except (InvalidInputError, NpyFormatError) as e:  # unusable inputs: nothing can be verified (exit 2)
         log(f"error: {e.kind}: {e}")
         return 2
     results, unusable = [], False

@@ -15,7 +15,7 @@ hold Python objects without pickle.
 import numpy as np
 
 from tfinterop import savedmodel
-from tfinterop.errors import (InvalidInputError, SignatureKeyNotFoundError, SignatureNotFoundError,
+from tfinterop.errors import (InvalidInputError, NpyFormatError, SignatureKeyNotFoundError, SignatureNotFoundError,
                               TagSetNotFoundError, UnsupportedDataTypeError)
 
 DEFAULT_SIGNATURE = "serving_default"
@@ -123,22 +123,23 @@ def write_npz(path, arrays: dict) -> None:
 
 
 def read_npz(path, what="--inputs") -> dict:
-    """{key: array} of an .npz; a typed error for a file that is not one, or holds object arrays."""
+    """{key: array} of an .npz. A file that is not one, or holds object arrays, is an NpyFormatError (kind
+    npy-format, as the Java library's Npz says it); a missing file an InvalidInputError."""
     import zipfile
     try:
         z = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise InvalidInputError(f"{what} {path}: no such file") from None
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-        raise InvalidInputError(f"{what} {path}: not a readable .npz of numpy arrays ({e})") from None
+        raise NpyFormatError(f"{what} {path}: not a readable .npz of numpy arrays ({e})") from None
     if not isinstance(z, np.lib.npyio.NpzFile):
-        raise InvalidInputError(f"{what} {path}: a single .npy array, not an .npz of named arrays")
+        raise NpyFormatError(f"{what} {path}: a single .npy array, not an .npz of named arrays")
     with z:
         try:
             return {k: z[k] for k in z.files}
         except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-            raise InvalidInputError(f"{what} {path}: holds an array that cannot be read without pickle "
-                                    f"(object or ragged arrays are not data a runtime can take): {e}") from None
+            raise NpyFormatError(f"{what} {path}: holds an array that cannot be read without pickle "
+                                 f"(object or ragged arrays are not data a runtime can take): {e}") from None
 
 
 def meta_graph(model, tags):
