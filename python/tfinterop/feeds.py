@@ -5,6 +5,7 @@ runtime sees it, with one set of errors for every adapter.
     choose_signature(keys, wanted)   the key to call: `wanted`, else serving_default, else the only one
     check_inputs(signature, inputs)  {tensor name: array}, every key present, no extra, dtype and shape right
     output_tensors(signature, keys)  {output key: tensor name} for the requested keys (None: all)
+    prepare_call(meta_graph, ...)    all three, as every adapter's run() starts
     read_npz(path), write_npz(path, arrays)   the .npz files inputs and outputs travel in
 
 Integers of another width are accepted only when every value fits (no silent wrap-around); every other
@@ -120,6 +121,14 @@ def write_npz(path, arrays: dict) -> None:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def prepare_call(meta_graph, signature_key, inputs: dict, output_keys, tags):
+    """What every adapter's run() does first: (key, SignatureDef, {tensor name: array}, {output key: tensor
+    name}) for a call of `meta_graph`'s signature, everything checked before a runtime sees it."""
+    key = choose_signature(meta_graph.signature_def, signature_key, tags)
+    signature = meta_graph.signature_def[key]
+    return key, signature, check_inputs(signature, inputs, key), output_tensors(signature, output_keys, key)
 
 
 def read_npz(path, what="--inputs") -> dict:

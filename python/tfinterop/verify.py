@@ -12,14 +12,14 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from tfinterop import feeds, savedmodel, targets
+from tfinterop import environments, feeds, savedmodel, targets
 from tfinterop.errors import TfInteropError, UsageError
 from tfinterop.runtimes import registry
 from tfinterop.runtimes.worker import WorkerClient
 from tfinterop.tolerance import compare
 
 DEFAULT_TARGET = registry.DEFAULT_JAVA.name
-REFERENCE = registry.environments.DEFAULT.consumer
+REFERENCE = environments.DEFAULT.consumer
 
 
 @dataclass

@@ -70,7 +70,7 @@ class JavaTF:
         self.version = str(self._runtime.tensorflowVersion())
         self.name = "java-tf-" + self.version
         self._models = {}
-        self._meta_graphs = {}     # handle -> (tags, the MetaGraphDef as savedmodel.py read it)
+        self._meta_graphs = {}     # handle -> (tags, dir, the MetaGraphDef as savedmodel.py read it, or None)
         self._next = 0
 
     def _translate(self, e):
@@ -80,9 +80,11 @@ class JavaTF:
     def load(self, directory, tags, allow_untrusted=False):
         tag_array = self._jpype.JArray(self._JString)([self._JString(t) for t in tags])
         path = self._Paths.get(str(directory))
+        read = None       # saved_model.pb as savedmodel.py reads it: only when needed (the scan, run())
         if not allow_untrusted and not self._java_scans:
             from tfinterop import untrusted
-            untrusted.refuse_if_untrusted(directory, tags)
+            read = savedmodel.read(directory)
+            untrusted.refuse_if_untrusted(directory, tags, read)
         options = self._LoadOptions.allowUntrusted() if allow_untrusted else self._LoadOptions.defaults()
         try:
             model = self._runtime.load(path, options, tag_array)
@@ -90,19 +92,25 @@ class JavaTF:
             raise self._translate(e) from None
         self._next += 1
         self._models[self._next] = model
-        self._meta_graphs[self._next] = (list(tags), feeds.meta_graph(savedmodel.read(directory), tags))
+        mg = None if read is None else feeds.meta_graph(read, tags)
+        self._meta_graphs[self._next] = (list(tags), directory, mg)
         return self._next
+
+    def _meta_graph(self, handle):
+        """(tags, the loaded MetaGraphDef as savedmodel.py reads it), read on the first call by signature."""
+        tags, directory, mg = self._meta_graphs[handle]
+        if mg is None:
+            mg = feeds.meta_graph(savedmodel.read(directory), tags)
+            self._meta_graphs[handle] = (tags, directory, mg)
+        return tags, mg
 
     def run(self, handle, signature_key, inputs: dict, output_keys=None) -> dict:
         """The signature-first call. Inputs are checked against the SignatureDef here (feeds.py, as for
         Python) and again by the Java library; each crosses as a TensorData over the array's own memory (a
         direct buffer: no element-by-element copy) and each output is copied out once into a new array.
         TF Java 1.8 has float32, float64, int32, int64, uint8 and bool; strings are refused, named."""
-        tags, mg = self._meta_graphs[handle]
-        key = feeds.choose_signature(mg.signature_def, signature_key, tags)
-        signature = mg.signature_def[key]
-        feed = feeds.check_inputs(signature, inputs, key)
-        fetch = feeds.output_tensors(signature, output_keys, key)
+        tags, mg = self._meta_graph(handle)
+        key, signature, feed, fetch = feeds.prepare_call(mg, signature_key, inputs, output_keys, tags)
         by_name = {info.name: k for k, info in signature.inputs.items()}
         for role, group, keys in (("input", signature.inputs, signature.inputs), ("output", signature.outputs, fetch)):
             for k in keys:

@@ -22,8 +22,7 @@ class PythonTF:
         self.version = tf.__version__
         self.name = "python-tf-" + tf.__version__
         self._sessions = {}
-        self._signatures = {}      # handle -> (tags, signature_tensors of the loaded MetaGraphDef)
-        self._meta_graphs = {}     # handle -> the MetaGraphDef as savedmodel.py read it (for run by signature)
+        self._meta_graphs = {}     # handle -> (tags, the MetaGraphDef as savedmodel.py read it)
         self._next = 0
 
     def tag_sets(self, directory):
@@ -41,26 +40,21 @@ class PythonTF:
         variables_present(model, directory, tags)
         sess = tf.compat.v1.Session(graph=tf.Graph())
         try:
-            meta_graph_def = tf.compat.v1.saved_model.loader.load(sess, list(tags), str(directory))
+            tf.compat.v1.saved_model.loader.load(sess, list(tags), str(directory))
         except Exception as e:
             sess.close()
             raise ModelLoadError(f"TensorFlow {self.version} could not load {directory} with tags "
                                  f"[{', '.join(tags)}]: {e}", str(e)) from None
         self._next += 1
         self._sessions[self._next] = sess
-        self._signatures[self._next] = (list(tags), signature_tensors(meta_graph_def))
-        self._meta_graphs[self._next] = feeds.meta_graph(model, tags)
+        self._meta_graphs[self._next] = (list(tags), feeds.meta_graph(model, tags))
         return self._next
 
     def run(self, handle, signature_key, inputs: dict, output_keys=None) -> dict:
         """The signature-first call: {input key: array} in, {output key: array} out (None: every output),
         each input checked against the SignatureDef (feeds.py) before TensorFlow sees it."""
-        tags, _ = self._signatures[handle]
-        mg = self._meta_graphs[handle]
-        key = feeds.choose_signature(mg.signature_def, signature_key, tags)
-        signature = mg.signature_def[key]
-        feed = feeds.check_inputs(signature, inputs, key)
-        fetch = feeds.output_tensors(signature, output_keys, key)
+        tags, mg = self._meta_graphs[handle]
+        key, _, feed, fetch = feeds.prepare_call(mg, signature_key, inputs, output_keys, tags)
         try:
             out = self._sessions[handle].run(fetch, feed_dict=feed)
         except self._tf.errors.OpError as e:
@@ -99,7 +93,8 @@ class PythonTF:
 
     def predict_signature(self, handle, key, input_key, output_key, x):
         """predict() by signature, resolved through the SignatureDef the loader returned."""
-        tags, signatures = self._signatures[handle]
+        tags, mg = self._meta_graphs[handle]
+        signatures = signature_tensors(mg)
         input_name, output_name = resolve(signatures, key, input_key, output_key, tags)
         return self.predict(handle, input_name, output_name, x)
 
@@ -108,7 +103,6 @@ class PythonTF:
         return self._sessions[handle]
 
     def close(self, handle):
-        self._signatures.pop(handle, None)
         self._meta_graphs.pop(handle, None)
         sess = self._sessions.pop(handle, None)
         if sess is not None:
