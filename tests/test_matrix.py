@@ -162,17 +162,23 @@ def test_unknown_names_are_usage_errors():
 
 
 def test_outputs_that_differ_from_the_reference_fail_with_the_reason():
+    """Every output key is held to the reference under its dtype's contract, and each that differs is named."""
     import numpy as np
-    ref = np.eye(10, dtype=np.float32)[:3]
-    off = ref.copy()
-    off[0] = off[0][::-1]
-    py, same, other = (cell("tf-a", "v", consumer, PASS) for consumer in ("python-tf-2.21.0", "java", "java2"))
-    for c in (py, same, other):
+    ref = {"p": np.eye(10, dtype=np.float32)[:3], "label": np.arange(3, dtype=np.int64)}
+    off = {"p": ref["p"].copy(), "label": np.array([0, 1, 3], dtype=np.int64)}
+    off["p"][0] = off["p"][0][::-1]
+    py, same, other, short = (cell("tf-a", "v", consumer, PASS)
+                              for consumer in ("python-tf-2.21.0", "java", "java2", "java3"))
+    for c in (py, same, other, short):
         c.producer = "tf-2.21.0"
-    py.output, same.output, other.output = ref, ref.copy(), off
-    matrix.compare_with_reference([py, same, other], [py, same, other])
+    py.outputs, same.outputs, other.outputs = ref, {k: v.copy() for k, v in ref.items()}, off
+    short.outputs = {"p": ref["p"]}
+    matrix.compare_with_reference([py, same, other, short], [py, same, other, short])
     assert py.status == PASS and same.status == PASS and same.max_abs_error == 0 and same.argmax_agreement == 1
-    assert other.status == FAIL and "outputs differ from python-tf-2.21.0's" in other.message and "argmax" in other.message
+    assert other.status == FAIL and "outputs differ from python-tf-2.21.0's" in other.message
+    assert "p: " in other.message and "argmax" in other.message
+    assert "label: 1 of 3 int64 elements differ (compared exactly)" in other.message
+    assert short.status == FAIL and "label: missing" in short.message
 
 
 def test_run_is_the_default_slice_judged_as_the_matrix_judges(tmp_path):

@@ -1,6 +1,7 @@
 """Models that are not MNIST-shaped, called by signature (`run`: {input key: array} -> {output key: array}):
 a TF2 `tf.Module` exported with `tf.saved_model.save` (float32 image + int64 id -> float32, int64, bool and
-float64 outputs) and a TF1 graph with five inputs and five outputs of five dtypes. Both are built here by
+float64 outputs), a Keras 3 model exported with `model.export()`, and a TF1 graph with five inputs and five
+outputs of five dtypes. Both are built here by
 TensorFlow 2.21, which also computes what they must return (the producer's own outputs); the consumers
 are held to that, TF Java 1.8 included (the five-dtype graph), which refuses the TF2 export with
 TensorFlow's own reason."""
@@ -36,6 +37,15 @@ image = np.random.RandomState(0).rand(4, 784).astype(np.float32)
 ids = np.arange(4, dtype=np.int64)
 np.savez(out + "/module-in.npz", image=image, prior_id=ids)
 np.savez(out + "/module-expected.npz", **{k: v.numpy() for k, v in module(image, ids).items()})
+
+import contextlib, keras                     # Keras 3, as TF 2.21 has it; model.export() prints what it wrote
+pixels = keras.Input((784,), name="pixels")
+digits = keras.layers.Dense(10, activation="softmax")(keras.layers.Dense(16, activation="relu")(pixels))
+classifier = keras.Model(pixels, digits)
+with contextlib.redirect_stdout(sys.stderr):
+    classifier.export(out + "/keras")
+np.savez(out + "/keras-in.npz", pixels=image)
+np.savez(out + "/keras-expected.npz", output_0=classifier(image).numpy())
 
 g = tf.Graph()
 with g.as_default(), tf.compat.v1.Session() as s:
@@ -90,7 +100,7 @@ def assert_same(expected, got):
         assert result.agree, f"{k}: {result.reason}"
 
 
-@pytest.mark.parametrize("runtime,name", [("python", "module"), ("python", "five"), ("java", "five")])
+@pytest.mark.parametrize("runtime,name", [("python", "module"), ("python", "keras"), ("python", "five"), ("java", "five")])
 def test_any_signature_gives_the_producers_outputs(python_worker, java_worker, models, runtime, name):
     worker = {"python": python_worker, "java": java_worker}[runtime]
     handle = worker.load(models / name, ["serve"])

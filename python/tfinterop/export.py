@@ -28,7 +28,7 @@ from pathlib import Path
 
 from tfinterop import legacy_forms
 from tfinterop.errors import OutputExistsError, OutputNotWritableError, TargetIncompatibleError, UsageError
-from tfinterop.models import INPUT_NAME, OUTPUT_NAME, get_model
+from tfinterop.models import get_model
 from tfinterop.train import TrainedModel
 from tfinterop.tf_import import tensorflow
 
@@ -154,8 +154,7 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
             sess.run([v.initializer for v in net.variables],
                      {v.initial_value: p for v, p in zip(net.variables, trained.params)})
             if variant.name == "seed-simple-save":
-                tf.compat.v1.saved_model.simple_save(sess, str(export_dir),
-                                                     inputs={INPUT_NAME: net.x}, outputs={OUTPUT_NAME: net.y})
+                tf.compat.v1.saved_model.simple_save(sess, str(export_dir), inputs=net.inputs, outputs=net.outputs)
             else:
                 with _working_directory(staging):
                     _export_with_builder(tf, sess, net, variant, export_dir)
@@ -252,8 +251,7 @@ def _working_directory(path):
 
 
 def _export_with_builder(tf, sess, net, variant, export_dir):
-    signature = tf.compat.v1.saved_model.predict_signature_def(inputs={INPUT_NAME: net.x},
-                                                              outputs={OUTPUT_NAME: net.y})
+    signature = tf.compat.v1.saved_model.predict_signature_def(inputs=net.inputs, outputs=net.outputs)
     assets = None
     if variant.has_assets:
         asset_tensor = tf.constant(ASSET_NAME, name="labels_file")
@@ -295,8 +293,8 @@ def write_manifest(path: Path, trained: TrainedModel, exported: list) -> None:
         "producer": producer_name(trained.tensorflow_version),
         "model": trained.config.model,
         "test_accuracy": trained.test_accuracy,
-        "input_name": INPUT_NAME,
-        "output_name": OUTPUT_NAME,
+        "inputs": list(get_model(trained.config.model).input_keys),      # the signatures' keys (= tensor names)
+        "outputs": list(get_model(trained.config.model).output_keys),
         "models": [{"variant": v.name, "dir": str(d), "summary": v.summary, "target": v.target,
                     "signatures": [{"tags": list(t), "key": k} for t, k in v.signatures.items()]}
                    for v, d in exported],

@@ -16,7 +16,6 @@
 The orchestrator imports neither TensorFlow nor the JVM: everything runs in worker processes.
 """
 
-import functools
 import importlib.metadata
 import itertools
 import json
@@ -30,9 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tfinterop import environments, expectations, paths, savedmodel, signatures
+from tfinterop import environments, expectations, paths
 from tfinterop.environments import EnvironmentUnavailable, PythonTensorFlow
-from tfinterop.errors import TagSetNotFoundError, TfInteropError, UsageError, WorkerCrashedError
+from tfinterop.errors import TfInteropError, UsageError, WorkerCrashedError
+from tfinterop.models import get_model
 from tfinterop.runtimes import registry
 from tfinterop.parallel import side_by_side
 from tfinterop.runtimes.worker import WorkerClient
@@ -73,13 +73,13 @@ class Cell:
     runtime_message: str | None = None
     loaded: bool = False
     accuracy: float | None = None
-    max_abs_error: float | None = None
-    argmax_agreement: float | None = None
+    max_abs_error: float | None = None        # the largest over the float outputs
+    argmax_agreement: float | None = None     # of the class probabilities
     # the verdict against the known-incompatibilities list
     expected: bool = True
     known: expectations.KnownIncompatibility | None = None   # the first list line that matches the cell
     verdict: str = ""
-    output: np.ndarray | None = field(default=None, repr=False)
+    outputs: dict | None = field(default=None, repr=False)     # {output key: array}, until the run ends
 
     @property
     def key(self):
@@ -273,31 +273,21 @@ def signature_key(variant: str, tags) -> str:
     return VARIANTS[variant].signatures[tuple(tags)]
 
 
-@functools.lru_cache(maxsize=None)
-def signature_names(model_dir: str, tags: tuple, key: str) -> tuple:
-    """(input tensor, output tensor) of signature `key` in the export's MetaGraphDef with `tags`, read from
-    its saved_model.pb: every consumer is called by the signature the export declares."""
-    model = savedmodel.read(model_dir)
-    meta_graph = next((m for m in model.meta_graphs if sorted(m.meta_info_def.tags) == sorted(tags)), None)
-    if meta_graph is None:
-        raise TagSetNotFoundError(f"{model_dir} has no MetaGraphDef with tag-set [{', '.join(tags)}]")
-    return signatures.resolve(signatures.signature_tensors(meta_graph), key, None, None, list(tags))
-
-
-def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, images, labels):
+def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, inputs: dict, labels):
+    """Loads the cell's export and calls it by the signature its variant declares, with the model's example
+    inputs (every input key, every dtype), keeping every output for the comparison with the reference."""
     try:
         worker = process.get()
         handle = worker.load(model_dir, cell.tags)
         cell.loaded = True
         try:
-            input_name, output_name = signature_names(model_dir, tuple(cell.tags),
-                                                      signature_key(cell.variant, cell.tags))
-            cell.output = worker.predict(handle, input_name, output_name, images)
+            cell.outputs = worker.run(handle, signature_key(cell.variant, cell.tags), inputs)
         finally:
             if worker.alive:
                 worker.close(handle)
         cell.status = PASS
-        cell.accuracy = accuracy(cell.output, labels)
+        probabilities = cell.outputs.get(get_model(cell.model).probabilities_key)
+        cell.accuracy = None if probabilities is None or labels is None else accuracy(probabilities, labels)
     except WorkerCrashedError as e:
         cell.status, cell.message = CRASH, str(e)
     except TfInteropError as e:
@@ -321,6 +311,7 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
     if images is None:
         from tfinterop.data import load_subset
         images, labels = load_subset()
+    inputs = {model: get_model(model).example_inputs(images, labels) for model in model_names}
     cache = paths.cache_dir() / "matrix"
     timings = {}
 
@@ -409,7 +400,7 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
                 elif consumer in unavailable:
                     cell.status, cell.message = unavailable[consumer]
                 else:
-                    consume_cell(process, cell, where, images, labels)
+                    consume_cell(process, cell, where, inputs[cell.model], labels)
                 n = next(done)
                 log(f"[{n}/{total}, {total - n} left] {consumer}: {cell.producer} {cell.model} {cell.variant} "
                     f"[{', '.join(cell.tags)}] -> {cell.status}")
@@ -423,12 +414,13 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
                           training=training)
     judge(result, expectations.load(known_path or paths.KNOWN_INCOMPATIBILITIES))
     for cell in cells + hidden:
-        cell.output = None    # the arrays are not part of the result
+        cell.outputs = None    # the arrays are not part of the result
     return result
 
 
 def compare_with_reference(cells, everything):
-    """A loaded cell passes only if its outputs agree with the producer's own loader's on the same model."""
+    """A loaded cell passes only if every output agrees with the producer's own loader's on the same model
+    (tolerance.py's contract for its dtype: floats within rtol/atol, everything else exactly)."""
     reference = {c.key: c for c in everything if c.consumer == registry.producer(c.producer).consumer}
     for cell in cells:
         if cell.status != PASS:
@@ -436,15 +428,26 @@ def compare_with_reference(cells, everything):
         ref = reference.get(cell.key)
         if ref is cell:
             continue     # the producer's own loader: it loaded and ran; it is what the others are held to
-        if ref is None or ref.output is None:
+        if ref is None or ref.outputs is None:
             cell.status = FAIL
             cell.message = (f"no reference: the producer's own loader ({ref.consumer if ref else '?'}) failed on this "
                             f"model ({ref.status if ref else 'not run'}), so these outputs cannot be checked")
             continue
-        result = compare(ref.output, cell.output)
-        cell.max_abs_error, cell.argmax_agreement = result.max_abs_error, result.argmax_agreement
-        if not result.agree:
-            cell.status, cell.message = FAIL, f"outputs differ from {ref.consumer}'s: {result.reason}"
+        differ, errors = [], []
+        for key in sorted(ref.outputs):
+            if key not in cell.outputs:
+                differ.append(f"{key}: missing")
+                continue
+            result = compare(ref.outputs[key], cell.outputs[key])
+            if result.max_abs_error is not None:
+                errors.append(result.max_abs_error)
+            if result.argmax_agreement is not None:
+                cell.argmax_agreement = result.argmax_agreement
+            if not result.agree:
+                differ.append(f"{key}: {result.reason}")
+        cell.max_abs_error = max(errors) if errors else None
+        if differ:
+            cell.status, cell.message = FAIL, f"outputs differ from {ref.consumer}'s: " + "; ".join(differ)
 
 
 # ---------------------------------------------------------------- expected results, strictly

@@ -1,5 +1,11 @@
-"""The MNIST models. Each builds its inference graph in the current tf.Graph, with the seed's names
-for the input and output, so every export variant and every runtime uses the same tensor names.
+"""The MNIST models. Each builds its inference graph in the current tf.Graph, with fixed names for its
+inputs and outputs (the seed's myInput/myOutput for softmax and cnn), so every export variant and every
+runtime uses the same tensor names and signature keys.
+
+  softmax  the seed's model: one float32 input, one float32 output
+  cnn      a small convolutional network, same signature
+  mixed    the softmax regression behind a signature of five inputs and five outputs of five dtypes
+           (float32, float64, int32, int64, bool): what a call by signature must carry in every runtime
 
 `variable_kind` picks how variables are stored: "default" is what TensorFlow does today (resource
 variables in TF 2.x), "ref" gives the VariableV2 ops that TensorFlow 1.8 understands.
@@ -15,11 +21,29 @@ CLASSES = 10
 
 @dataclass
 class InferenceGraph:
-    x: object            # the input placeholder, [None, 784] float32
-    logits: object
-    y: object            # softmax probabilities, named OUTPUT_NAME
+    x: object            # the image placeholder, [None, 784] float32: what training feeds
+    logits: object       # what training's loss and accuracy read (argmax of the logits = argmax of y)
+    y: object            # the class probabilities, [None, 10] float32
     variables: list      # in a fixed order: trained values are stored and restored by position
     training_feed: dict = field(default_factory=dict)   # fed while training only (e.g. dropout's keep probability)
+    inputs: dict = None  # the signature: {input key: placeholder}, {output key: tensor}; default the seed's
+    outputs: dict = None
+
+    def __post_init__(self):
+        self.inputs = self.inputs or {INPUT_NAME: self.x}
+        self.outputs = self.outputs or {OUTPUT_NAME: self.y}
+
+
+class SeedSignature:
+    """One float32 image batch in (myInput), one float32 probability batch out (myOutput)."""
+
+    input_keys = (INPUT_NAME,)
+    output_keys = (OUTPUT_NAME,)
+    probabilities_key = OUTPUT_NAME
+
+    def example_inputs(self, images, labels) -> dict:
+        """The inputs a matrix cell feeds for these images and labels, by signature key."""
+        return {INPUT_NAME: images}
 
 
 def variable(tf, initial_value, variable_kind):
@@ -28,7 +52,7 @@ def variable(tf, initial_value, variable_kind):
     return tf.Variable(initial_value)   # as the seed writes it
 
 
-class SoftmaxRegression:
+class SoftmaxRegression(SeedSignature):
     """The seed's model: y = softmax(x W + b), from the MNIST beginners' tutorial."""
 
     name = "softmax"
@@ -44,7 +68,7 @@ class SoftmaxRegression:
         return InferenceGraph(x, logits, y, [W, b])
 
 
-class SmallConvNet:
+class SmallConvNet(SeedSignature):
     """A small convolutional network: 5x5 convolution (8 filters) + ReLU, 2x2 max pooling, dropout, dense
     layer to the 10 classes, softmax. Dropout's keep probability is a placeholder_with_default of 1.0:
     training feeds 0.75, inference feeds nothing and dropout is off (and exact: the kept values are
@@ -73,7 +97,62 @@ class SmallConvNet:
                               training_feed={keep_prob: self.keep_prob_training})
 
 
-MODELS = {m.name: m for m in (SoftmaxRegression(), SmallConvNet())}
+class MixedDtypes:
+    """The softmax regression (trained alike) behind five inputs and five outputs of five dtypes:
+
+        image float32 [?, 784], temperature float64 [?], mask bool [?, 10], class_offset int32 [?],
+        expected int64 [?]
+      ->
+        probabilities float32 [?, 10]  softmax of the logits over the classes the mask allows, / temperature
+        label int64 [?]                argmax of probabilities
+        score float64 [?]              the top probability (float64) x temperature
+        shifted int32 [?]              (label + class_offset) mod 10
+        correct bool [?]               label == expected
+
+    Only ops TensorFlow 1.8 registers, as in the seed's model (no tf.where: TF 2's SelectV2 is newer)."""
+
+    name = "mixed"
+    training = SoftmaxRegression.training
+    probabilities_key = "probabilities"
+    input_keys = ("image", "temperature", "mask", "class_offset", "expected")
+    output_keys = ("probabilities", "label", "score", "shifted", "correct")
+
+    def build(self, tf, variable_kind="default") -> InferenceGraph:
+        v1 = tf.compat.v1
+        x = v1.placeholder(tf.float32, [None, IMAGE_PIXELS], name="image")
+        temperature = v1.placeholder(tf.float64, [None], name="temperature")
+        mask = v1.placeholder(tf.bool, [None, CLASSES], name="mask")
+        class_offset = v1.placeholder(tf.int32, [None], name="class_offset")
+        expected = v1.placeholder(tf.int64, [None], name="expected")
+        W = variable(tf, tf.zeros([IMAGE_PIXELS, CLASSES]), variable_kind)
+        b = variable(tf, tf.zeros([CLASSES]), variable_kind)
+        logits = tf.matmul(x, W) + b
+        # A masked class gets -1e4 added: far below any logit, so its probability is exactly 0.
+        allowed = logits - 1e4 * (1.0 - tf.cast(mask, tf.float32))
+        y = tf.nn.softmax(allowed / tf.expand_dims(tf.cast(temperature, tf.float32), 1), name="probabilities")
+        label = tf.argmax(y, axis=1, output_type=tf.int64, name="label")
+        score = tf.multiply(tf.cast(tf.reduce_max(y, axis=1), tf.float64), temperature, name="score")
+        shifted = tf.math.floormod(tf.cast(label, tf.int32) + class_offset, CLASSES, name="shifted")
+        correct = tf.equal(label, expected, name="correct")
+        return InferenceGraph(x, logits, y, [W, b],
+                              inputs={"image": x, "temperature": temperature, "mask": mask,
+                                      "class_offset": class_offset, "expected": expected},
+                              outputs={"probabilities": y, "label": label, "score": score, "shifted": shifted,
+                                       "correct": correct})
+
+    def example_inputs(self, images, labels) -> dict:
+        """Deterministic in the row number: four temperatures, one class masked in every fourth row, offsets
+        0-9, and the true labels as `expected` (so `correct` is the model's hit or miss)."""
+        import numpy as np
+        rows = np.arange(len(images))
+        mask = np.ones((len(images), CLASSES), dtype=bool)
+        masked = rows[rows % 4 == 0]
+        mask[masked, (masked * 3) % CLASSES] = False
+        return {"image": images, "temperature": 0.5 + (rows % 4) * 0.5, "mask": mask,
+                "class_offset": (rows % CLASSES).astype(np.int32), "expected": np.asarray(labels, dtype=np.int64)}
+
+
+MODELS = {m.name: m for m in (SoftmaxRegression(), SmallConvNet(), MixedDtypes())}
 
 
 def get_model(name):

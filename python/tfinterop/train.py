@@ -110,8 +110,10 @@ def train(mnist: Mnist, config: TrainingConfig, log=print) -> TrainedModel:
             if i % report_every == 0 or i == config.steps:
                 log(f"train: step {i}/{config.steps}  loss {batch_loss:.4f}")
         params = sess.run(net.variables)
-        probabilities = sess.run(net.y, {net.x: mnist.test_images})
-    acc = accuracy(probabilities, mnist.test_labels)
+        # The logits, not net.y: a model's signature may take more than the image (models.MixedDtypes), and
+        # the argmax of the logits is the argmax of the probabilities.
+        logits = sess.run(net.logits, {net.x: mnist.test_images})
+    acc = accuracy(logits, mnist.test_labels)
     log(f"train: {config.model}, {config.steps} steps in {time.perf_counter() - started:.1f} s; "
         f"test accuracy {acc:.4f} on {len(mnist.test_labels)} images ({mnist.source})")
     return TrainedModel(config, params, acc, mnist.source, tf.__version__)

@@ -5,6 +5,7 @@ JSON request per stdin line, one JSON reply per line; arrays travel as .npy file
 
     {"op": "load", "dir": D, "tags": [..]}  -> {"handle": H}
     {"op": "predict", "handle": H, "input_name", "output_name", "input": X.npy, "output": Y.npy}
+    {"op": "run", "handle": H, "signature": KEY|null, "inputs": X.npz, "output_keys": [K..]|null, "outputs": Y.npz}
     {"op": "close", "handle": H}
     errors: {"ok": false, "error": {"kind", "message", "runtime_message"}}
 
@@ -24,6 +25,7 @@ class Consumer(object):
         self.version = tf.__version__
         self.name = "python-tf-" + tf.__version__
         self.sessions = {}
+        self.meta_graphs = {}
         self.next = 0
 
     def load(self, directory, tags):
@@ -31,7 +33,7 @@ class Consumer(object):
             raise Failure("not-a-saved-model", "%s: saved_model.pb is missing" % directory)
         sess = self.tf1.Session(graph=self.tf.Graph())
         try:
-            self.tf1.saved_model.loader.load(sess, list(tags), directory)
+            meta_graph = self.tf1.saved_model.loader.load(sess, list(tags), directory)
         except Exception as e:
             sess.close()
             message = str(getattr(e, "message", "") or e)
@@ -39,7 +41,39 @@ class Consumer(object):
                           % (self.version, directory, ", ".join(tags), message), message)
         self.next += 1
         self.sessions[self.next] = sess
+        self.meta_graphs[self.next] = meta_graph
         return self.next
+
+    def run(self, handle, key, inputs, output_keys):
+        """The signature-first call: {input key: array} -> {output key: array}, the tensors named by the
+        SignatureDef the loader returned. Checks only what the matrix needs told apart (the keys); tfinterop's
+        own adapters hold the full input checks (tfinterop/feeds.py)."""
+        signatures = self.meta_graphs[handle].signature_def
+        callable_keys = sorted(k for k in signatures if not k.startswith("__"))
+        if key is None:
+            if "serving_default" in callable_keys or len(callable_keys) != 1:
+                key = "serving_default"
+            else:
+                key = callable_keys[0]
+        if key not in signatures:
+            raise Failure("signature-not-found", "no signature %r; the signatures: %s" % (key, ", ".join(callable_keys)))
+        signature = signatures[key]
+        want = sorted(signature.inputs)
+        if sorted(inputs) != want:
+            raise Failure("invalid-input", "signature %r takes the inputs %s; got %s"
+                          % (key, ", ".join(want), ", ".join(sorted(inputs))))
+        keys = sorted(signature.outputs) if output_keys is None else list(output_keys)
+        unknown = [k for k in keys if k not in signature.outputs]
+        if unknown:
+            raise Failure("signature-key-not-found", "signature %r has no output %s; its output keys: %s"
+                          % (key, ", ".join(unknown), ", ".join(sorted(signature.outputs))))
+        feed = {signature.inputs[k].name: v for k, v in inputs.items()}
+        try:
+            values = self.sessions[handle].run([signature.outputs[k].name for k in keys], feed_dict=feed)
+        except Exception as e:
+            message = str(getattr(e, "message", "") or e)
+            raise Failure("run-failed", "TensorFlow %s rejected the run: %s" % (self.version, message), message)
+        return dict(zip(keys, values))
 
     def predict(self, handle, input_name, output_name, x):
         sess = self.sessions[handle]
@@ -54,6 +88,7 @@ class Consumer(object):
 
     def close(self, handle):
         sess = self.sessions.pop(handle, None)
+        self.meta_graphs.pop(handle, None)
         if sess is not None:
             sess.close()
 
@@ -77,10 +112,28 @@ def handle(consumer, request):
         y = consumer.predict(request["handle"], request["input_name"], request["output_name"], x)
         np.save(request["output"], y, allow_pickle=False)
         return {"shape": list(y.shape)}
+    if op == "run":
+        with np.load(request["inputs"], allow_pickle=False) as z:
+            inputs = dict((k, z[k]) for k in z.files)
+        outputs = consumer.run(request["handle"], request["signature"], inputs, request["output_keys"])
+        write_npz(request["outputs"], outputs)
+        return {"outputs": dict((k, {"dtype": str(v.dtype), "shape": list(v.shape)}) for k, v in outputs.items())}
     if op == "close":
         consumer.close(request["handle"])
         return {}
     raise Failure("error", "unknown worker request %r" % op)
+
+
+def write_npz(path, arrays):
+    """arrays as an .npz, keys as given (numpy.savez's keywords could collide with them), renamed into place."""
+    import zipfile
+    import numpy as np
+    partial = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
+        for key, a in arrays.items():
+            with z.open(key + ".npy", "w", force_zip64=True) as f:
+                np.lib.format.write_array(f, np.asanyarray(a), allow_pickle=False)
+    os.rename(partial, path)
 
 
 def main():

@@ -43,7 +43,7 @@ def build_softmax(tf):
     W = tf1.Variable(tf.zeros([784, 10]))   # ref variables: the TF 1.x default
     b = tf1.Variable(tf.zeros([10]))
     y = tf.nn.softmax(tf.matmul(x, W) + b, name=OUTPUT_NAME)
-    return x, y, [W, b]
+    return {INPUT_NAME: x}, {OUTPUT_NAME: y}, [W, b]
 
 
 def build_cnn(tf):
@@ -63,11 +63,34 @@ def build_cnn(tf):
     W = tf1.Variable(tf.zeros([14 * 14 * filters, 10]))
     b = tf1.Variable(tf.zeros([10]))
     y = tf.nn.softmax(tf.matmul(dropped, W) + b, name=OUTPUT_NAME)
-    return x, y, [kernel, conv_bias, W, b]
+    return {INPUT_NAME: x}, {OUTPUT_NAME: y}, [kernel, conv_bias, W, b]
+
+
+def build_mixed(tf):
+    """tfinterop/models.py's MixedDtypes in the TF 1.x API: five inputs and five outputs of five dtypes around
+    the softmax regression, the same ops, names and variable order."""
+    tf1 = v1(tf)
+    x = tf1.placeholder(tf.float32, [None, 784], name="image")
+    temperature = tf1.placeholder(tf.float64, [None], name="temperature")
+    mask = tf1.placeholder(tf.bool, [None, 10], name="mask")
+    class_offset = tf1.placeholder(tf.int32, [None], name="class_offset")
+    expected = tf1.placeholder(tf.int64, [None], name="expected")
+    W = tf1.Variable(tf.zeros([784, 10]))
+    b = tf1.Variable(tf.zeros([10]))
+    allowed = tf.matmul(x, W) + b - 1e4 * (1.0 - tf.cast(mask, tf.float32))
+    y = tf.nn.softmax(allowed / tf.expand_dims(tf.cast(temperature, tf.float32), 1), name="probabilities")
+    label = tf.argmax(y, axis=1, output_type=tf.int64, name="label")
+    score = tf.multiply(tf.cast(tf.reduce_max(y, axis=1), tf.float64), temperature, name="score")
+    floormod = getattr(tf, "floormod", None) or tf.math.floormod     # top level in 1.8, tf.math later
+    shifted = floormod(tf.cast(label, tf.int32) + class_offset, 10, name="shifted")
+    correct = tf.equal(label, expected, name="correct")
+    return ({"image": x, "temperature": temperature, "mask": mask, "class_offset": class_offset,
+             "expected": expected},
+            {"probabilities": y, "label": label, "score": score, "shifted": shifted, "correct": correct}, [W, b])
 
 
 # Mirrors tfinterop/models.py's MODELS (tests/test_matrix.py holds the two tables to each other).
-MODELS = {"softmax": build_softmax, "cnn": build_cnn}
+MODELS = {"softmax": build_softmax, "cnn": build_cnn, "mixed": build_mixed}
 
 
 def export(tf, job):
@@ -94,15 +117,15 @@ def export(tf, job):
             f.write("".join("%d\n" % d for d in range(10)))
         graph = tf.Graph()
         with graph.as_default(), tf1.Session(graph=graph) as sess:
-            x, y, variables = MODELS[job["model"]](tf)
+            inputs, outputs, variables = MODELS[job["model"]](tf)
             if len(variables) != len(params):
                 raise ValueError("the weights hold %d arrays, the model has %d variables" % (len(params), len(variables)))
             sess.run([v.initializer for v in variables], {v.initial_value: p for v, p in zip(variables, params)})
             if job["variant"] == "seed-simple-save":
-                tf1.saved_model.simple_save(sess, export_dir, inputs={INPUT_NAME: x}, outputs={OUTPUT_NAME: y})
+                tf1.saved_model.simple_save(sess, export_dir, inputs=inputs, outputs=outputs)
             else:
                 os.chdir(staging)   # the asset path stays in the graph: a bare name keeps exports reproducible
-                build(tf, sess, x, y, signatures, compat, export_dir, job["variant"])
+                build(tf, sess, inputs, outputs, signatures, compat, export_dir)
         if len(signatures) > 1:     # the variants with a second MetaGraphDef also carry assets, as in export.py
             extra = os.path.join(export_dir, "assets.extra")
             if not os.path.isdir(extra):
@@ -119,10 +142,9 @@ def export(tf, job):
     return {}
 
 
-def build(tf, sess, x, y, signatures, compat, export_dir, variant):
+def build(tf, sess, inputs, outputs, signatures, compat, export_dir):
     tf1 = v1(tf)
-    signature = tf1.saved_model.signature_def_utils.predict_signature_def(
-        inputs={INPUT_NAME: x}, outputs={OUTPUT_NAME: y})
+    signature = tf1.saved_model.signature_def_utils.predict_signature_def(inputs=inputs, outputs=outputs)
     assets = None
     if len(signatures) > 1:
         asset = tf.constant(ASSET_NAME, name="labels_file")

@@ -129,9 +129,6 @@ class JavaTF:
             result = self._models[handle].runSignature(self._JString(key), jinputs, jkeys)
         except self._Error as e:
             raise self._translate(e) from None
-        except AttributeError:
-            raise UnsupportedDataTypeError(f"{self.name}'s adapter (java-current/) has no call by signature; it runs "
-                                           f"float32 tensors by name") from None
         out = {}
         for k in fetch:
             td = result.get(self._JString(k))

@@ -83,6 +83,38 @@ public class SignatureCallTest {
         }
     }
 
+    /**
+     * fixtures/golden/mixed: a trained MNIST model (models.py's mixed) with five inputs and five outputs of
+     * float32, float64, int32, int64 and bool, held to Python TensorFlow 2.21's outputs through the library
+     * and through the command line.
+     */
+    @Test
+    public void theMixedDtypeModelGivesPythonTensorFlowsOutputs() throws IOException {
+        Path mixed = GoldenFixtureTest.golden().resolve("mixed");
+        Map<String, TensorData> inputs = Npz.read(mixed.resolve("inputs.npz"));
+        Map<String, TensorData> expected = Npz.read(mixed.resolve("expected.npz"));
+        assertEquals("[class_offset, expected, image, mask, temperature]", inputs.keySet().toString());
+        assertEquals("[correct, label, probabilities, score, shifted]", expected.keySet().toString());
+        try (Model m = Model.load(mixed.resolve("model"), "serve")) {
+            Map<String, TensorData> got = m.runSignature("serving_default", inputs, null);
+            assertEquals(expected.keySet(), got.keySet());
+            for (String k : expected.keySet()) {
+                assertNull(disagreement(k, expected.get(k), got.get(k)));
+            }
+        }
+        Path out = tmp.getRoot().toPath().resolve("mixed.npz");
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        int code = Cli.run(new String[] {"predict", mixed.resolve("model").toString(), "--signature", "serving_default",
+            "--inputs", mixed.resolve("inputs.npz").toString(), "--outputs", out.toString()},
+                new PrintStream(new ByteArrayOutputStream(), true, "UTF-8"), new PrintStream(stderr, true, "UTF-8"));
+        assertEquals(stderr.toString("UTF-8"), 0, code);
+        Map<String, TensorData> written = Npz.read(out);
+        assertEquals(expected.keySet(), written.keySet());
+        for (String k : expected.keySet()) {
+            assertNull(disagreement(k, expected.get(k), written.get(k)));
+        }
+    }
+
     @Test
     public void theCommandLineWritesEveryOutput() throws IOException {
         Path out = tmp.getRoot().toPath().resolve("y.npz");
