@@ -13,6 +13,7 @@ import numpy as np
 from tfinterop import paths
 from tfinterop import protowire as pw
 from tfinterop import savedmodel as sm
+from tfinterop.tolerance import compare
 
 # Field numbers, from the SavedModel reader's schema (the one place they are written down).
 SAVED_MODEL_META_GRAPHS = sm.field_number(sm.SavedModel, "meta_graphs")
@@ -134,6 +135,37 @@ def tags(case):
     return case.get("tags", ["serve"])
 
 
+# The dtypes of an `inputs.set` array: the six a signature call takes, and three it must refuse.
+NPZ_DTYPES = {"float32": np.float32, "float64": np.float64, "int32": np.int32, "int64": np.int64,
+              "uint8": np.uint8, "bool": np.bool_, "bytes": np.bytes_, "str": np.str_, "object": object}
+
+
+def write_inputs(case, root: Path) -> Path:
+    """The file a call by signature reads (`inputs`): the golden .npz `from`, less `drop`, with `set`'s
+    arrays; or `file`: pseudo-random bytes, or one of those arrays alone as a plain .npy."""
+    spec = case["inputs"]
+    file = spec.get("file", {})
+    if "random" in file:
+        path = root / "inputs.npz"
+        path.write_bytes(random_bytes(file["seed"], file["random"]))
+        return path
+    arrays = {k: v for k, v in load_npz(paths.GOLDEN / spec["from"]).items() if k not in spec.get("drop", [])}
+    for key, a in spec.get("set", {}).items():
+        arrays[key] = np.array(a["values"], dtype=NPZ_DTYPES[a["dtype"]])
+    if "npy" in file:
+        path = root / "inputs.npy"
+        np.save(path, arrays[file["npy"]], allow_pickle=False)
+        return path
+    path = root / "inputs.npz"
+    np.savez(path, **arrays)        # savez pickles an object array: the file a user's numpy would write
+    return path
+
+
+def load_npz(path) -> dict:
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
 class ReadOnlyDir:
     """A folder nothing can be written into, even by root (chmod, plus chattr +i when root)."""
 
@@ -161,6 +193,15 @@ def check_result(case, y):
         assert abs(float(y[r].sum()) - 1) < 1e-4, f"row {r} is not a softmax: {y[r]}"
     for r in e.get("nan_rows", []):
         assert np.isnan(y[r]).all(), f"row {r} should be all NaN (NaN propagates through softmax): {y[r]}"
+
+
+def check_outputs(case, outputs):
+    """An `ok` call by signature: every output as the golden .npz `expect.outputs` has it (tolerance.json)."""
+    want = load_npz(paths.GOLDEN / case["expect"]["outputs"])
+    assert sorted(outputs) == sorted(want), f"outputs {sorted(outputs)}, expected {sorted(want)}"
+    for k, w in want.items():
+        result = compare(w, outputs[k])
+        assert result.agree, f"{k}: {result.reason}"
 
 
 def _entry(key: bytes, value: bytes) -> bytes:

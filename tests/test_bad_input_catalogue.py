@@ -1,8 +1,10 @@
 """The bad-input catalogue (fixtures/bad-inputs/catalogue.json) through every Python entry point: the
 worker API of both runtimes, and `tfinterop predict --runtime python|java` as a user runs it. Each
 case gives its typed error (kind, and what it must mention) and the worker survives it, or gives a
-result, which must also agree between the two runtimes. The Java library and the Java command line run
-the same catalogue in BadInputCatalogueTest.java."""
+result, which must also agree between the two runtimes. A case with `inputs` is a call by signature: its .npz
+is read as `predict --inputs` reads it (feeds.read_npz) and run through each worker's `run`, and given to
+`tfinterop predict --inputs`. The Java library and the Java command line run the same catalogue in
+BadInputCatalogueTest.java."""
 
 import concurrent.futures
 import os
@@ -12,6 +14,7 @@ import pytest
 
 import catalogue
 from conftest import cli
+from tfinterop import feeds
 from tfinterop.errors import TfInteropError
 from tfinterop.tolerance import compare
 
@@ -23,11 +26,15 @@ def test_the_catalogue_is_big_enough():
     assert len(CASES) >= 20 and len({c["id"] for c in CASES}) == len(CASES)
 
 
-def outcome(worker, case, directory):
-    """('ok', y) or ('error', TfInteropError); the worker must survive either way."""
+def outcome(worker, case, directory, inputs_file):
+    """('ok', y) or ('error', TfInteropError); the worker must survive either way. A call by signature reads its
+    .npz first, before the model loads, as `predict --inputs` does; y is then {output key: array}."""
     handle = None
     try:
+        inputs = feeds.read_npz(inputs_file) if inputs_file else None
         handle = worker.load(directory, catalogue.tags(case))
+        if inputs is not None:
+            return "ok", worker.run(handle, case.get("signature"), inputs, case.get("output_keys"))
         return "ok", worker.predict(handle, case.get("input_name", "myInput"), case.get("output_name", "myOutput"),
                                     catalogue.build_input(case))
     except TfInteropError as e:
@@ -46,8 +53,21 @@ def check_error(case, runtime, e):
         assert word in str(e), f"{runtime}: {case['id']}: the message should mention {word!r}: {e}"
 
 
+def check_ok(case, y):
+    if "outputs" in case["expect"]:
+        catalogue.check_outputs(case, y)
+    else:
+        catalogue.check_result(case, y)
+
+
 def agree(case, y_python, y_java):
     """The runtimes agree: NaN where the other has NaN, and within the tolerance contract elsewhere."""
+    if isinstance(y_python, dict):      # a call by signature: every output, each under its dtype's contract
+        assert sorted(y_python) == sorted(y_java), f"{case['id']}: outputs {sorted(y_python)} and {sorted(y_java)}"
+        for k in y_python:
+            result = compare(y_python[k], y_java[k])
+            assert result.agree, f"{case['id']}: {k}: {result.reason}"
+        return
     assert (np.isnan(y_python) == np.isnan(y_java)).all(), f"{case['id']}: NaN positions differ between runtimes"
     finite = ~np.isnan(y_python).any(axis=1)
     if finite.any():
@@ -58,14 +78,15 @@ def agree(case, y_python, y_java):
 @pytest.mark.parametrize("case", MODEL_CASES, ids=[c["id"] for c in MODEL_CASES])
 def test_worker_api(case, tmp_path, python_worker, java_worker):
     directory = catalogue.build_model(case, tmp_path)
+    inputs_file = catalogue.write_inputs(case, tmp_path) if "inputs" in case else None
     results = {}
     for runtime, worker in (("python", python_worker), ("java", java_worker)):
-        status, value = outcome(worker, case, directory)
+        status, value = outcome(worker, case, directory, inputs_file)
         if status == "error":
             check_error(case, runtime, value)
         else:
             assert "ok" in case["expect"], f"{runtime}: {case['id']} should fail with {case['expect']['kind']}"
-            catalogue.check_result(case, value)
+            check_ok(case, value)
             results[runtime] = value
     if results:
         agree(case, results["python"], results["java"])
@@ -73,16 +94,21 @@ def test_worker_api(case, tmp_path, python_worker, java_worker):
 
 def run_cli(case, root, runtime):
     directory = catalogue.build_model(case, root)
-    x_path = root / "x.npy"
-    np.save(x_path, catalogue.build_input(case), allow_pickle=False)
     out_dir, read_only = root, None
     if case.get("output") == "read-only":
         read_only = catalogue.ReadOnlyDir(root / "read-only")
         out_dir = read_only.path
-    y_path = out_dir / "y.npy"
+    if "inputs" in case:
+        y_path = out_dir / "y.npz"
+        args = ["predict", directory, "--runtime", runtime, "--inputs", catalogue.write_inputs(case, root),
+                "--outputs", y_path] + (["--signature", case["signature"]] if "signature" in case else [])
+    else:
+        x_path = root / "x.npy"
+        np.save(x_path, catalogue.build_input(case), allow_pickle=False)
+        y_path = out_dir / "y.npy"
+        args = ["predict", directory, "--runtime", runtime, "--input", x_path, "--output", y_path]
     if case.get("output") == "exists":
         y_path.write_bytes(b"precious")
-    args = ["predict", directory, "--runtime", runtime, "--input", x_path, "--output", y_path]
     for t in catalogue.tags(case):
         args += ["--tag", t]
     for option in ("input_name", "output_name"):
@@ -90,8 +116,8 @@ def run_cli(case, root, runtime):
             args += ["--" + option.replace("_", "-"), case[option]]
     try:
         r = cli(*args)
-        y = np.load(y_path) if r.returncode == 0 else None
-        leftovers = sorted(p.name for p in out_dir.iterdir() if p.name != "y.npy")
+        y = None if r.returncode != 0 else catalogue.load_npz(y_path) if "inputs" in case else np.load(y_path)
+        leftovers = sorted(p.name for p in out_dir.iterdir() if p.name != y_path.name)
         written = y_path.read_bytes() if y_path.exists() and case.get("output") == "exists" else None
     finally:
         if read_only:
@@ -116,20 +142,23 @@ def cli_runtimes(case):
 
 def cli_cases():
     """Every case costs processes (see cli_runtimes; a JVM's start is about 2 CPU-seconds), so `make test` runs
-    the command line on one case per expected error kind plus every case with a result or an output file, except the
+    the command line on one case per expected error kind and input form (an .npy, or an .npz by signature: two
+    code paths of `predict`) plus every case with a result or an output file, except the
     size case (100,000 rows: 314 MB through each command line's .npy read and write, 10 CPU-seconds; the
     worker API test sends it through both runtimes in `make test` too); TFINTEROP_FULL_FAULTS=1
-    (`make test-faults`) runs all of them. The worker API test runs all always."""
+    (`make test-faults`) runs all of them. The worker API test runs all always. A case that names the output
+    keys to fetch has no command line (predict --outputs writes every output): the worker API test runs it."""
+    runnable = [c for c in CASES if "output_keys" not in c]
     if FULL:
-        return CASES
-    chosen, kinds = [], set()
-    for c in CASES:
-        kind = c["expect"].get("kind")
+        return runnable
+    chosen, seen = [], set()
+    for c in runnable:
+        kind, form = c["expect"].get("kind"), "inputs" in c
         if c.get("input", {}).get("shape", [0])[0] > 10_000:
             continue
-        if kind is None or "output" in c or kind not in kinds:
+        if kind is None or "output" in c or (kind, form) not in seen:
             chosen.append(c)
-            kinds.add(kind)
+            seen.add((kind, form))
     return chosen
 
 
@@ -159,7 +188,7 @@ def test_command_line(case, command_line_runs):
         assert "Traceback" not in r.stderr and r.returncode >= 0, f"{runtime}: crashed: {r.stderr[-2000:]}"
         if "ok" in expect:
             assert r.returncode == 0, f"{runtime}: {case['id']}: {r.stderr[-2000:]}"
-            catalogue.check_result(case, y)
+            check_ok(case, y)
         else:
             assert r.returncode == 1, f"{runtime}: {case['id']}: exit {r.returncode}: {r.stderr[-2000:]}"
             assert f"error: {expect['kind']}:" in r.stderr, f"{runtime}: {case['id']}: {r.stderr[-2000:]}"
@@ -167,7 +196,8 @@ def test_command_line(case, command_line_runs):
                 assert word in r.stderr, f"{runtime}: {case['id']}: should mention {word!r}: {r.stderr[-2000:]}"
             if case.get("output") == "exists":
                 assert written == b"precious", "the existing output was overwritten"
-        inputs = {"x.npy", "read-only", "link-to-model", case["model"].get("name", "model"), "python", "java"}
+        inputs = {"x.npy", "inputs.npz", "inputs.npy", "read-only", "link-to-model", case["model"].get("name", "model"),
+                  "python", "java"}
         assert not [p for p in leftovers if p not in inputs], f"{runtime}: partial files left: {leftovers}"
     if "ok" in expect and len(runs) == 2:
         agree(case, runs["python"][1], runs["java"][1])

@@ -140,15 +140,31 @@ def read_npz(path, what="--inputs") -> dict:
     except FileNotFoundError:
         raise InvalidInputError(f"{what} {path}: no such file") from None
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-        raise NpyFormatError(f"{what} {path}: not a readable .npz of numpy arrays ({e})") from None
+        raise NpyFormatError(f"{what} {path}: not an .npz (a zip of .npy arrays): "
+                             f"{_why_not_loaded(path, e)}") from None
     if not isinstance(z, np.lib.npyio.NpzFile):
         raise NpyFormatError(f"{what} {path}: a single .npy array, not an .npz of named arrays")
     with z:
-        try:
-            return {k: z[k] for k in z.files}
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-            raise NpyFormatError(f"{what} {path}: holds an array that cannot be read without pickle "
-                                 f"(object or ragged arrays are not data a runtime can take): {e}") from None
+        arrays = {}
+        for k in z.files:
+            try:
+                arrays[k] = z[k]
+            except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+                raise NpyFormatError(f"{what} {path}: holds an array {k!r} that cannot be read without pickle "
+                                     f"(object or ragged arrays are not data a runtime can take): {e}") from None
+        return arrays
+
+
+def _why_not_loaded(path, e) -> str:
+    """numpy's reason, except for a file that is neither a zip nor a .npy: numpy takes that for a pickle and
+    suggests allow_pickle, which is no advice for a file of unknown bytes."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(6)
+    except OSError:
+        return str(e)
+    zip_or_npy = head.startswith((b"PK", b"\x93NUMPY"))
+    return str(e) if zip_or_npy else "it starts with neither a zip's nor a .npy's magic bytes"
 
 
 def meta_graph(model, tags):

@@ -25,6 +25,15 @@ import org.tensorflow.framework.MetaGraphDef;
 
 /** A loaded SavedModel. Runs may overlap; close() waits for them, since freeing a session mid-run crashes. */
 public final class Model implements LoadedModel {
+    /** The range of each integer dtype a signature call takes: {min, max}. */
+    private static final Map<String, long[]> INTEGER_RANGES = new java.util.HashMap<>();
+
+    static {
+        INTEGER_RANGES.put("int32", new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE});
+        INTEGER_RANGES.put("int64", new long[] {Long.MIN_VALUE, Long.MAX_VALUE});
+        INTEGER_RANGES.put("uint8", new long[] {0, 255});
+    }
+
     private final Path dir;
     private final List<String> tags;
     private final SavedModelBundle bundle;
@@ -187,7 +196,8 @@ public final class Model implements LoadedModel {
      * The signature-first call: every input of signature key (null: serving_default, else the only one) by its
      * input key, any dtype of {@link TensorData}; returns the outputs by output key (outputKeys null: all of
      * them), sorted by key. Keys, dtypes and shapes are checked against the SignatureDef before TensorFlow sees
-     * anything: a missing or unknown key, another dtype (no conversion), a shape the signature does not allow.
+     * anything: a missing or unknown key, another dtype (an integer of another width is converted only when
+     * every value fits, as Python's feeds does), a shape the signature does not allow.
      */
     public Map<String, TensorData> runSignature(String key, Map<String, TensorData> inputs, List<String> outputKeys) {
         SignatureInfo s = signature(SignatureInfo.choose(signatureDefs.keySet(), key, tags));
@@ -224,7 +234,7 @@ public final class Model implements LoadedModel {
                 TensorInfo want = e.getValue();
                 String expects = "input '" + e.getKey() + "' expects " + want;
                 if (!want.dtype().equals(x.dtype())) {
-                    throw new InvalidInputException(expects + "; got " + x);
+                    x = integersAs(want.dtype(), x, expects);
                 }
                 if (!Shapes.compatible(want.shape(), x.shape())) {
                     throw new InvalidInputException(expects + "; got shape " + Arrays.toString(x.shape()));
@@ -265,6 +275,52 @@ public final class Model implements LoadedModel {
             }
             lock.readLock().unlock();
         }
+    }
+
+    /**
+     * Integers as another integer dtype when every value fits (numpy's default int64 for an int32 input, say),
+     * never wrapped around; every other pair of dtypes is refused.
+     */
+    private static TensorData integersAs(String dtype, TensorData x, String expects) {
+        long[] range = INTEGER_RANGES.get(dtype);
+        if (range == null || !INTEGER_RANGES.containsKey(x.dtype())) {
+            throw new InvalidInputException(expects + "; got " + x);
+        }
+        int n = (int) Shapes.elements(x.shape());
+        java.nio.ByteBuffer in = x.data();
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocateDirect(n * TensorData.ITEM_SIZES.get(dtype))
+                .order(java.nio.ByteOrder.nativeOrder());
+        int outside = 0;
+        int first = -1;
+        long firstValue = 0;
+        for (int i = 0; i < n; i++) {
+            long v = x.dtype().equals("int64") ? in.getLong()
+                    : x.dtype().equals("int32") ? in.getInt() : in.get() & 0xff;
+            if ((v < range[0] || v > range[1]) && outside++ == 0) {
+                first = i;
+                firstValue = v;
+            }
+            if (dtype.equals("int64")) {
+                out.putLong(v);
+            } else if (dtype.equals("int32")) {
+                out.putInt((int) v);
+            } else {
+                out.put((byte) v);
+            }
+        }
+        if (outside > 0) {
+            long[] shape = x.shape();
+            long[] at = new long[shape.length];
+            long rest = first;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                at[d] = rest % shape[d];
+                rest /= shape[d];
+            }
+            throw new InvalidInputException(expects + "; got " + x.dtype() + " with " + outside + " value(s) outside "
+                    + dtype + "'s range, the first " + firstValue + " at " + Arrays.toString(at));
+        }
+        out.flip();
+        return TensorData.of(dtype, x.shape(), out);
     }
 
     private static Class<?> javaType(String dtype) {

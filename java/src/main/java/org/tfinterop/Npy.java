@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * silent conversion would hide exactly the mismatches this harness exists to find.
  */
 public final class Npy {
-    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final String EXPECTED = "float32 C-order ('<f4', fortran_order False) is expected";
     private static final String ANY_EXPECTED = "one of float32 '<f4', float64 '<f8', int32 '<i4', int64 '<i8', "
             + "uint8 '|u1', bool '|b1' in C order is expected";
@@ -42,6 +42,8 @@ public final class Npy {
     private static final Pattern DESCR = Pattern.compile("['\"]descr['\"]\\s*:\\s*(['\"])(.*?)\\1");
     private static final Pattern FORTRAN = Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(\\w+)");
     private static final Pattern SHAPE = Pattern.compile("['\"]shape['\"]\\s*:\\s*\\(([^)]*)\\)");
+    /** A descr numpy reads without pickle: numbers, strings, dates (not '|O', objects). */
+    private static final Pattern PLAIN = Pattern.compile("[<>|=][biufcmMSUV]\\d+(\\[\\w+\\])?");
 
     private final long[] shape;
     private final float[] data;
@@ -128,7 +130,13 @@ public final class Npy {
         }
         String dtype = DTYPES.get(m.group(2));
         if (dtype == null || (only != null && !only.equals(dtype))) {
-            throw fail(source, "dtype is '" + m.group(2) + "'" + numpyName(m.group(2)) + "; " + expected);
+            String found = "dtype is '" + m.group(2) + "'" + numpyName(m.group(2)) + "; " + expected;
+            // In an .npz, an array of strings or other numbers is data, just not what a call takes: a wrong
+            // input, as Python's feeds says it. Objects (pickles) are not data; the float32 .npy stays npy-format.
+            if (only == null && PLAIN.matcher(m.group(2)).matches()) {
+                throw new InvalidInputException(source + ": " + found);
+            }
+            throw fail(source, found);
         }
         m = FORTRAN.matcher(header);
         if (!m.find() || !(m.group(1).equals("False") || m.group(1).equals("True"))) {
@@ -198,6 +206,8 @@ public final class Npy {
             case 'U':
             case 'S':
                 return " (string)";
+            case 'O':
+                return " (object)";
             default:
                 return "";
         }

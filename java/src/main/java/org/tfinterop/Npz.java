@@ -14,8 +14,9 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * numpy's .npz: a zip of KEY.npy arrays, as numpy.savez writes it, read into and written from
- * {@link TensorData} of the dtypes a call by signature takes. A file that is not one, or an array of another
- * dtype (objects, strings, a structured dtype), is refused with a {@link NpyFormatException} naming it.
+ * {@link TensorData} of the dtypes a call by signature takes. A file that is not one, or an array that is not
+ * data (objects, a structured dtype), is refused with a {@link NpyFormatException} naming it; an array of
+ * another dtype (strings, float16, ...) with an {@link InvalidInputException}, as Python's feeds refuses it.
  */
 public final class Npz {
     private Npz() {
@@ -41,7 +42,8 @@ public final class Npz {
                 }
             }
         } catch (ZipException e) {
-            throw new NpyFormatException(file + ": not an .npz (a zip of .npy arrays): " + e.getMessage());
+            throw new NpyFormatException(file + ": " + (isNpy(file) ? "a single .npy array, " : "")
+                    + "not an .npz (a zip of .npy arrays): " + e.getMessage());
         }
         return out;
     }
@@ -57,6 +59,14 @@ public final class Npz {
             }
         }
         Npy.writeAtomically(file, bytes.toByteArray(), overwrite);
+    }
+
+    /** Whether file starts as a .npy does: the likeliest file given in an .npz's place. */
+    private static boolean isNpy(Path file) throws IOException {
+        byte[] head = new byte[Npy.MAGIC.length];
+        try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+            return in.read(head) == head.length && java.util.Arrays.equals(head, Npy.MAGIC);
+        }
     }
 
     private static byte[] readAll(InputStream in) throws IOException {

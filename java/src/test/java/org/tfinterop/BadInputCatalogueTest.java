@@ -3,6 +3,7 @@ package org.tfinterop;
 import static org.hamcrest.CoreMatchers.containsString;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -25,8 +26,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -40,11 +45,16 @@ import org.tensorflow.framework.SavedModel;
 
 /**
  * The bad-input catalogue (fixtures/bad-inputs/catalogue.json, shared with the Python tests) through the
- * Java library and the Java command line. Each case is built from a copy of a golden fixture.
+ * Java library and the Java command line. Each case is built from a copy of a golden fixture. A case with
+ * {@code inputs} is a call by signature: its .npz goes through Npz.read and Model.runSignature, and through
+ * {@code predict --inputs}.
  */
 @RunWith(Parameterized.class)
 public class BadInputCatalogueTest {
     private static final Path FIXTURES = Paths.get(System.getProperty("tfinterop.fixtures", "../fixtures"));
+    /** The numeric dtypes of an {@code inputs.set} array (beside bytes, str and object). */
+    private static final List<String> NPZ_DTYPES =
+            Arrays.asList("float32", "float64", "int32", "int64", "uint8", "bool");
 
     @Rule
     public final TemporaryFolder tmp = new TemporaryFolder();
@@ -104,9 +114,17 @@ public class BadInputCatalogueTest {
         return input().has("dtype") ? input().get("dtype").getAsString() : "float32";
     }
 
+    private List<String> outputKeys() {
+        return c.has("output_keys") ? Arrays.asList(strings(c.getAsJsonArray("output_keys"))) : null;
+    }
+
     /** Through the library: Model.load and Model.run (a float-only API, so the dtype cases are the CLI's). */
     @Test
     public void library() throws Exception {
+        if (c.has("inputs")) {
+            librarySignature();
+            return;
+        }
         if (c.has("output") || !dtype().equals("float32")) {
             return;     // output files and .npy dtypes exist only on the command line, tested below
         }
@@ -119,36 +137,73 @@ public class BadInputCatalogueTest {
             }
             checkResult(p.shape(), p.toArray());
         } catch (TfInteropException e) {
-            if (ok()) {
-                throw new AssertionError(c.get("id") + " should work but gave " + e.kind() + ": " + e.getMessage(), e);
-            }
-            assertEquals(e.getMessage(), expect().get("kind").getAsString(), e.kind());
-            for (String word : strings(expect().getAsJsonArray("mentions"))) {
-                assertThat(e.getMessage(), containsString(word));
-            }
+            checkError(e);
         }
         assertEquals("a bundle stayed open", before, LiveResources.openBundles());
+    }
+
+    /** A call by signature: the .npz read before the model loads, as the command line does, then runSignature. */
+    private void librarySignature() throws Exception {
+        Path root = tmp.getRoot().toPath();
+        Path dir = buildModel(root);
+        Path file = writeInputs(root);
+        long before = LiveResources.openBundles();
+        try {
+            Map<String, TensorData> inputs = Npz.read(file);
+            try (Model m = Model.load(dir, tags())) {
+                Map<String, TensorData> out = m.runSignature(name("signature", null), inputs, outputKeys());
+                if (!ok()) {
+                    fail(c.get("id") + " should fail with " + expect().get("kind"));
+                }
+                checkOutputs(out);
+            }
+        } catch (TfInteropException e) {
+            checkError(e);
+        }
+        assertEquals("a bundle stayed open", before, LiveResources.openBundles());
+    }
+
+    private void checkError(TfInteropException e) {
+        if (ok()) {
+            throw new AssertionError(c.get("id") + " should work but gave " + e.kind() + ": " + e.getMessage(), e);
+        }
+        assertEquals(e.getMessage(), expect().get("kind").getAsString(), e.kind());
+        for (String word : strings(expect().getAsJsonArray("mentions"))) {
+            assertThat(e.getMessage(), containsString(word));
+        }
     }
 
     /** Through the command line, in-process (Cli.run never exits the JVM). */
     @Test
     public void commandLine() throws Exception {
+        if (c.has("output_keys")) {
+            return;     // predict --outputs writes every output: naming the keys to fetch is the library's, above
+        }
         Path root = tmp.getRoot().toPath();
         Path dir = buildModel(root);
-        Path x = root.resolve("x.npy");
-        Files.write(x, npy());
+        boolean byKeys = c.has("inputs");
+        Path x = byKeys ? writeInputs(root) : root.resolve("x.npy");
+        if (!byKeys) {
+            Files.write(x, npy());
+        }
         Path outDir = root;
         if ("read-only".equals(name("output", ""))) {
             outDir = root.resolve("read-only");
             ReadOnly.make(outDir);
         }
-        Path y = outDir.resolve("y.npy");
+        Path y = outDir.resolve(byKeys ? "y.npz" : "y.npy");
         if ("exists".equals(name("output", ""))) {
             Files.write(y, "precious".getBytes(StandardCharsets.UTF_8));
         }
-        List<String> args = new ArrayList<>(Arrays.asList("predict", dir.toString(), "--input", x.toString(),
-                "--output", y.toString(), "--input-name", name("input_name", "myInput"),
-                "--output-name", name("output_name", "myOutput")));
+        List<String> args = new ArrayList<>(byKeys
+                ? Arrays.asList("predict", dir.toString(), "--inputs", x.toString(), "--outputs", y.toString())
+                : Arrays.asList("predict", dir.toString(), "--input", x.toString(), "--output", y.toString(),
+                        "--input-name", name("input_name", "myInput"),
+                        "--output-name", name("output_name", "myOutput")));
+        if (c.has("signature")) {
+            args.add("--signature");
+            args.add(name("signature", null));
+        }
         for (String t : tags()) {
             args.add("--tag");
             args.add(t);
@@ -160,7 +215,8 @@ public class BadInputCatalogueTest {
         try {
             rc = Cli.run(args.toArray(new String[0]), new PrintStream(o, true), new PrintStream(e, true));
             try (Stream<Path> s = Files.list(outDir)) {
-                left = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".y.npy")).collect(Collectors.toList());
+                left = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("." + y.getFileName()))
+                        .collect(Collectors.toList());
             }
         } finally {
             if (outDir != root) {
@@ -169,7 +225,10 @@ public class BadInputCatalogueTest {
         }
         String err = new String(e.toByteArray(), StandardCharsets.UTF_8);
         assertEquals("partial output files left", new ArrayList<String>(), left);
-        if (ok()) {
+        if (ok() && byKeys) {
+            assertEquals(err, 0, rc);
+            checkOutputs(Npz.read(y));
+        } else if (ok()) {
             assertEquals(err, 0, rc);
             Npy out = Npy.read(y);
             float[] values = new float[(int) Shapes.elements(out.shape())];
@@ -186,6 +245,15 @@ public class BadInputCatalogueTest {
             if ("exists".equals(name("output", ""))) {
                 assertEquals("precious", new String(Files.readAllBytes(y), StandardCharsets.UTF_8));
             }
+        }
+    }
+
+    /** An ok call by signature: every output as the golden .npz expect.outputs has it (tolerance.json). */
+    private void checkOutputs(Map<String, TensorData> got) throws IOException {
+        Map<String, TensorData> want = Npz.read(golden(expect().get("outputs").getAsString()));
+        assertEquals(want.keySet(), got.keySet());
+        for (String k : want.keySet()) {
+            assertNull(SignatureCallTest.disagreement(k, want.get(k), got.get(k)));
         }
     }
 
@@ -252,7 +320,123 @@ public class BadInputCatalogueTest {
         }
         String descr = dtype.equals("int32") ? "<i4" : dtype.equals("float64") ? "<f8" : "<U3";
         int size = dtype.equals("int32") ? 4 : dtype.equals("float64") ? 8 : 12;
-        long[] s = shape();
+        return npyBytes(descr, shape(), new byte[(int) Shapes.elements(shape()) * size]);
+    }
+
+    /**
+     * The file of a call by signature, as tests/catalogue.py writes it: the golden .npz {@code from}, less
+     * {@code drop}, with {@code set}'s arrays; or {@code file}: pseudo-random bytes, or one array alone as a .npy.
+     */
+    private Path writeInputs(Path root) throws Exception {
+        JsonObject spec = c.getAsJsonObject("inputs");
+        JsonObject file = spec.has("file") ? spec.getAsJsonObject("file") : new JsonObject();
+        if (file.has("random")) {
+            Path p = root.resolve("inputs.npz");
+            Files.write(p, randomBytes(file.get("seed").getAsString(), file.get("random").getAsInt()));
+            return p;
+        }
+        Map<String, byte[]> arrays = new TreeMap<>();
+        for (Map.Entry<String, TensorData> e : Npz.read(golden(spec.get("from").getAsString())).entrySet()) {
+            arrays.put(e.getKey(), Npy.toBytes(e.getValue()));
+        }
+        for (String k : strings(spec.getAsJsonArray("drop"))) {
+            arrays.remove(k);
+        }
+        if (spec.has("set")) {
+            for (Map.Entry<String, JsonElement> e : spec.getAsJsonObject("set").entrySet()) {
+                arrays.put(e.getKey(), npyOf(e.getValue().getAsJsonObject()));
+            }
+        }
+        if (file.has("npy")) {
+            Path p = root.resolve("inputs.npy");
+            Files.write(p, arrays.get(file.get("npy").getAsString()));
+            return p;
+        }
+        Path p = root.resolve("inputs.npz");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(p))) {
+            for (Map.Entry<String, byte[]> e : arrays.entrySet()) {
+                z.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
+                z.write(e.getValue());
+                z.closeEntry();
+            }
+        }
+        return p;
+    }
+
+    /**
+     * A {@code set} array as numpy saves it, its shape from the nesting of its values. numpy pickles an object
+     * array after the header; here its body is a stand-in (the JSON text), since a reader must refuse it from the
+     * header's descr before reading any of the body.
+     */
+    private static byte[] npyOf(JsonObject a) {
+        String dtype = a.get("dtype").getAsString();
+        JsonArray values = a.getAsJsonArray("values");
+        if (dtype.equals("object")) {
+            return npyBytes("|O", new long[] {values.size()}, values.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        List<Long> dims = new ArrayList<>();
+        List<JsonElement> flat = new ArrayList<>();
+        flatten(values, 0, dims, flat);
+        long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+        int width = 1;      // numpy's string dtypes are as wide as their longest element (bytes, or code points)
+        for (JsonElement v : flat) {
+            width = Math.max(width, dtype.equals("str") ? v.getAsString().codePointCount(0, v.getAsString().length())
+                    : v.isJsonPrimitive() ? v.getAsString().getBytes(StandardCharsets.UTF_8).length : 1);
+        }
+        String descr = dtype.equals("bytes") ? "|S" + width : dtype.equals("str") ? "<U" + width
+                : new String[] {"<f4", "<f8", "<i4", "<i8", "|u1", "|b1"}[NPZ_DTYPES.indexOf(dtype)];
+        int size = dtype.equals("bytes") ? width : dtype.equals("str") ? 4 * width : TensorData.ITEM_SIZES.get(dtype);
+        ByteBuffer b = ByteBuffer.allocate(flat.size() * size).order(ByteOrder.LITTLE_ENDIAN);
+        for (JsonElement v : flat) {
+            int at = b.position();
+            switch (dtype) {
+                case "float32":
+                    b.putFloat(v.getAsFloat());
+                    break;
+                case "float64":
+                    b.putDouble(v.getAsDouble());
+                    break;
+                case "int32":
+                    b.putInt(v.getAsInt());
+                    break;
+                case "int64":
+                    b.putLong(v.getAsLong());
+                    break;
+                case "uint8":
+                    b.put((byte) v.getAsInt());
+                    break;
+                case "bool":
+                    b.put((byte) (v.getAsBoolean() ? 1 : 0));
+                    break;
+                case "bytes":
+                    b.put(v.getAsString().getBytes(StandardCharsets.UTF_8));
+                    break;
+                case "str":
+                    v.getAsString().codePoints().forEach(b::putInt);
+                    break;
+                default:
+                    fail("unknown dtype " + dtype);
+            }
+            b.position(at + size);      // strings are padded with zeros to the width
+        }
+        return npyBytes(descr, shape, b.array());
+    }
+
+    private static void flatten(JsonElement v, int depth, List<Long> dims, List<JsonElement> flat) {
+        if (!v.isJsonArray()) {
+            flat.add(v);
+            return;
+        }
+        if (dims.size() == depth) {
+            dims.add((long) v.getAsJsonArray().size());
+        }
+        for (JsonElement e : v.getAsJsonArray()) {
+            flatten(e, depth + 1, dims, flat);
+        }
+    }
+
+    /** A version 1.0 .npy of any descr: the header numpy would write, then body as it is. */
+    private static byte[] npyBytes(String descr, long[] s, byte[] body) {
         StringBuilder header = new StringBuilder("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (");
         for (long d : s) {
             header.append(d).append(", ");
@@ -262,10 +446,14 @@ public class BadInputCatalogueTest {
             header.append(' ');
         }
         header.append('\n');
-        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + (int) Shapes.elements(s) * size).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + body.length).order(ByteOrder.LITTLE_ENDIAN);
         b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
-        b.putShort((short) header.length()).put(header.toString().getBytes(StandardCharsets.US_ASCII));
+        b.putShort((short) header.length()).put(header.toString().getBytes(StandardCharsets.US_ASCII)).put(body);
         return b.array();
+    }
+
+    private static Path golden(String name) {
+        return FIXTURES.resolve("golden").resolve(name);
     }
 
     private Path buildModel(Path root) throws Exception {

@@ -142,7 +142,12 @@ public class SignatureCallTest {
             refused(m, missing, "takes the inputs f32, f64, flag, i32, i64, u8; missing flag; unknown extra");
             Map<String, TensorData> wrongType = new TreeMap<>(good);
             wrongType.put("i32", good.get("i64"));
-            refused(m, wrongType, "input 'i32' expects int32[?]; got int64[2]");
+            refused(m, wrongType, "input 'i32' expects int32[?]; got int64 with 1 value(s) outside int32's range, "
+                    + "the first 1099511627776 at [0]");
+            wrongType.put("i32", good.get("u8"));
+            refused(m, wrongType, "input 'i32' expects int32[?]; got shape [2, 2]");     // converted, then checked
+            wrongType.put("i32", good.get("f32"));
+            refused(m, wrongType, "input 'i32' expects int32[?]; got float32[2, 3]");
             Map<String, TensorData> wrongShape = new TreeMap<>(good);
             wrongShape.put("f32", TensorData.of("float32", new long[] {3, 2}, good.get("f32").data()));
             refused(m, wrongShape, "input 'f32' expects float32[?, 3]; got shape [3, 2]");
@@ -186,7 +191,8 @@ public class SignatureCallTest {
         } catch (NpyFormatException e) {
             assertThat(e.getMessage(), containsString("not an .npz"));
         }
-        // An array of a dtype no signature call takes (complex128, '<c16'), in an otherwise good .npz.
+        // An array of a dtype no signature call takes (complex128, '<c16'), in an otherwise good .npz: data, but
+        // not an input any signature call takes (invalid-input, as Python's feeds says it).
         Path odd = tmp.getRoot().toPath().resolve("odd.npz");
         byte[] header = "{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }".getBytes(StandardCharsets.ISO_8859_1);
         ByteBuffer npy = ByteBuffer.allocate(10 + header.length + 16).order(ByteOrder.LITTLE_ENDIAN);
@@ -199,7 +205,7 @@ public class SignatureCallTest {
         try {
             Npz.read(odd);
             fail("read complex128");
-        } catch (NpyFormatException e) {
+        } catch (InvalidInputException e) {
             assertThat(e.getMessage(), containsString("odd.npz[x]: dtype is '<c16'"));
         }
         assertArrayEquals(new long[] {2, 3}, Npz.read(dtypes().resolve("inputs.npz")).get("f32").shape());
