@@ -187,11 +187,13 @@ def test_java_runs_the_golden_model_by_signature_and_refuses_a_tf2_export_with_t
 
 
 @pytest.mark.parametrize("runtime", ["python", "java"])
-def test_the_golden_dtypes_model_gives_its_recorded_outputs(python_worker, java_worker, runtime):
-    """fixtures/golden/dtypes (six inputs and outputs, one per dtype every runtime speaks): what its generator
-    recorded from Python TensorFlow, which `gradle test` holds TF Java to as well (SignatureCallTest)."""
+@pytest.mark.parametrize("fixture", ["dtypes", "strings", "mixed"])
+def test_the_golden_signature_models_give_their_recorded_outputs(python_worker, java_worker, runtime, fixture):
+    """fixtures/golden/dtypes (six inputs and outputs, one per numeric dtype every runtime speaks), strings
+    (bytes of rank 1 and 2: TF Java's byte[][]) and mixed (the trained five-dtype MNIST model): what their
+    generators recorded from Python TensorFlow, which `gradle test` holds TF Java to as well (SignatureCallTest)."""
     worker = {"python": python_worker, "java": java_worker}[runtime]
-    golden = paths.GOLDEN / "dtypes"
+    golden = paths.GOLDEN / fixture
     handle = worker.load(golden / "model", ["serve"])
     try:
         assert_same(npz(golden / "expected.npz"), worker.run(handle, None, npz(golden / "inputs.npz")))

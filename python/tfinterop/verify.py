@@ -135,7 +135,7 @@ class Verifier:
             return result
         for k in sorted(reference):
             c = compare(reference[k], got[k]) if k in got else None
-            o = OutputResult(k, str(reference[k].dtype), list(reference[k].shape), bool(c and c.agree),
+            o = OutputResult(k, _dtype_name(reference[k].dtype), list(reference[k].shape), bool(c and c.agree),
                              c.reason if c else f"the target returned no output {k!r}")
             if c is not None and c.max_abs_error is not None:
                 o.max_abs_error, o.max_rel_error = c.max_abs_error, c.max_rel_error
@@ -159,6 +159,11 @@ class Verifier:
         finally:
             if worker.alive:
                 worker.close(handle)
+
+
+def _dtype_name(dtype: np.dtype) -> str:
+    """numpy's name, but "bytes" for strings (whose numpy dtype carries the longest one's length, |S6)."""
+    return "bytes" if dtype.kind == "S" else dtype.name
 
 
 def human(result: ModelResult, target: str) -> str:

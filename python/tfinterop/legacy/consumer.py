@@ -131,8 +131,11 @@ def write_npz(path, arrays):
     partial = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
         for key, a in arrays.items():
+            a = np.asanyarray(a)
+            if a.dtype == object:       # TensorFlow's strings come back as an object array of bytes
+                a = a.astype(np.bytes_)
             with z.open(key + ".npy", "w", force_zip64=True) as f:
-                np.lib.format.write_array(f, np.asanyarray(a), allow_pickle=False)
+                np.lib.format.write_array(f, a, allow_pickle=False)
     os.rename(partial, path)
 
 

@@ -43,8 +43,9 @@ def _start_jvm():
 # object, which a JVM with a quiet heap may not do for a long time: 10,000 images a call pinned 31 MB a call.
 # So after this many bytes have been lent to Java, ask for a collection (~20-30 ms; releases follow).
 COLLECT_AFTER_BYTES = 256 << 20
-# What TF Java 1.8 feeds and fetches by signature (org.tfinterop.TensorData), as numpy dtype names.
-JAVA_DTYPES = ("float32", "float64", "int32", "int64", "uint8", "bool")
+# What TF Java 1.x feeds and fetches by signature (org.tfinterop.TensorData), as numpy dtype names ("bytes":
+# strings, numpy dtype 'S', which cross as byte[][]; the current TF Java's module refuses them, typed).
+JAVA_DTYPES = ("float32", "float64", "int32", "int64", "uint8", "bool", "bytes")
 
 
 class JavaTF:
@@ -108,7 +109,8 @@ class JavaTF:
         """The signature-first call. Inputs are checked against the SignatureDef here (feeds.py, as for
         Python) and again by the Java library; each crosses as a TensorData over the array's own memory (a
         direct buffer: no element-by-element copy) and each output is copied out once into a new array.
-        TF Java 1.8 has float32, float64, int32, int64, uint8 and bool; strings are refused, named."""
+        Strings (numpy bytes, dtype 'S') cross as byte[][], one array per element: they are not numbers, and
+        TF Java 1.x copies each into the tensor anyway. Other dtypes are refused, named."""
         tags, mg = self._meta_graph(handle)
         key, signature, feed, fetch = feeds.prepare_call(mg, signature_key, inputs, output_keys, tags)
         by_name = {info.name: k for k, info in signature.inputs.items()}
@@ -132,14 +134,24 @@ class JavaTF:
         out = {}
         for k in fetch:
             td = result.get(self._JString(k))
-            y = np.empty(tuple(td.shape()), dtype=np.dtype(str(td.dtype())))
+            shape = tuple(td.shape())
+            if str(td.dtype()) == "string":
+                values = [bytes(b) for b in td.strings()]
+                out[k] = np.array(values, dtype=np.bytes_).reshape(shape) if values else np.empty(shape, np.bytes_)
+                continue
+            y = np.empty(shape, dtype=np.dtype(str(td.dtype())))
             if y.size:
                 td.copyTo(self._lend(y))
             out[k] = y
         return out
 
     def _tensor_data(self, x: np.ndarray):
-        """An org.tfinterop.TensorData over x's own memory (C-contiguous; copied only if not writable)."""
+        """An org.tfinterop.TensorData over x's own memory (C-contiguous; copied only if not writable), or, for
+        strings, over a byte[][] of its elements (what numpy's 'S' holds: an element cannot end in NUL bytes)."""
+        if x.dtype.kind == "S":
+            JByteArray = self._jpype.JArray(self._jpype.JByte)
+            values = self._jpype.JArray(JByteArray)([JByteArray(bytes(v)) for v in x.reshape(-1)])
+            return self._TensorData.ofStrings(self._JLongArray(x.shape), values)
         if not x.flags.writeable:       # a direct buffer needs writable memory; it is never written through
             x = x.copy()
         if x.size:

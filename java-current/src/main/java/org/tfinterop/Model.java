@@ -206,8 +206,9 @@ public final class Model implements LoadedModel {
             case DT_INT64: return "int64";
             case DT_UINT8: return "uint8";
             case DT_BOOL: return "bool";
-            default: throw new UnsupportedDataTypeException(t + " cannot be fed or fetched by signature; supported: "
-                    + "bool, float32, float64, int32, int64, uint8");
+            // TString needs its own NdArray path; this module's facade has not got one (TF Java 1.x's has: :java).
+            default: throw new UnsupportedDataTypeException("tfinterop's module for the current TF Java (java-current) "
+                    + "cannot feed or fetch " + t + " by signature; it has: bool, float32, float64, int32, int64, uint8");
         }
     }
 

@@ -239,7 +239,8 @@ public final class Model implements LoadedModel {
                 if (!Shapes.compatible(want.shape(), x.shape())) {
                     throw new InvalidInputException(expects + "; got shape " + Arrays.toString(x.shape()));
                 }
-                Tensor<?> t = Tensor.create(javaType(x.dtype()), x.shape(), x.data());
+                Tensor<?> t = x.isString() ? Tensor.create(nestedStrings(x.shape(), x.strings()))
+                        : Tensor.create(javaType(x.dtype()), x.shape(), x.data());
                 LiveResources.tensorOpened();
                 fed.add(t);
                 TensorName in = TensorName.parse(want.name());
@@ -323,6 +324,45 @@ public final class Model implements LoadedModel {
         return TensorData.of(dtype, x.shape(), out);
     }
 
+    /**
+     * A string tensor's elements as TF Java 1.x takes them: byte[] for a scalar, byte[][] for rank 1, and one
+     * more array level per dimension, filled in C order.
+     */
+    private static Object nestedStrings(long[] shape, byte[][] flat) {
+        if (shape.length == 0) {
+            return flat[0];
+        }
+        int[] dims = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            dims[i] = (int) shape[i];
+        }
+        Object nested = java.lang.reflect.Array.newInstance(byte[].class, dims);
+        fill(nested, flat, new int[] {0});
+        return nested;
+    }
+
+    private static void fill(Object array, byte[][] flat, int[] next) {
+        for (int i = 0; i < java.lang.reflect.Array.getLength(array); i++) {
+            Object element = java.lang.reflect.Array.get(array, i);
+            if (element == null || element instanceof byte[]) {
+                java.lang.reflect.Array.set(array, i, flat[next[0]++]);
+            } else {
+                fill(element, flat, next);
+            }
+        }
+    }
+
+    private static void flatten(Object array, List<byte[]> into) {
+        for (int i = 0; i < java.lang.reflect.Array.getLength(array); i++) {
+            Object element = java.lang.reflect.Array.get(array, i);
+            if (element instanceof byte[]) {
+                into.add((byte[]) element);
+            } else {
+                flatten(element, into);
+            }
+        }
+    }
+
     private static Class<?> javaType(String dtype) {
         switch (dtype) {
             case "float32":
@@ -344,6 +384,21 @@ public final class Model implements LoadedModel {
 
     private static TensorData copyOut(String key, Tensor<?> t) {
         String dtype = DTypes.of(t.dataType());
+        if (t.dataType() == DataType.STRING) {
+            long[] shape = t.shape();
+            if (shape.length == 0) {
+                return TensorData.ofStrings(shape, new byte[][] {t.bytesValue()});
+            }
+            int[] dims = new int[shape.length];
+            for (int i = 0; i < shape.length; i++) {
+                dims[i] = (int) shape[i];
+            }
+            Object nested = java.lang.reflect.Array.newInstance(byte[].class, dims);
+            t.copyTo(nested);
+            List<byte[]> flat = new ArrayList<>();
+            flatten(nested, flat);
+            return TensorData.ofStrings(shape, flat.toArray(new byte[0][]));
+        }
         if (!TensorData.ITEM_SIZES.containsKey(dtype)) {
             throw new UnsupportedDataTypeException("output '" + key + "' is " + dtype + "; fetchable by signature: "
                     + String.join(", ", new java.util.TreeSet<>(TensorData.ITEM_SIZES.keySet())));

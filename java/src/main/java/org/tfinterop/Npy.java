@@ -9,6 +9,7 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -23,7 +24,9 @@ public final class Npy {
     static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final String EXPECTED = "float32 C-order ('<f4', fortran_order False) is expected";
     private static final String ANY_EXPECTED = "one of float32 '<f4', float64 '<f8', int32 '<i4', int64 '<i8', "
-            + "uint8 '|u1', bool '|b1' in C order is expected";
+            + "uint8 '|u1', bool '|b1', bytes '|S<n>' (strings) in C order is expected";
+    /** numpy's fixed-width bytes: each element n bytes, shorter ones padded with NULs. */
+    private static final Pattern BYTES = Pattern.compile("[|<>=]S(\\d+)");
     /** numpy descr -> dtype name, and back: the dtypes of {@link TensorData}. */
     private static final Map<String, String> DTYPES = new HashMap<>();
     private static final Map<String, String> DESCRS = new HashMap<>();
@@ -128,7 +131,8 @@ public final class Npy {
         if (!m.find()) {
             throw fail(source, "header has no simple 'descr' (a structured dtype?): " + header.trim() + "; " + expected);
         }
-        String dtype = DTYPES.get(m.group(2));
+        Matcher bytesDescr = BYTES.matcher(m.group(2));
+        String dtype = bytesDescr.matches() && only == null ? TensorData.STRING : DTYPES.get(m.group(2));
         if (dtype == null || (only != null && !only.equals(dtype))) {
             String found = "dtype is '" + m.group(2) + "'" + numpyName(m.group(2)) + "; " + expected;
             // In an .npz, an array of strings or other numbers is data, just not what a call takes: a wrong
@@ -151,7 +155,8 @@ public final class Npy {
         }
         long[] shape = parseShape(m.group(1), source);
         long n = Shapes.elements(shape);
-        int size = TensorData.ITEM_SIZES.get(dtype);
+        int size = dtype.equals(TensorData.STRING) ? Integer.parseInt(bytesDescr.group(1))
+                : TensorData.ITEM_SIZES.get(dtype);
         if (n < 0 || n * size > Integer.MAX_VALUE) {
             throw fail(source, "shape " + Shapes.format(shape) + " is too large for one Java array");
         }
@@ -159,6 +164,19 @@ public final class Npy {
             throw fail(source, (b.remaining() < n * size ? "truncated data" : "trailing bytes after the data")
                     + ": shape " + Shapes.format(shape) + " needs " + (n * size) + " bytes, " + b.remaining()
                     + " follow the header");
+        }
+        if (dtype.equals(TensorData.STRING)) {
+            byte[][] values = new byte[(int) n][];
+            for (int i = 0; i < n; i++) {
+                byte[] element = new byte[size];
+                b.get(element);
+                int end = size;
+                while (end > 0 && element[end - 1] == 0) {
+                    end--;          // numpy's 'S' pads with NULs, and strips them when it reads
+                }
+                values[i] = Arrays.copyOf(element, end);
+            }
+            return TensorData.ofStrings(shape, values);
         }
         ByteBuffer data = ByteBuffer.allocateDirect((int) (n * size)).order(ByteOrder.nativeOrder());
         data.put(b.slice());   // .npy data is little-endian, as this machine's memory (checked in the static block)
@@ -265,7 +283,15 @@ public final class Npy {
     /** Encodes any {@link TensorData} as version 1.0 .npy bytes, as numpy writes them. */
     public static byte[] toBytes(TensorData t) {
         long[] shape = t.shape();
-        if (t.numBytes() > Integer.MAX_VALUE - 0x10000) {
+        byte[][] strings = t.isString() ? t.strings() : null;
+        int width = 1;          // numpy's bytes dtype is at least one wide ('|S1' for empty strings)
+        if (strings != null) {
+            for (byte[] v : strings) {
+                width = Math.max(width, v.length);
+            }
+        }
+        long bodyBytes = strings != null ? (long) width * strings.length : t.numBytes();
+        if (bodyBytes > Integer.MAX_VALUE - 0x10000) {
             throw new InvalidInputException("shape " + Shapes.format(shape) + " is too large for one .npy byte array");
         }
         StringBuilder dims = new StringBuilder();
@@ -275,7 +301,8 @@ public final class Npy {
         if (shape.length == 1) {
             dims.append(',');
         }
-        StringBuilder header = new StringBuilder("{'descr': '" + DESCRS.get(t.dtype()) + "', 'fortran_order': False, "
+        String descr = strings != null ? "|S" + width : DESCRS.get(t.dtype());
+        StringBuilder header = new StringBuilder("{'descr': '" + descr + "', 'fortran_order': False, "
                 + "'shape': (").append(dims).append("), }");
         // numpy pads with spaces and ends with '\n' so that the data starts on a 64-byte boundary.
         int total = MAGIC.length + 4 + header.length() + 1;
@@ -286,7 +313,7 @@ public final class Npy {
         if (header.length() > 0xffff) {
             throw new InvalidInputException("shape " + Shapes.format(shape) + " makes too long a .npy 1.0 header");
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(t.numBytes() + header.length() + 10);
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) bodyBytes + header.length() + 10);
         out.write(MAGIC, 0, MAGIC.length);
         out.write(1);
         out.write(0);
@@ -294,6 +321,13 @@ public final class Npy {
         out.write(header.length() >>> 8);
         byte[] h = header.toString().getBytes(StandardCharsets.ISO_8859_1);
         out.write(h, 0, h.length);
+        if (strings != null) {
+            for (byte[] v : strings) {
+                out.write(v, 0, v.length);
+                out.write(new byte[width - v.length], 0, width - v.length);
+            }
+            return out.toByteArray();
+        }
         byte[] body = new byte[t.numBytes()];
         t.data().get(body);
         out.write(body, 0, body.length);

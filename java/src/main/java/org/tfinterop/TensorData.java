@@ -12,6 +12,8 @@ import java.util.Map;
  * "bool"), a shape, and the elements in C order as native-order bytes (a bool is one byte, 0 or 1). The bytes
  * cross as they are: a caller with its own memory (numpy, through JPype) lends it as a direct ByteBuffer, and
  * an output is copied out once with {@link #copyTo(ByteBuffer)}. No boxed values, no element-by-element copy.
+ * Strings (dtype "string", {@link #ofStrings}) are their elements' bytes, a byte[] each in C order: TF Java
+ * 1.x takes and gives them as byte[][], and they have no fixed size to lay out in one buffer.
  */
 public final class TensorData {
     /** Bytes per element of each dtype a signature call can feed and fetch. */
@@ -28,14 +30,55 @@ public final class TensorData {
         ITEM_SIZES = Collections.unmodifiableMap(m);
     }
 
+    static final String STRING = "string";
+
     private final String dtype;
     private final long[] shape;
-    private final ByteBuffer data;
+    private final ByteBuffer data;        // null for strings
+    private final byte[][] strings;       // null for numbers
 
-    private TensorData(String dtype, long[] shape, ByteBuffer data) {
+    private TensorData(String dtype, long[] shape, ByteBuffer data, byte[][] strings) {
         this.dtype = dtype;
         this.shape = shape;
         this.data = data;
+        this.strings = strings;
+    }
+
+    /** A string tensor: one byte[] per element, in C order; there must be as many as the shape has elements. */
+    public static TensorData ofStrings(long[] shape, byte[][] values) {
+        for (long d : shape) {
+            if (d < 0) {
+                throw new InvalidInputException("shape " + Arrays.toString(shape) + " has a negative dimension");
+            }
+        }
+        if (Shapes.elements(shape) != values.length) {
+            throw new InvalidInputException("shape " + Arrays.toString(shape) + " of string needs "
+                    + Shapes.elements(shape) + " elements, got " + values.length);
+        }
+        byte[][] copy = new byte[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == null) {
+                throw new InvalidInputException("string element " + i + " is null");
+            }
+            copy[i] = values[i].clone();
+        }
+        return new TensorData(STRING, shape.clone(), null, copy);
+    }
+
+    public boolean isString() {
+        return strings != null;
+    }
+
+    /** A string tensor's elements, in C order (a copy). */
+    public byte[][] strings() {
+        if (strings == null) {
+            throw new UnsupportedDataTypeException(this + " is not a string tensor");
+        }
+        byte[][] copy = new byte[strings.length][];
+        for (int i = 0; i < strings.length; i++) {
+            copy[i] = strings[i].clone();
+        }
+        return copy;
     }
 
     /**
@@ -58,7 +101,7 @@ public final class TensorData {
             throw new InvalidInputException("shape " + Arrays.toString(shape) + " of " + dtype + " needs "
                     + (n < 0 ? "more" : String.valueOf(n * size)) + " bytes, got " + data.remaining());
         }
-        return new TensorData(dtype, shape.clone(), data.slice().order(ByteOrder.nativeOrder()));
+        return new TensorData(dtype, shape.clone(), data.slice().order(ByteOrder.nativeOrder()), null);
     }
 
     public String dtype() {
@@ -69,17 +112,33 @@ public final class TensorData {
         return shape.clone();
     }
 
-    /** The bytes, read-only, native order, position 0. */
+    /** The bytes, read-only, native order, position 0 (numbers only: see {@link #strings()}). */
     public ByteBuffer data() {
-        return data.asReadOnlyBuffer().order(ByteOrder.nativeOrder());
+        return numbers().asReadOnlyBuffer().order(ByteOrder.nativeOrder());
     }
 
+    /** The numbers' bytes; for strings, the elements' bytes together. */
     public int numBytes() {
+        if (strings != null) {
+            int n = 0;
+            for (byte[] b : strings) {
+                n += b.length;
+            }
+            return n;
+        }
         return data.remaining();
+    }
+
+    private ByteBuffer numbers() {
+        if (data == null) {
+            throw new UnsupportedDataTypeException(this + " is a string tensor: its elements are strings(), not bytes");
+        }
+        return data;
     }
 
     /** Copies the bytes into dst at its position (dst's position is left unchanged). */
     public void copyTo(ByteBuffer dst) {
+        numbers();
         if (dst.remaining() < data.remaining()) {
             throw new InvalidInputException("destination has room for " + dst.remaining() + " bytes; "
                     + dtype + Shapes.format(shape) + " has " + data.remaining());

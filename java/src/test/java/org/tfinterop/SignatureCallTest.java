@@ -64,6 +64,9 @@ public class SignatureCallTest {
             }
             return null;
         }
+        if (want.isString()) {
+            return Arrays.deepEquals(want.strings(), got.strings()) ? null : key + ": the strings differ";
+        }
         return want.data().equals(got.data()) ? null : key + ": the " + want.dtype() + " values differ";
     }
 
@@ -112,6 +115,44 @@ public class SignatureCallTest {
         assertEquals(expected.keySet(), written.keySet());
         for (String k : expected.keySet()) {
             assertNull(disagreement(k, expected.get(k), written.get(k)));
+        }
+    }
+
+    /**
+     * fixtures/golden/strings: string inputs of rank 1 and 2 (an empty string, UTF-8 beyond ASCII, a NUL
+     * inside one) as byte[][] tensors, string and int64 outputs, against Python TensorFlow 2.21's, through
+     * the library and through .npz files both ways.
+     */
+    @Test
+    public void stringsCrossAsBytesAndGivePythonTensorFlowsOutputs() throws IOException {
+        Path strings = GoldenFixtureTest.golden().resolve("strings");
+        Map<String, TensorData> inputs = Npz.read(strings.resolve("inputs.npz"));
+        Map<String, TensorData> expected = Npz.read(strings.resolve("expected.npz"));
+        assertEquals("string[4, 2]", inputs.get("pair").toString());
+        assertArrayEquals(new byte[] {'a', 0, 'b'}, inputs.get("word").strings()[3]);
+        assertArrayEquals(new byte[0], inputs.get("word").strings()[1]);
+        try (Model m = Model.load(strings.resolve("model"), "serve")) {
+            Map<String, TensorData> got = m.runSignature(null, inputs, null);
+            assertEquals(expected.keySet(), got.keySet());
+            for (String k : expected.keySet()) {
+                assertNull(disagreement(k, expected.get(k), got.get(k)));
+            }
+            Map<String, TensorData> numberForString = new TreeMap<>(inputs);
+            numberForString.put("word", TensorData.of("int32", new long[] {1}, ByteBuffer.allocate(4)));
+            refused(m, numberForString, "input 'word' expects string[?]; got int32[1]");
+        }
+        // Written as numpy writes bytes ('|S<longest>', NUL-padded) and read back unchanged.
+        Path out = tmp.getRoot().toPath().resolve("strings.npz");
+        Npz.write(out, expected, false);
+        Map<String, TensorData> back = Npz.read(out);
+        for (String k : expected.keySet()) {
+            assertNull(disagreement(k, expected.get(k), back.get(k)));
+        }
+        try {
+            TensorData.ofStrings(new long[] {2}, new byte[][] {{1}});
+            fail("a short string array was taken");
+        } catch (InvalidInputException e) {
+            assertThat(e.getMessage(), containsString("shape [2] of string needs 2 elements, got 1"));
         }
     }
 
