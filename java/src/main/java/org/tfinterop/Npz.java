@@ -14,9 +14,10 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * numpy's .npz: a zip of KEY.npy arrays, as numpy.savez writes it, read into and written from
- * {@link TensorData} of the dtypes a call by signature takes. A file that is not one, or an array that is not
- * data (objects, a structured dtype), is refused with a {@link NpyFormatException} naming it; an array of
- * another dtype (strings, float16, ...) with an {@link InvalidInputException}, as Python's feeds refuses it.
+ * {@link TensorData} of the dtypes a call by signature takes (numbers, and numpy bytes as strings). A file that
+ * is not one, or an array that is not data (objects, a structured dtype), is refused with a
+ * {@link NpyFormatException} naming it; an array of another dtype (unicode strings, float16, ...) with an
+ * {@link InvalidInputException}, as Python's feeds refuses it.
  */
 public final class Npz {
     private Npz() {
