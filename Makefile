@@ -12,7 +12,7 @@ ARGS ?=
 JAVA_INSTALL := java/build/install/tfinterop-java
 JAVA_INPUTS := build.gradle settings.gradle java/build.gradle python/tfinterop/untrusted-ops.txt $(shell find java/src/main -type f 2>/dev/null)
 
-.PHONY: run test test-faults bench setup java python-test java-test matrix nox clean
+.PHONY: run test test-faults test-install wheel bench setup java python-test java-test matrix nox clean
 
 run: setup
 	$(PY) -m tfinterop run $(ARGS)
@@ -43,6 +43,14 @@ python-test: setup
 test-faults: setup
 	TFINTEROP_FULL_FAULTS=1 $(PY) -m pytest -q tests/test_bad_input_catalogue.py tests/test_fuzz.py
 
+# The wheel a user installs (setup.py ships the Java module's jars in it), in build/wheel.
+wheel: setup
+	$(PY) -m pip wheel --no-deps --no-build-isolation --quiet --disable-pip-version-check -w build/wheel .
+
+# tfinterop as a user installs it: the wheel in a new virtual environment, run from outside the checkout.
+test-install: setup
+	$(PY) -m pytest -q tests-install
+
 java-test: setup
 	$(GRADLE) $(GRADLE_FLAGS) :java:test
 
@@ -63,7 +71,7 @@ $(VENV)/bin/nox: | $(VENV)/.installed
 
 setup: $(VENV)/.installed java
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "tfinterop needs Python 3.11 (TensorFlow 2.21 wheels); set PYTHON=python3.11")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt

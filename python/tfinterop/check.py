@@ -1,7 +1,7 @@
 """`tfinterop check DIR --target NAME`: everything a target runtime will reject in a SavedModel, before
 anyone tries to load it, each with the fix in words.
 
-The target is a dumped runtime (targets.py, fixtures/targets/): its registered ops with their attrs,
+The target is a dumped runtime (targets.py, python/tfinterop/registries/): its registered ops with their attrs,
 the GraphDef versions it accepts and the data types it knows. Every MetaGraphDef is read with the
 SavedModel reader (savedmodel.py: no TensorFlow is imported, so a check takes a fraction of a second),
 and every node of its graph and of its function library is held against the target:

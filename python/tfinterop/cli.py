@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="report everything a target runtime will reject in a SavedModel, with fixes",
                            description="Reads every MetaGraphDef of DIR and holds each node (and each node of its "
                                        "function library) against the target's dumped op registry, GraphDef "
-                                       "versions and data types (fixtures/targets/), without importing TensorFlow. "
+                                       "versions and data types (python/tfinterop/registries/), without importing TensorFlow. "
                                        "Exit 0: every DIR loadable; 1: one is not; 2: a DIR is not a readable "
                                        "SavedModel (the others are still checked), or a usage error.")
     check.add_argument("dir", metavar="DIR", type=Path, nargs="+",
@@ -158,10 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     targets = sub.add_parser("targets", help="list the target runtimes, or dump them again from the runtimes",
                              description="Targets are the op registries, GraphDef versions and data types of real "
-                                         "runtimes, dumped by the runtimes themselves into fixtures/targets/.")
+                                         "runtimes, dumped by the runtimes themselves into python/tfinterop/registries/.")
     targets.add_argument("--regenerate", action="store_true",
                          help="dump TF Java (tfinterop-java op-registry) and this Python TensorFlow again")
-    targets.add_argument("--out", metavar="DIR", type=Path, help="where --regenerate writes (default: fixtures/targets)")
+    targets.add_argument("--out", metavar="DIR", type=Path, help="where --regenerate writes (default: python/tfinterop/registries, the package's own)")
     targets.set_defaults(handler=cmd_targets)
     fuzz = sub.add_parser("fuzz", help="load seeded mutants of a model in TF Java; record crashes as findings",
                           description="Mutates saved_model.pb and variables/variables.index of a model (bit flips, "

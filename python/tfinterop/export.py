@@ -45,7 +45,7 @@ class Variant:
     signatures: dict          # tag-set (tuple of tags) -> signature key, first entry is the main MetaGraphDef
     has_assets: bool
     summary: str
-    # Made for this target runtime (fixtures/targets/): ref variables, a non-sharded saver, stripped default
+    # Made for this target runtime (python/tfinterop/registries/): ref variables, a non-sharded saver, stripped default
     # attrs, assets listed once, legacy forms of ops; checked against the target before it is moved into place.
     target: str | None = None
     # Settings of the exports not made for a target (the seed's defaults, or one deliberate flaw for the probes).

@@ -1,5 +1,7 @@
-"""Where things live, and the keys of what is cached. The package runs from a checkout (editable install), so fixtures and the
-Java module are found relative to it; environment variables override for other layouts."""
+"""Where things live, and the keys of what is cached. What a user's copy needs (the tolerance contract, the
+untrusted-op list, the dumped target registries) is package data, found beside this file however the package
+was installed; what only the harness's own development needs (fixtures: the MNIST subset, golden models, the
+known-incompatibilities list) is found in the checkout. Environment variables override for other layouts."""
 
 import hashlib
 import os
@@ -10,10 +12,15 @@ FIXTURES = Path(os.environ.get("TFINTEROP_FIXTURES", REPO_ROOT / "fixtures"))
 KNOWN_INCOMPATIBILITIES = FIXTURES / "known-incompatibilities.txt"
 MNIST_SUBSET = FIXTURES / "mnist" / "mnist-test-1000.npz"
 GOLDEN = FIXTURES / "golden"
-# `gradle installDist` puts the Java module and every jar it needs here (JPype's classpath).
-JAVA_LIB = Path(os.environ.get("TFINTEROP_JAVA_LIB",
-                               REPO_ROOT / "java" / "build" / "install" / "tfinterop-java" / "lib"))
-TOLERANCE = Path(__file__).resolve().parent / "tolerance.json"
+PACKAGE = Path(__file__).resolve().parent
+TOLERANCE = PACKAGE / "tolerance.json"
+# The target runtimes' dumped registries (targets.py): package data, so `check --target` works in any install.
+TARGETS = Path(os.environ.get("TFINTEROP_TARGETS", PACKAGE / "registries"))
+# The Java module and every jar it needs (JPype's classpath): in a wheel, package data (setup.py copies them in
+# when the wheel is built); in a checkout, where `gradle installDist` puts them.
+PACKAGED_JAVA_LIB = PACKAGE / "java-lib"
+JAVA_LIB = Path(os.environ.get("TFINTEROP_JAVA_LIB") or (
+    PACKAGED_JAVA_LIB if PACKAGED_JAVA_LIB.is_dir() else REPO_ROOT / "java" / "build" / "install" / "tfinterop-java" / "lib"))
 
 
 def cache_dir() -> Path:

@@ -1,6 +1,6 @@
 """Targets: real TensorFlow runtimes a SavedModel may be meant for, described by what each runtime
 itself reports (its op registry, the GraphDef versions it accepts, the data types it knows), dumped into
-fixtures/targets/<name>.json.gz. Adding a target is adding a dumped file; nothing here lists ops by hand.
+registries/<name>.json.gz beside this file (package data). Adding a target is adding a dumped file; nothing here lists ops by hand.
 
     java-tf-1.8.0      TF Java 1.8.0 (the C API loader, TF_LoadSessionFromSavedModel), dumped through
                        `tfinterop-java op-registry` (TensorFlow.registeredOpList() and import probes)
@@ -31,7 +31,7 @@ LOADERS = {
 
 
 def targets_dir() -> Path:
-    return paths.FIXTURES / "targets"
+    return paths.TARGETS
 
 
 def available() -> list[str]:

@@ -5,7 +5,7 @@ consumer (default java-tf-1.8.0; any consumer of the runtime registry), each in 
 shared by every DIR, on the same inputs: the user's .npz, or inputs synthesized from the signature's dtypes
 and shapes (unknown dimensions = --examples, seeded). Every output is compared under the tolerance contract
 (tolerance.py). When the target cannot load the model, the result carries TensorFlow's message and, where the
-target's registry is dumped (fixtures/targets/), `check`'s findings for it: the why and the fix.
+target's registry is dumped (python/tfinterop/registries/), `check`'s findings for it: the why and the fix.
 """
 
 from dataclasses import asdict, dataclass, field

@@ -1,0 +1,78 @@
+"""tfinterop as a user installs it: the wheel built from this checkout, installed with its pinned dependencies
+into a new virtual environment, and run from a folder outside the checkout (`make test-install`; CI runs it
+after `make test`). About 80 s: most of it is pip unpacking TensorFlow into the new environment."""
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+GOLDEN = REPO / "fixtures" / "golden"
+
+TF2_EXPORT = """
+import sys
+import tensorflow as tf
+class Scale(tf.Module):
+    def __init__(self):
+        self.w = tf.Variable([[2.0]])
+    @tf.function(input_signature=[tf.TensorSpec([None, 1], tf.float32)])
+    def __call__(self, x):
+        return {"y": tf.matmul(x, self.w)}
+tf.saved_model.save(Scale(), sys.argv[1])
+"""
+
+
+def run(*args, cwd, check=True):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TFINTEROP_")}   # nothing points at the checkout
+    r = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise AssertionError(f"{args} exited {r.returncode}:\n{r.stdout}\n{r.stderr[-3000:]}")
+    return r
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory):
+    """(the new environment's bin folder, a working folder outside the checkout)."""
+    root = tmp_path_factory.mktemp("install")
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+        "--disable-pip-version-check", "-w", root / "wheel", REPO, cwd=root)
+    [wheel] = (root / "wheel").glob("tfinterop-*.whl")
+    venv.create(root / "venv", with_pip=True)
+    bin_dir = root / "venv" / "bin"
+    run(bin_dir / "pip", "install", "--quiet", "--disable-pip-version-check", "-r", REPO / "requirements.txt", wheel,
+        cwd=root)
+    work = root / "work"
+    work.mkdir()
+    shutil.copytree(GOLDEN / "mixed", work / "mixed")
+    run(bin_dir / "python", "-c", TF2_EXPORT, work / "tf2-module", cwd=work)
+    return bin_dir, work
+
+
+def test_the_wheel_carries_what_a_user_needs_and_nothing_of_the_checkout(installed):
+    bin_dir, work = installed
+    r = run(bin_dir / "python", "-c", "import tfinterop, tfinterop.paths as p; print(tfinterop.__file__); "
+            "print(p.JAVA_LIB); print(sorted(x.name for x in p.JAVA_LIB.glob('*.jar'))); print(p.TARGETS)", cwd=work)
+    package, java_lib, jars, targets = r.stdout.splitlines()
+    assert "site-packages" in package and not package.startswith(str(REPO))
+    assert java_lib.startswith(str(Path(package).parent)) and "libtensorflow_jni-1.8.0.jar" in jars
+    assert targets.startswith(str(Path(package).parent))
+    listed = run(bin_dir / "tfinterop", "targets", cwd=work)
+    assert "java-tf-1.8.0" in listed.stdout
+
+
+def test_verify_from_a_folder_outside_the_checkout(installed):
+    """A model TF Java 1.8 serves agrees (exit 0); a tf.saved_model.save export does not load (exit 1), with
+    TensorFlow's reason and check's findings."""
+    bin_dir, work = installed
+    ok = run(bin_dir / "tfinterop", "verify", "mixed/model", "--inputs", "mixed/inputs.npz", cwd=work)
+    assert "AGREE" in ok.stdout and "probabilities: float32[20, 10] agrees" in ok.stdout
+    bad = run(bin_dir / "tfinterop", "verify", "tf2-module", cwd=work, check=False)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "Op type not registered 'StatefulPartitionedCall'" in bad.stdout and "check: op-not-registered" in bad.stdout
+    check = run(bin_dir / "tfinterop", "check", "mixed/model", "--target", "java-tf-1.8.0", cwd=work)
+    assert "loadable, no findings" in check.stdout
