@@ -16,6 +16,9 @@ from tfinterop import data, paths
 from tfinterop.cli import RUN_MARKER
 from tfinterop.runtimes.worker import WorkerClient
 
+# pytester: the pytest plugin (tfinterop/pytest_plugin.py) is tested by running test files through pytest.
+pytest_plugins = ("pytester",)
+
 REPO = paths.REPO_ROOT
 
 

@@ -92,10 +92,10 @@ def compare(reference: np.ndarray, candidate: np.ndarray, c: Contract | None = N
         argmax_agreement = float(np.mean(np.argmax(ref, axis=1) == np.argmax(cand, axis=1)))
     else:
         argmax_agreement = None
-    close = bool(np.all(np.isclose(cand, ref, rtol=c.rtol, atol=c.atol, equal_nan=True)))
+    outside = int(np.count_nonzero(~np.isclose(cand, ref, rtol=c.rtol, atol=c.atol, equal_nan=True)))
     reasons = []
-    if not close:
-        reasons.append(f"values differ beyond rtol={c.rtol:g}, atol={c.atol:g}: "
+    if outside:
+        reasons.append(f"values differ beyond rtol={c.rtol:g}, atol={c.atol:g} in {outside} of {ref.size} elements: "
                        f"max abs error {max_abs:.3g} at {list(at_abs)}, max rel error {max_rel:.3g} at {list(at_rel)}")
     if c.argmax_must_match and argmax_agreement is not None and argmax_agreement < 1.0:
         rows = np.flatnonzero(np.argmax(ref, axis=1) != np.argmax(cand, axis=1))

@@ -47,6 +47,7 @@ class ModelResult:
     findings: list = field(default_factory=list)   # check's, when the target does not load it
     outputs: list = field(default_factory=list)
     status: str = "fail"                   # "agree", "differ", "target-failed", "unusable"
+    reference: str = REFERENCE             # what the target was held to: the reference runtime, or a golden file
 
     @property
     def agree(self) -> bool:
@@ -90,11 +91,13 @@ def synthesize(signature, examples: int, seed: int) -> dict:
 class Verifier:
     """The reference and the target workers, started on first use and shared by every model verified."""
 
-    def __init__(self, target: str = DEFAULT_TARGET, log=print):
+    def __init__(self, target: str = DEFAULT_TARGET, log=print, workers: dict | None = None):
+        """`workers` ({runtime name: WorkerClient}) may be shared by several Verifiers (one per target): the
+        pytest plugin keeps one worker per runtime for a whole session."""
         registry.consumer(target)                 # an unknown target is a usage error, before any work
         self.target = target
         self.log = log
-        self._workers = {}
+        self._workers = {} if workers is None else workers
 
     def worker(self, name: str) -> WorkerClient:
         if name not in self._workers or not self._workers[name].alive:
@@ -107,7 +110,9 @@ class Verifier:
         self._workers.clear()
 
     def verify(self, directory, tags=None, signature=None, inputs: dict | None = None, inputs_from="",
-               examples=8, seed=0) -> ModelResult:
+               examples=8, seed=0, expected: dict | None = None, expected_from="") -> ModelResult:
+        """`expected` ({output key: array}, e.g. a golden file's, recorded from the reference earlier) replaces
+        running the reference: the target is held to those outputs."""
         model = savedmodel.read(directory)        # unreadable: the reader's typed error, for the caller
         tags = choose_tags(model, tags)
         result = ModelResult(str(directory), tags)
@@ -119,7 +124,10 @@ class Verifier:
             result.inputs = f"synthesized from the signature: {examples} example(s), seed {seed}"
         else:
             result.inputs = inputs_from
-        reference, error, _ = self._run(REFERENCE, directory, tags, key, inputs)
+        if expected is not None:
+            reference, error, result.reference = expected, None, expected_from or "the expected outputs given"
+        else:
+            reference, error, _ = self._run(REFERENCE, directory, tags, key, inputs)
         if error is not None:
             result.status = "unusable"
             result.error = (f"the reference ({REFERENCE}) could not run it: {error}"
@@ -167,7 +175,7 @@ def _dtype_name(dtype: np.dtype) -> str:
 
 
 def human(result: ModelResult, target: str) -> str:
-    head = f"{result.dir} [{', '.join(result.tags)}] signature {result.signature!r}, {REFERENCE} vs {target}"
+    head = f"{result.dir} [{', '.join(result.tags)}] signature {result.signature!r}, {result.reference} vs {target}"
     lines = [f"{head}: {result.status.upper()}", f"  inputs: {result.inputs}"] if result.signature else \
         [f"{head}: {result.status.upper()}"]
     if result.error:

@@ -1,0 +1,81 @@
+"""The pytest plugin as a team uses it in its own suite (pytester: test files run by pytest in this process,
+the plugin loaded through its pytest11 entry point): the `tfinterop` fixture's assert_same_outputs on a model
+TF Java 1.8 serves and on one it rejects, the target in each test's id, goldens written with
+--tfinterop-regen and held to on the next run, and a failure message in the manner of assert_allclose."""
+
+import numpy as np
+import pytest
+
+from tfinterop import feeds, paths
+
+MIXED = paths.GOLDEN / "mixed"
+
+USER_TESTS = f'''
+import pytest
+
+def test_a_model_java_serves(tfinterop):
+    tfinterop.assert_same_outputs(r"{MIXED / "model"}", inputs=r"{MIXED / "inputs.npz"}")
+
+def test_a_tf2_export(tfinterop):
+    tfinterop.assert_same_outputs(r"{{tf2}}")
+
+@pytest.mark.tfinterop_target("java-tf-1.8.0")
+def test_held_to_its_golden(tfinterop):
+    result = tfinterop.assert_same_outputs(r"{MIXED / "model"}")
+    assert result.reference.startswith("golden ")
+
+def test_held_to_a_golden_it_does_not_match(tfinterop):
+    tfinterop.assert_same_outputs(r"{MIXED / "model"}")
+'''
+
+
+def golden(path, expected):
+    inputs = feeds.read_npz(MIXED / "inputs.npz")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    feeds.write_npz(path, {**{"inputs/" + k: v for k, v in inputs.items()},
+                           **{"outputs/" + k: v for k, v in expected.items()}})
+
+
+def test_assert_same_outputs_passes_fails_with_the_reason_and_holds_goldens(pytester, java_built, any_dtype_models):
+    pytester.makepyfile(test_user=USER_TESTS.replace("{tf2}", str(any_dtype_models / "module")))
+    recorded = feeds.read_npz(MIXED / "expected.npz")     # Python TensorFlow's outputs, from its generator
+    golden(pytester.path / "test_user" / "test_held_to_its_golden.npz", recorded)
+    wrong = {**recorded, "label": (recorded["label"] + 1) % 10}
+    wrong["probabilities"] = recorded["probabilities"].copy()
+    wrong["probabilities"][3, 7] += 0.25
+    golden(pytester.path / "test_user" / "test_held_to_a_golden_it_does_not_match.npz", wrong)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-v")
+    result.assert_outcomes(passed=2, failed=2)
+    out = result.stdout.str()
+    assert "test_a_model_java_serves[target=java-tf-1.8.0] PASSED" in out
+    assert "test_held_to_its_golden[target=java-tf-1.8.0] PASSED" in out
+    # A model TF Java 1.8 cannot load: TensorFlow's reason and check's findings with their fixes.
+    assert "test_a_tf2_export[target=java-tf-1.8.0] FAILED" in out
+    assert "does not give the same outputs in java-tf-1.8.0 as in python-tf-2.21.0" in out
+    assert "Op type not registered 'StatefulPartitionedCall'" in out and "check: op-not-registered" in out
+    # A golden it does not match: the contract, and per output how many elements differ and where.
+    assert "contract (tolerance.json): float32: rtol=1e-05, atol=1e-06" in out
+    assert "label: int64[20] DIFFERS: 20 of 20 int64 elements differ (compared exactly)" in out
+    assert "probabilities: float32[20, 10] DIFFERS: values differ beyond rtol=1e-05, atol=1e-06 in 1 of 200 " \
+           "elements: max abs error 0.25 at [3, 7]" in out
+    assert "vs java-tf-1.8.0" in out and "golden " in out
+
+
+def test_regen_writes_the_golden_that_the_next_run_holds_the_target_to(pytester, java_built):
+    pytester.makepyfile(test_regen=f'''
+def test_mine(tfinterop):
+    tfinterop.assert_same_outputs(r"{MIXED / "model"}", inputs=r"{MIXED / "inputs.npz"}")
+''')
+    first = pytester.runpytest("-p", "no:cacheprovider", "--tfinterop-regen")
+    first.assert_outcomes(failed=1)
+    written = pytester.path / "test_regen" / "test_mine.npz"
+    assert f"tfinterop: wrote {written} (5 input(s), 5 output(s) of python-tf-2.21.0)" in first.stdout.str()
+    with np.load(written) as z:
+        assert sorted(z.files) == sorted([f"inputs/{k}" for k in ("class_offset", "expected", "image", "mask",
+                                                                    "temperature")] +
+                                         [f"outputs/{k}" for k in ("correct", "label", "probabilities", "score",
+                                                                    "shifted")])
+        np.testing.assert_array_equal(z["outputs/label"], feeds.read_npz(MIXED / "expected.npz")["label"])
+    unknown = pytester.runpytest("-p", "no:cacheprovider", "--tfinterop-target", "java-tf-0.1")
+    assert unknown.ret == pytest.ExitCode.USAGE_ERROR
+    assert "tfinterop: unknown consumer java-tf-0.1" in unknown.stderr.str()
