@@ -76,3 +76,18 @@ def test_verify_from_a_folder_outside_the_checkout(installed):
     assert "Op type not registered 'StatefulPartitionedCall'" in bad.stdout and "check: op-not-registered" in bad.stdout
     check = run(bin_dir / "tfinterop", "check", "mixed/model", "--target", "java-tf-1.8.0", cwd=work)
     assert "loadable, no findings" in check.stdout
+
+
+def test_a_users_pytest_file_holds_models_to_tf_java(installed):
+    """The plugin as installed (its pytest11 entry point): one model TF Java 1.8 serves, one it rejects."""
+    bin_dir, work = installed
+    (work / "test_models.py").write_text(
+        "def test_mixed(tfinterop):\n"
+        "    tfinterop.assert_same_outputs('mixed/model', inputs='mixed/inputs.npz')\n\n"
+        "def test_tf2_module(tfinterop):\n"
+        "    tfinterop.assert_same_outputs('tf2-module')\n")
+    r = run(bin_dir / "python", "-m", "pytest", "-p", "no:cacheprovider", "test_models.py", cwd=work, check=False)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "1 failed, 1 passed" in r.stdout
+    assert "test_tf2_module[target=java-tf-1.8.0]" in r.stdout
+    assert "Op type not registered 'StatefulPartitionedCall'" in r.stdout
