@@ -12,7 +12,7 @@ ARGS ?=
 JAVA_INSTALL := java/build/install/tfinterop-java
 JAVA_INPUTS := build.gradle settings.gradle java/build.gradle python/tfinterop/untrusted-ops.txt python/tfinterop/tolerance.json $(shell find java/src/main -type f 2>/dev/null)
 
-.PHONY: run test test-faults test-install wheel bench setup java python-test java-test matrix nox clean
+.PHONY: run test test-faults test-install examples wheel bench setup java python-test java-test matrix nox clean
 
 run: setup
 	$(PY) -m tfinterop run $(ARGS)
@@ -50,6 +50,10 @@ wheel: setup
 # tfinterop as a user installs it: the wheel in a new virtual environment, run from outside the checkout.
 test-install: setup
 	$(PY) -m pytest -q tests-install
+
+# examples/: a user's repository in miniature (export, the pytest plugin, the JUnit helper).
+examples: setup
+	GRADLE_FLAGS="$(GRADLE_FLAGS)" examples/run.sh $(abspath $(PY))
 
 java-test: setup
 	$(GRADLE) $(GRADLE_FLAGS) :java:test
