@@ -8,5 +8,5 @@ rm -rf build/model
 "$PY" export_model.py build/model
 "$PY" -m pytest -q -p no:cacheprovider test_models.py
 JAVA_LIB="$("$PY" -c 'import tfinterop.paths as p; print(p.JAVA_LIB)')"
-gradle --console=plain --quiet ${GRADLE_FLAGS:-} -p java test -PtfinteropJavaLib="$JAVA_LIB"
+gradle ${GRADLE_FLAGS:---console=plain} --quiet -p java test -PtfinteropJavaLib="$JAVA_LIB"
 echo "examples: export, pytest and gradle test passed"
