@@ -180,9 +180,13 @@ def human(result: ModelResult, target: str) -> str:
         [f"{head}: {result.status.upper()}"]
     if result.error:
         lines.append(f"  {result.error}")
+    groups = {}     # the first finding of each kind (of each op, for missing ops), and its fix once
     for f in result.findings:
-        lines.append(f"  check: {f['kind']}: {f['message']}")
-        lines.append(f"         fix: {f['fix']}")
+        groups.setdefault((f["kind"], f["op"] if f["kind"] == "op-not-registered" else ""), []).append(f)
+    for (kind, _), found in groups.items():
+        more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""
+        lines.append(f"  check: {kind}: {found[0]['message']}{more}")
+        lines.append(f"         fix: {found[0]['fix']}")
     for o in result.outputs:
         where = "" if o.max_abs_error is None else (
             f"  max abs error {o.max_abs_error:.3g} at {o.max_abs_at}, max rel error {o.max_rel_error:.3g} "
