@@ -3,10 +3,14 @@ the plugin loaded through its pytest11 entry point): the `tfinterop` fixture's a
 TF Java 1.8 serves and on one it rejects, the target in each test's id, goldens written with
 --tfinterop-regen and held to on the next run, and a failure message in the manner of assert_allclose."""
 
+import sys
+
 import numpy as np
 import pytest
 
-from tfinterop import feeds, paths
+from conftest import forked_worker
+from tfinterop import feeds, paths, verify
+from tfinterop.runtimes.worker import WorkerClient
 
 MIXED = paths.GOLDEN / "mixed"
 
@@ -27,6 +31,17 @@ def test_held_to_its_golden(tfinterop):
 def test_held_to_a_golden_it_does_not_match(tfinterop):
     tfinterop.assert_same_outputs(r"{MIXED / "model"}")
 '''
+
+
+@pytest.fixture(autouse=True)
+def python_workers_from_the_fork_server(monkeypatch):
+    """The plugin's reference worker (Python TensorFlow) forked from the suite's fork server, as the suite's
+    own Python workers are: a process of its own, without a second TensorFlow import (~4 CPU-seconds each)."""
+    def worker(runtime, **kwargs):
+        if runtime == "python" and kwargs.get("command") is None and kwargs.get("python") in (None, sys.executable):
+            kwargs["spawn"] = forked_worker
+        return WorkerClient(runtime, **kwargs)
+    monkeypatch.setattr(verify, "WorkerClient", worker)
 
 
 def golden(path, expected):
