@@ -2,15 +2,20 @@
 
 Python TensorFlow and the JVM never share a process, so the benchmark has three parts:
 
-    orchestrator (this module, imports neither)  writes the images, starts the two sides one after
-                                                 the other, times the harness's worker path
-                                                 (WorkerClient), optionally `make test`, and divides
-    python side  (python -m tfinterop.bench python SPEC OUT)   Python TF Session.run, batch and one image
+    orchestrator (this module, imports neither)  writes the inputs, starts the two sides one after
+                                                 the other, times `tfinterop check` and `tfinterop
+                                                 verify` as a user runs them, optionally `make test`,
+                                                 and divides
+    python side  (python -m tfinterop.bench python SPEC OUT)   Python TF Session.run, batch and one image;
+                                                 one image through the harness's worker path
+                                                 (WorkerClient('java')), interleaved with Session.run
     java side    (python -m tfinterop.bench java SPEC OUT)     JPype + TF Java: marshalling, the bridge's
-                                                 predict, and the same predict looped inside Java
+                                                 predict and call by signature, the same looped inside
+                                                 Java, and the worker path's, interleaved with them
 
 Every figure is the median of repeated runs after a warm-up. Where numerator and denominator run in
-the same process they are interleaved run by run, so a change of machine load hits both alike.
+the same process they are interleaved run by run, so a change of machine load hits both alike. (The
+worker path's client runs inside the side that holds the denominator, for that reason.)
 """
 
 import json
@@ -28,6 +33,13 @@ from tfinterop import paths
 from tfinterop.errors import OutputExistsError, TfInteropError
 
 DEFAULT_MODEL = paths.GOLDEN / "compat-serve"
+# The call by signature: six inputs and outputs, float32, float64, int32, int64, uint8 and bool.
+SIGNATURE_MODEL = paths.GOLDEN / "dtypes" / "model"
+SIGNATURE_INPUTS = paths.GOLDEN / "dtypes" / "inputs.npz"
+# `tfinterop verify`'s synthesized inputs (its defaults; the bench passes them to it and feeds the runtimes the same)
+VERIFY_EXAMPLES, VERIFY_SEED = 8, 0
+# One-image runs alternate in blocks of this many calls (see interleaved_medians).
+SINGLE_BLOCK = 100
 MARKDOWN_BEGIN = "<!-- tfinterop bench: generated table, begin -->"
 MARKDOWN_END = "<!-- tfinterop bench: generated table, end -->"
 
@@ -41,31 +53,56 @@ class SelfTimed:
         self.run = run
 
 
-def interleaved_medians(runs: dict, warmup: int, repeats: int) -> dict:
+def interleaved_medians(runs: dict, warmup: int, repeats: int, block: int = 1) -> dict:
     """Calls each run once per round, `warmup` untimed rounds then `repeats` timed ones; median seconds.
-    A plain run is timed here, around the call; a SelfTimed one reports its own time."""
+    A plain run is timed here, around the call; a SelfTimed one reports its own time. With block > 1 a round
+    calls each run up to `block` times in a row, each call timed, in as many rounds as make `repeats` calls:
+    calls of a millisecond or less are then timed warm, as in a loop of their own, rather than each just
+    after the other run has had the caches and the thread pools (one image through Python TF took about twice
+    as long alternating call by call with the worker as in a loop of its own)."""
+    block = max(1, min(block, repeats))
+    rounds = -(-repeats // block)
     for _ in range(warmup):
         for run in runs.values():
             (run.run if isinstance(run, SelfTimed) else run)()
     samples = {name: [] for name in runs}
-    for _ in range(repeats):
+    for _ in range(rounds):
         for name, run in runs.items():
-            if isinstance(run, SelfTimed):
-                samples[name].append(run.run())
-            else:
-                start = time.perf_counter()
-                run()
-                samples[name].append(time.perf_counter() - start)
+            for _ in range(block):
+                if isinstance(run, SelfTimed):
+                    samples[name].append(run.run())
+                else:
+                    start = time.perf_counter()
+                    run()
+                    samples[name].append(time.perf_counter() - start)
     return {name: float(np.median(s)) for name, s in samples.items()}
 
 
 # --- the two sides ------------------------------------------------------------------------------------------
 
-def python_side(spec: dict) -> dict:
-    """Python TensorFlow's Session.run on the model, as the seed runs it: the baseline."""
-    from tfinterop.runtimes.python_tf import PythonTF, tensor_name
+def first_load_run(consumer, spec: dict) -> float:
+    """Seconds of a consumer's first load of the model and first call by signature on verify's inputs, then
+    close: a runtime's own part of `tfinterop verify`, timed the way verify meets it (once, in a new process)."""
+    from tfinterop.feeds import read_npz
 
+    inputs = read_npz(spec["verify_inputs"])
+    start = time.perf_counter()
+    handle = consumer.load(spec["model"], spec["tags"])
+    consumer.run(handle, spec["verify_signature"], inputs)
+    consumer.close(handle)
+    return time.perf_counter() - start
+
+
+def python_side(spec: dict) -> dict:
+    """Python TensorFlow's Session.run on the model, as the seed runs it: the baseline; and one image through
+    the worker path, interleaved with it."""
+    from tfinterop.runtimes.worker import WorkerClient
+
+    started = time.perf_counter()
+    from tfinterop.runtimes.python_tf import PythonTF, tensor_name
     consumer = PythonTF()
+    start_s = time.perf_counter() - started
+    load_run_s = first_load_run(consumer, spec)
     handle = consumer.load(spec["model"], spec["tags"])
     sess = consumer.session(handle)
     feed, fetch = tensor_name(spec["input_name"]), tensor_name(spec["output_name"])
@@ -74,20 +111,35 @@ def python_side(spec: dict) -> dict:
     np.save(spec["output_prefix"] + "python.npy", sess.run(fetch, {feed: batch}))
     batch_s = interleaved_medians({"batch": lambda: sess.run(fetch, {feed: batch})},
                                   spec["warmup"], spec["repeats"])["batch"]
-    one_s = interleaved_medians({"one": lambda: sess.run(fetch, {feed: one})},
-                                spec["warmup"], spec["single_repeats"])["one"]
+    from tfinterop.feeds import read_npz
+    sig_handle = consumer.load(spec["signature_model"], ["serve"])
+    inputs = read_npz(spec["signature_inputs"])
+    signature_s = interleaved_medians({"run": lambda: consumer.run(sig_handle, None, inputs)},
+                                      spec["warmup"], spec["repeats"])["run"]
+    inp, out = spec["input_name"], spec["output_name"]
+    with WorkerClient("java") as worker:
+        wh = worker.load(spec["model"], spec["tags"])
+        one_runs = interleaved_medians({"python": lambda: sess.run(fetch, {feed: one}),
+                                        "worker": lambda: worker.predict(wh, inp, out, one)},
+                                       spec["warmup"], spec["single_repeats"], block=SINGLE_BLOCK)
+        worker.close(wh)
     tf = consumer.tf
     return {"runtime": consumer.name,
             "threads": {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
                         "inter_op": tf.config.threading.get_inter_op_parallelism_threads()},
-            "batch_s": batch_s, "one_s": one_s}
+            "batch_s": batch_s, "one_s": one_runs["python"], "worker_one_s": one_runs["worker"],
+            "signature_s": signature_s, "start_s": start_s, "load_run_s": load_run_s}
 
 
 def java_side(spec: dict) -> dict:
-    """TF Java through the bridge (JPype), and the same work looped inside Java alone."""
-    from tfinterop.runtimes.java_tf import JavaTF
+    """TF Java through the bridge (JPype), the same work looped inside Java alone, and through the worker."""
+    from tfinterop.runtimes.worker import WorkerClient
 
+    started = time.perf_counter()
+    from tfinterop.runtimes.java_tf import JavaTF
     consumer = JavaTF()
+    start_s = time.perf_counter() - started
+    load_run_s = first_load_run(consumer, spec)
     jpype = consumer.jpype
     bench = jpype.JClass("org.tfinterop.Bench")
     handle = consumer.load(spec["model"], spec["tags"])
@@ -114,15 +166,43 @@ def java_side(spec: dict) -> dict:
 
     marshal = interleaved_medians({"round_trip": round_trip, "numpy_copy": batch.copy},
                                   spec["warmup"], spec["repeats"])
-    batch_runs = interleaved_medians({"bridge": bridge(batch), "java": java_alone(batch)},
-                                     spec["warmup"], spec["repeats"])
     one_runs = interleaved_medians({"bridge": bridge(one), "java": java_alone(one)},
-                                   spec["warmup"], spec["single_repeats"])
+                                   spec["warmup"], spec["single_repeats"], block=SINGLE_BLOCK)
+
+    # The call by signature: every input of the six-dtype model, looped inside Java over TensorData the
+    # bridge made once (Model.runSignature copies the outputs out, as for the bridge).
+    from tfinterop.feeds import read_npz
+    sig_handle = consumer.load(spec["signature_model"], ["serve"])
+    inputs = read_npz(spec["signature_inputs"])
+    jinputs = jpype.JClass("java.util.HashMap")()
+    for k, x in inputs.items():
+        jinputs.put(jpype.JString(k), consumer.tensor_data(x))
+    sig_model = consumer.java_model(sig_handle)
+    java_signature = SelfTimed(lambda: bench.timeSignatureRuns(sig_model, None, jinputs, None, 0, 1)[0] / 1e9)
+
+    with WorkerClient("java") as worker:
+        wh, wsig = worker.load(spec["model"], spec["tags"]), worker.load(spec["signature_model"], ["serve"])
+        through_worker, in_process = worker.run(wsig, None, inputs), consumer.run(sig_handle, None, inputs)
+        if through_worker.keys() != in_process.keys() or not all(
+                np.array_equal(v, through_worker[k]) for k, v in in_process.items()):
+            raise TfInteropError("the worker and the bridge computed different outputs by signature, so their "
+                                 "times are not comparable")
+        batch_runs = interleaved_medians({"bridge": bridge(batch), "java": java_alone(batch),
+                                          "worker": lambda: worker.predict(wh, inp, out, batch)},
+                                         spec["warmup"], spec["repeats"])
+        sig_runs = interleaved_medians({"bridge": lambda: consumer.run(sig_handle, None, inputs),
+                                        "java": java_signature, "worker": lambda: worker.run(wsig, None, inputs)},
+                                       spec["warmup"], spec["repeats"])
+        worker.close(wh)
+        worker.close(wsig)
     system = jpype.JClass("java.lang.System")
     return {"runtime": consumer.name, "jvm": f"{system.getProperty('java.vm.name')} {system.getProperty('java.version')}",
             "round_trip_s": marshal["round_trip"], "numpy_copy_s": marshal["numpy_copy"],
             "bridge_batch_s": batch_runs["bridge"], "java_batch_s": batch_runs["java"],
-            "bridge_one_s": one_runs["bridge"], "java_one_s": one_runs["java"]}
+            "worker_batch_s": batch_runs["worker"],
+            "bridge_one_s": one_runs["bridge"], "java_one_s": one_runs["java"],
+            "bridge_signature_s": sig_runs["bridge"], "java_signature_s": sig_runs["java"],
+            "worker_signature_s": sig_runs["worker"], "start_s": start_s, "load_run_s": load_run_s}
 
 
 SIDES = {"python": python_side, "java": java_side}
@@ -150,23 +230,6 @@ def _run_side(side: str, spec_path: Path, scratch: Path, log) -> dict:
     return json.loads(out.read_text())
 
 
-def _worker_path(spec: dict, batch: np.ndarray, log) -> dict:
-    """The path the harness uses: WorkerClient, one JSON line per request, arrays in the worker's scratch dir."""
-    from tfinterop.runtimes.worker import WorkerClient
-
-    log("bench: worker path (WorkerClient, java)")
-    one = np.ascontiguousarray(batch[:1])
-    inp, out = spec["input_name"], spec["output_name"]
-    with WorkerClient("java") as worker:
-        handle = worker.load(spec["model"], spec["tags"])
-        b = interleaved_medians({"batch": lambda: worker.predict(handle, inp, out, batch)},
-                                spec["warmup"], spec["repeats"])["batch"]
-        o = interleaved_medians({"one": lambda: worker.predict(handle, inp, out, one)},
-                                spec["warmup"], spec["single_repeats"])["one"]
-        worker.close(handle)
-    return {"worker_batch_s": b, "worker_one_s": o}
-
-
 def time_check(model, target="java-tf-1.8.0", repeats=5, log=print) -> float:
     """Median wall seconds of `tfinterop check MODEL --target TARGET` in a new interpreter, as a user runs it."""
     log(f"bench: tfinterop check ({repeats} runs)")
@@ -179,6 +242,43 @@ def time_check(model, target="java-tf-1.8.0", repeats=5, log=print) -> float:
         if proc.returncode not in (0, 1):
             raise TfInteropError(f"tfinterop check {model} failed (exit status {proc.returncode}): {proc.stderr.strip()}")
     return float(np.median(samples))
+
+
+def time_verify(model, tags, repeats=3, log=print) -> float:
+    """Median wall seconds of `tfinterop verify MODEL` (the reference and TF Java 1.8, on synthesized inputs) in a
+    new interpreter, as a user runs it."""
+    log(f"bench: tfinterop verify ({repeats} runs)")
+    command = [sys.executable, "-m", "tfinterop", "verify", str(model), "--examples", str(VERIFY_EXAMPLES),
+               "--seed", str(VERIFY_SEED)] + [a for t in tags for a in ("--tag", t)]
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        samples.append(time.perf_counter() - start)
+        if proc.returncode != 0:
+            raise TfInteropError(f"tfinterop verify {model} failed (exit status {proc.returncode}), so its time "
+                                 f"means nothing: {proc.stderr.strip()[-1500:]}")
+    return float(np.median(samples))
+
+
+def verify_inputs(model, tags) -> tuple:
+    """(signature key, inputs) as `tfinterop verify MODEL --examples 8 --seed 0` synthesizes them."""
+    from tfinterop import feeds, savedmodel, verify
+
+    read = savedmodel.read(model)
+    tags = verify.choose_tags(read, tags)
+    mg = feeds.meta_graph(read, tags)
+    key = feeds.choose_signature(mg.signature_def, None, tags)
+    return key, verify.synthesize(mg.signature_def[key], VERIFY_EXAMPLES, VERIFY_SEED)
+
+
+def tile_rows(arrays: dict, rows: int) -> dict:
+    """Each array's rows repeated to `rows` of them (the six-dtype fixture has 2: too few to time)."""
+    out = {}
+    for k, a in arrays.items():
+        reps = (-(-rows // len(a)),) + (1,) * (a.ndim - 1)
+        out[k] = np.ascontiguousarray(np.tile(a, reps)[:rows])
+    return out
 
 
 def time_make_test(log) -> dict:
@@ -227,8 +327,9 @@ def _figure(value, unit, about, goal=None):
 
 
 def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="myInput", output_name="myOutput",
-        warmup=5, repeats=30, single_repeats=300, make_test=False, log=print) -> dict:
+        warmup=5, repeats=30, single_repeats=300, verify_repeats=3, make_test=False, log=print) -> dict:
     """Runs every part and returns the report: machine, settings, figures (each with a value and a unit)."""
+    from tfinterop.feeds import read_npz, write_npz
     from tfinterop.tolerance import compare
 
     n = len(images)
@@ -237,9 +338,14 @@ def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="my
         scratch = Path(tmp)
         spec = {"model": str(Path(model).resolve()), "tags": list(tags), "images": str(scratch / "images.npy"),
                 "input_name": input_name, "output_name": output_name, "output_prefix": str(scratch / "output-"),
-                "warmup": warmup, "repeats": repeats, "single_repeats": single_repeats}
+                "warmup": warmup, "repeats": repeats, "single_repeats": single_repeats,
+                "signature_model": str(SIGNATURE_MODEL), "signature_inputs": str(scratch / "signature-inputs.npz"),
+                "verify_inputs": str(scratch / "verify-inputs.npz")}
         batch = np.ascontiguousarray(images, dtype=np.float32)
         np.save(spec["images"], batch)
+        write_npz(spec["signature_inputs"], tile_rows(read_npz(SIGNATURE_INPUTS), n))
+        spec["verify_signature"], v_inputs = verify_inputs(model, list(tags))
+        write_npz(spec["verify_inputs"], v_inputs)
         spec_path = scratch / "spec.json"
         spec_path.write_text(json.dumps(spec))
         py = _run_side("python", spec_path, scratch, log)
@@ -248,8 +354,10 @@ def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="my
         if not agreement.agree:
             raise TfInteropError(f"the two sides computed different things, so their times are not comparable: "
                                  f"{agreement.reason}")
-        worker = _worker_path(spec, batch, log)
     check_s = time_check(model, repeats=min(repeats, 5), log=log)
+    verify_s = time_verify(model, tags, repeats=verify_repeats, log=log)
+    own_load_run = py["load_run_s"] + java["load_run_s"]
+    cold = own_load_run + py["start_s"] + java["start_s"]
     ms = 1e3
     figures = {
         "marshal_ratio": _figure(
@@ -265,31 +373,57 @@ def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="my
             java["bridge_one_s"] / py["one_s"], "ratio",
             "1 image Python -> JPype -> TF Java -> Python, / 1 image through Python TF Session.run", 2),
         "worker_batch_ratio": _figure(
-            worker["worker_batch_s"] / java["java_batch_s"], "ratio",
-            f"{n} images through WorkerClient('java') (the harness's path), / the same predict inside Java"),
+            java["worker_batch_s"] / java["java_batch_s"], "ratio",
+            f"{n} images through WorkerClient('java') (the harness's path), / the same predict inside Java", 1.3),
         "worker_single_image_ratio": _figure(
-            worker["worker_one_s"] / py["one_s"], "ratio",
-            "1 image through WorkerClient('java'), / 1 image through Python TF Session.run"),
+            py["worker_one_s"] / py["one_s"], "ratio",
+            "1 image through WorkerClient('java'), / 1 image through Python TF Session.run", 3),
+        "worker_signature_ratio": _figure(
+            java["worker_signature_s"] / java["java_signature_s"], "ratio",
+            f"{SIGNATURE_MODEL.parent.name} model's six inputs and outputs (float32 ... bool), {n} rows, by signature "
+            f"through WorkerClient('java').run, / Model.runSignature looped inside Java"),
         "check_one_model": _figure(
             check_s, "s", f"`tfinterop check {Path(model).name} --target java-tf-1.8.0` in a new interpreter, wall", 1),
+        "verify_one_model": _figure(
+            verify_s, "s", f"`tfinterop verify {Path(model).name}` (python-tf and java-tf-1.8.0, synthesized inputs) "
+                           f"in a new interpreter, wall"),
+        "verify_ratio": _figure(
+            verify_s / own_load_run, "ratio",
+            "`verify_one_model` / the two runtimes' own first load + run + close of the same model and inputs"),
+        "verify_cold_ratio": _figure(
+            verify_s / cold, "ratio",
+            "`verify_one_model` / the same plus each runtime's start (import TensorFlow; start the JVM)"),
         "numpy_copy": _figure(java["numpy_copy_s"] * ms, "ms", f"numpy copy of {n}x784 float32"),
         "marshal_round_trip": _figure(java["round_trip_s"] * ms, "ms", f"{n}x784 float32 numpy -> Tensor -> numpy"),
         "java_batch": _figure(java["java_batch_s"] * ms, "ms", f"predict {n} images inside Java (TF Java)"),
         "bridge_batch": _figure(java["bridge_batch_s"] * ms, "ms", f"predict {n} images from Python via JPype"),
         "python_tf_batch": _figure(py["batch_s"] * ms, "ms", f"predict {n} images, Python TF Session.run"),
-        "worker_batch": _figure(worker["worker_batch_s"] * ms, "ms", f"predict {n} images via WorkerClient('java')"),
+        "worker_batch": _figure(java["worker_batch_s"] * ms, "ms", f"predict {n} images via WorkerClient('java')"),
+        "java_signature": _figure(java["java_signature_s"] * ms, "ms", f"six-dtype signature, {n} rows, inside Java"),
+        "bridge_signature": _figure(java["bridge_signature_s"] * ms, "ms",
+                                    f"six-dtype signature, {n} rows, from Python via JPype (JavaTF.run)"),
+        "worker_signature": _figure(java["worker_signature_s"] * ms, "ms",
+                                    f"six-dtype signature, {n} rows, via WorkerClient('java').run"),
+        "python_tf_signature": _figure(py["signature_s"] * ms, "ms", f"six-dtype signature, {n} rows, PythonTF.run"),
         "java_throughput": _figure(n / java["java_batch_s"], "images/s", "TF Java inside Java"),
         "python_tf_throughput": _figure(n / py["batch_s"], "images/s", "Python TF Session.run"),
         "java_single_image": _figure(java["java_one_s"] * 1e6, "us", "1 image inside Java (TF Java)"),
         "bridge_single_image": _figure(java["bridge_one_s"] * 1e6, "us", "1 image from Python via JPype"),
         "python_tf_single_image": _figure(py["one_s"] * 1e6, "us", "1 image, Python TF Session.run"),
-        "worker_single_image": _figure(worker["worker_one_s"] * 1e6, "us", "1 image via WorkerClient('java')"),
+        "worker_single_image": _figure(py["worker_one_s"] * 1e6, "us", "1 image via WorkerClient('java')"),
+        "python_tf_start": _figure(py["start_s"], "s", "import TensorFlow and make the consumer, in a new process"),
+        "java_tf_start": _figure(java["start_s"], "s", "start the JVM and load TF Java, in a new process"),
+        "python_tf_load_run": _figure(py["load_run_s"] * ms, "ms", f"first load + run + close of {Path(model).name}, "
+                                                                  f"Python TF, verify's inputs"),
+        "java_tf_load_run": _figure(java["load_run_s"] * ms, "ms", f"first load + run + close of {Path(model).name}, "
+                                                                 f"TF Java, verify's inputs"),
     }
     report = {"machine": {**machine(), "loadavg_start": started},
               "runtimes": {"python": py["runtime"], "python_threads": py["threads"], "java": java["runtime"],
                            "jvm": java["jvm"]},
               "settings": {"images": n, "model": str(model), "tags": list(tags), "warmup": warmup,
-                           "repeats": repeats, "single_image_repeats": single_repeats},
+                           "repeats": repeats, "single_image_repeats": single_repeats,
+                           "verify_repeats": verify_repeats},
               "figures": figures}
     if make_test:
         t = time_make_test(log)

@@ -206,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeats", type=int, default=30, metavar="N", help="timed batch runs (default: 30)")
     bench.add_argument("--single-repeats", type=int, default=300, metavar="N",
                        help="timed one-image runs (default: 300)")
+    bench.add_argument("--verify-repeats", type=int, default=3, metavar="N",
+                       help="timed runs of `tfinterop verify` (about 10 s each; default: 3)")
     bench.add_argument("--make-test", action="store_true", help="also time `make test` (warm; takes minutes)")
     bench.add_argument("--overwrite", action="store_true", help="replace --markdown even if it has no markers")
     bench.set_defaults(handler=cmd_bench)
@@ -534,8 +536,9 @@ def cmd_bench(args) -> int:
     from tfinterop import bench
     from tfinterop.data import load_mnist
 
-    if args.images < 1 or args.repeats < 1 or args.single_repeats < 1 or args.warmup < 0:
-        raise UsageError("--images, --repeats and --single-repeats must be at least 1, --warmup at least 0")
+    if args.images < 1 or args.repeats < 1 or args.single_repeats < 1 or args.verify_repeats < 1 or args.warmup < 0:
+        raise UsageError("--images, --repeats, --single-repeats and --verify-repeats must be at least 1, --warmup "
+                         "at least 0")
     for out in (args.json, args.markdown):
         if out is not None:
             _check_output_free(out, overwrite=True)   # a benchmark's output is meant to be regenerated
@@ -546,7 +549,7 @@ def cmd_bench(args) -> int:
         raise UsageError(f"--images {args.images}: the MNIST test set has {len(images)}")
     report = bench.run(images[:args.images], model=args.model or bench.DEFAULT_MODEL, tags=args.tag or ["serve"],
                        warmup=args.warmup, repeats=args.repeats, single_repeats=args.single_repeats,
-                       make_test=args.make_test, log=log)
+                       verify_repeats=args.verify_repeats, make_test=args.make_test, log=log)
     print(bench.markdown_table(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")

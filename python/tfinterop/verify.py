@@ -98,16 +98,42 @@ class Verifier:
         self.target = target
         self.log = log
         self._workers = {} if workers is None else workers
+        self._starting = {}                       # name -> Future of its WorkerClient, see start_soon
+        self._pool = None
+
+    def _start(self, name: str) -> WorkerClient:
+        return WorkerClient(**registry.consumer(name).prepare(self.log))
+
+    def start_soon(self, name: str) -> None:
+        """Starts a worker in a thread, so that its start overlaps another's (the reference imports Python
+        TensorFlow for several seconds; the target starts a JVM meanwhile). worker() waits for it; an error
+        in starting it is raised there, where it would have been raised anyway."""
+        if name in self._workers or name in self._starting:
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+            self._pool = ThreadPoolExecutor(2, thread_name_prefix="verify-start")
+        self._starting[name] = self._pool.submit(self._start, name)
 
     def worker(self, name: str) -> WorkerClient:
+        if name in self._starting:
+            self._workers[name] = self._starting.pop(name).result()
         if name not in self._workers or not self._workers[name].alive:
-            self._workers[name] = WorkerClient(**registry.consumer(name).prepare(self.log))
+            self._workers[name] = self._start(name)
         return self._workers[name]
 
     def close(self):
+        for name, future in list(self._starting.items()):
+            try:
+                self._workers[name] = future.result()
+            except Exception:  # noqa: BLE001 -- it never started, so there is nothing to close; had it been
+                pass           # needed, worker() would have raised the error already
+        self._starting.clear()
         for w in self._workers.values():
             w.close_worker()
         self._workers.clear()
+        if self._pool is not None:
+            self._pool.shutdown()
 
     def verify(self, directory, tags=None, signature=None, inputs: dict | None = None, inputs_from="",
                examples=8, seed=0, expected: dict | None = None, expected_from="") -> ModelResult:
@@ -124,6 +150,7 @@ class Verifier:
             result.inputs = f"synthesized from the signature: {examples} example(s), seed {seed}"
         else:
             result.inputs = inputs_from
+        self.start_soon(self.target)
         if expected is not None:
             reference, error, result.reference = expected, None, expected_from or "the expected outputs given"
         else:

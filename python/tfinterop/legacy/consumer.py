@@ -5,7 +5,8 @@ JSON request per stdin line, one JSON reply per line; arrays travel as .npy file
 
     {"op": "load", "dir": D, "tags": [..]}  -> {"handle": H}
     {"op": "predict", "handle": H, "input_name", "output_name", "input": X.npy, "output": Y.npy}
-    {"op": "run", "handle": H, "signature": KEY|null, "inputs": X.npz, "output_keys": [K..]|null, "outputs": Y.npz}
+    {"op": "run", "handle": H, "signature": KEY|null, "input_files": {K: X.npy}, "output_keys": [K..]|null,
+     "outputs": Y.npz}
     {"op": "close", "handle": H}
     errors: {"ok": false, "error": {"kind", "message", "runtime_message"}}
 
@@ -113,8 +114,9 @@ def handle(consumer, request):
         np.save(request["output"], y, allow_pickle=False)
         return {"shape": list(y.shape)}
     if op == "run":
-        with np.load(request["inputs"], allow_pickle=False) as z:
-            inputs = dict((k, z[k]) for k in z.files)
+        # One .npy per input key; the optional fields of tfinterop's own worker (kept inputs, an output buffer)
+        # are not spoken here: the outputs go to the .npz file, which the client then reads.
+        inputs = dict((k, np.load(path, allow_pickle=False)) for k, path in request["input_files"].items())
         outputs = consumer.run(request["handle"], request["signature"], inputs, request["output_keys"])
         write_npz(request["outputs"], outputs)
         return {"outputs": dict((k, {"dtype": str(v.dtype), "shape": list(v.shape)}) for k, v in outputs.items())}

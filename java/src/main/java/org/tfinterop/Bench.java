@@ -1,6 +1,8 @@
 package org.tfinterop;
 
 import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.Map;
 import org.tensorflow.Tensor;
 
 /**
@@ -26,6 +28,27 @@ public final class Bench {
             try (Prediction p = model.run(inputName, data, shape, outputName)) {
                 p.writeTo(dst.duplicate());
             }
+            if (i >= 0) {
+                nanos[i] = System.nanoTime() - start;
+            }
+        }
+        return nanos;
+    }
+
+    /**
+     * Runs {@code warmup} untimed calls by signature, then times {@code repeats} of them: {@link
+     * Model#runSignature(String, Map, List)} with these inputs, which copies the outputs out of TensorFlow as
+     * the bridge receives them (the outputs are then dropped).
+     */
+    public static long[] timeSignatureRuns(Model model, String key, Map<String, TensorData> inputs,
+                                           List<String> outputKeys, int warmup, int repeats) {
+        if (warmup < 0 || repeats < 1) {
+            throw new InvalidInputException("warmup must be >= 0 and repeats >= 1, got " + warmup + " and " + repeats);
+        }
+        long[] nanos = new long[repeats];
+        for (int i = -warmup; i < repeats; i++) {
+            long start = System.nanoTime();
+            model.runSignature(key, inputs, outputKeys);
             if (i >= 0) {
                 nanos[i] = System.nanoTime() - start;
             }

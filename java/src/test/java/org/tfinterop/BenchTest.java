@@ -10,6 +10,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -61,6 +64,26 @@ public class BenchTest {
         try (Model m = Model.load(linear, "serve")) {
             assertThrows(InvalidInputException.class, () -> Bench.timePredictions(m, "myInput", direct(4),
                     new long[] {1, 4}, "myOutput", direct(3), 0, 0));
+        }
+    }
+
+    @Test
+    public void timeSignatureRunsCallsTheSignatureWithTheInputsGiven() throws IOException {
+        Path dtypes = GoldenFixtureTest.golden().resolve("dtypes");
+        Map<String, TensorData> inputs = Npz.read(dtypes.resolve("inputs.npz"));
+        try (Model m = Model.load(dtypes.resolve("model"), "serve")) {
+            long[] nanos = Bench.timeSignatureRuns(m, null, inputs, Collections.singletonList("f32_out"), 1, 3);
+            assertEquals(3, nanos.length);
+            for (long n : nanos) {
+                assertTrue("a run takes some time: " + n, n > 0);
+            }
+            // the inputs reach runSignature, which refuses an incomplete set before TensorFlow runs
+            Map<String, TensorData> partial = new TreeMap<>(inputs);
+            partial.remove("u8");
+            InvalidInputException e = assertThrows(InvalidInputException.class,
+                    () -> Bench.timeSignatureRuns(m, null, partial, null, 0, 1));
+            assertTrue(e.getMessage(), e.getMessage().contains("missing u8"));
+            assertThrows(InvalidInputException.class, () -> Bench.timeSignatureRuns(m, null, inputs, null, 0, 0));
         }
     }
 
