@@ -18,7 +18,8 @@ its input, and the client reuses one input file while the shape stays the same (
 
 Optional fields spare the per-call files (each np.save, np.load, create and unlink cost 0.1-0.4 ms here:
 most of a one-image call). A worker that does not know them (the TF 1.x testee, legacy/consumer.py, which
-speaks "predict" only) ignores them and answers as above; the client then falls back to the files.
+takes "input_files" but writes its outputs to the files) ignores them and answers as above; the client then
+falls back to the files. The client always sends "run" inputs as "input_files"; "inputs" is still read.
 
     "input_kept": true     (predict) the input file stays at this path, with this header, until a request
                            names another; only its data changes, so the worker keeps it mapped.
