@@ -63,6 +63,9 @@ def test_the_wheel_carries_what_a_user_needs_and_nothing_of_the_checkout(install
     assert targets.startswith(str(Path(package).parent))
     listed = run(bin_dir / "tfinterop", "targets", cwd=work)
     assert "java-tf-1.8.0" in listed.stdout
+    harness_only = run(bin_dir / "tfinterop", "run", cwd=work, check=False)    # a clear refusal, not a traceback
+    assert harness_only.returncode == 2 and "needs its checkout's fixtures" in harness_only.stderr
+    assert "Traceback" not in harness_only.stderr
 
 
 def test_verify_from_a_folder_outside_the_checkout(installed):

@@ -236,8 +236,20 @@ def add_matrix_parser(sub) -> None:
     matrix.set_defaults(handler=cmd_matrix)
 
 
+def _needs_the_checkout(command: str) -> None:
+    """run and matrix are the harness's own runs: they need its fixtures (the known-incompatibilities
+    list, the MNIST subset), which a checkout has and an installed wheel does not."""
+    from tfinterop import paths
+    if not paths.KNOWN_INCOMPATIBILITIES.is_file():
+        raise UsageError(f"`tfinterop {command}` is the harness's own run and needs its checkout's fixtures "
+                         f"({paths.FIXTURES} has none; set TFINTEROP_FIXTURES to a checkout's fixtures/). For your own models: "
+                         f"tfinterop verify, check, predict, inspect")
+
+
 def cmd_matrix(args) -> int:
     from tfinterop import matrix, matrix_report, paths
+
+    _needs_the_checkout("matrix")
 
     reports = [(f, r) for f, r in ((args.json, matrix_report.json_text), (args.markdown, matrix_report.markdown),
                                    (args.html, matrix_report.html_page)) if f is not None]
@@ -428,6 +440,7 @@ def cmd_run(args) -> int:
     model (or --model) and default variant, on the 10,000 MNIST test images; judged as the matrix judges."""
     import shutil
 
+    _needs_the_checkout("run")
     from tfinterop import matrix, matrix_report, report
     from tfinterop.data import load_mnist
 
