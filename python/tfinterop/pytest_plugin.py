@@ -150,7 +150,7 @@ class TfInterop:
         if inputs is None:
             inputs = synthesize(mg.signature_def[key], 8, 0)
         verifier = self._session.verifier(REFERENCE)
-        outputs, error, _ = verifier._run(REFERENCE, model_dir, tags, key, inputs)   # noqa: SLF001 -- same session
+        outputs, error, _ = verifier.run_in(REFERENCE, model_dir, tags, key, inputs)
         if error is not None:
             pytest.fail(f"tfinterop: cannot regenerate {golden}: the reference ({REFERENCE}) could not run "
                         f"{model_dir}: {error}", pytrace=False)

@@ -154,13 +154,13 @@ class Verifier:
         if expected is not None:
             reference, error, result.reference = expected, None, expected_from or "the expected outputs given"
         else:
-            reference, error, _ = self._run(REFERENCE, directory, tags, key, inputs)
+            reference, error, _ = self.run_in(REFERENCE, directory, tags, key, inputs)
         if error is not None:
             result.status = "unusable"
             result.error = (f"the reference ({REFERENCE}) could not run it: {error}"
                             + ("; the inputs were synthesized: pass your own with --inputs" if synthesized else ""))
             return result
-        got, error, result.loaded = self._run(self.target, directory, tags, key, inputs)
+        got, error, result.loaded = self.run_in(self.target, directory, tags, key, inputs)
         if error is not None:
             result.status, result.error, result.runtime_message = "target-failed", str(error), error.runtime_message
             if not result.loaded and self.target in targets.available():
@@ -180,8 +180,9 @@ class Verifier:
         result.status = "agree" if all(o.agree for o in result.outputs) else "differ"
         return result
 
-    def _run(self, name, directory, tags, key, inputs):
-        """(outputs, None, True), or (None, the typed error, whether the model had loaded)."""
+    def run_in(self, name, directory, tags, key, inputs):
+        """Runs signature `key` of the model in runtime `name` (its shared worker): (outputs, None, True), or
+        (None, the typed error, whether the model had loaded)."""
         try:
             worker = self.worker(name)
             handle = worker.load(directory, tags)
