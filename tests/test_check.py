@@ -36,9 +36,8 @@ def saved_models(golden_manifest, exported_models, probes):
     return found
 
 
-# probes before exported_models: the probes are exported while `run` (the early job exported_models waits for) runs.
 @pytest.fixture(scope="session")
-def outcomes(golden_manifest, probes, exported_models, java_worker):
+def outcomes(golden_manifest, exported_models, probes, java_worker):
     models = saved_models(golden_manifest, exported_models, probes)
     proc = python_run("-c", BATCH_CHECK, TARGET, *[str(d) for _, d, _ in models])
     assert proc.returncode == 0, proc.stderr
