@@ -66,19 +66,24 @@ def pytest_generate_tests(metafunc):
 
 
 class _Session:
-    """The workers every test of the session shares, by runtime name."""
+    """One Verifier per target for the whole session, all sharing one worker per runtime. Closing them closes
+    the workers, including one a Verifier started ahead (verify starts the target's beside the reference's)
+    and never needed because the reference failed."""
 
     def __init__(self):
         self.workers = {}
+        self.verifiers = {}
 
     def verifier(self, target):
-        from tfinterop.verify import Verifier
-        return Verifier(target, log=lambda message: None, workers=self.workers)
+        if target not in self.verifiers:
+            from tfinterop.verify import Verifier
+            self.verifiers[target] = Verifier(target, log=lambda message: None, workers=self.workers)
+        return self.verifiers[target]
 
     def close(self):
-        for worker in self.workers.values():
-            worker.close_worker()
-        self.workers.clear()
+        for verifier in self.verifiers.values():
+            verifier.close()
+        self.verifiers.clear()
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +127,8 @@ class TfInterop:
             self._regenerate(golden, model_dir, tags, signature, inputs)
         expected = None
         if golden.is_file():
-            recorded = _read_golden(golden)
+            from tfinterop.feeds import read_npz
+            recorded = read_npz(golden, what="golden")
             inputs = {k[len(INPUT_PREFIX):]: v for k, v in recorded.items() if k.startswith(INPUT_PREFIX)}
             expected = {k[len(OUTPUT_PREFIX):]: v for k, v in recorded.items() if k.startswith(OUTPUT_PREFIX)}
         result = self._verify(model_dir, target, tags, signature, inputs, 8, 0, expected,
@@ -159,11 +165,6 @@ class TfInterop:
                                  **{OUTPUT_PREFIX + k: v for k, v in outputs.items()}})
         pytest.fail(f"tfinterop: wrote {golden} ({len(inputs)} input(s), {len(outputs)} output(s) of {REFERENCE}); "
                     f"run again without --tfinterop-regen to hold the target to it", pytrace=False)
-
-
-def _read_golden(path: Path) -> dict:
-    from tfinterop.feeds import read_npz
-    return read_npz(path, what="golden")
 
 
 def failure_message(result, target: str, detail: str) -> str:
