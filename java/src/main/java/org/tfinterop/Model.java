@@ -310,15 +310,8 @@ public final class Model implements LoadedModel {
             }
         }
         if (outside > 0) {
-            long[] shape = x.shape();
-            long[] at = new long[shape.length];
-            long rest = first;
-            for (int d = shape.length - 1; d >= 0; d--) {
-                at[d] = rest % shape[d];
-                rest /= shape[d];
-            }
             throw new InvalidInputException(expects + "; got " + x.dtype() + " with " + outside + " value(s) outside "
-                    + dtype + "'s range, the first " + firstValue + " at " + Arrays.toString(at));
+                    + dtype + "'s range, the first " + firstValue + " at " + Shapes.index(first, x.shape()));
         }
         out.flip();
         return TensorData.of(dtype, x.shape(), out);

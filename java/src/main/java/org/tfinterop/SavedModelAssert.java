@@ -95,7 +95,7 @@ public final class SavedModelAssert {
                 }
             }
             return bad == 0 ? null : want + ": " + bad + " of " + w.length + " strings differ; the first at "
-                    + at(first, want.shape());
+                    + Shapes.index(first, want.shape());
         }
         if (!contract.hasTolerance(want.dtype())) {
             // Element by element on the bytes: int64 beyond 2^53 must not be compared as doubles.
@@ -116,7 +116,7 @@ public final class SavedModelAssert {
                 }
             }
             return bad == 0 ? null : want + ": " + bad + " of " + n + " elements differ (compared exactly); the first at "
-                    + at(first, want.shape()) + ": expected " + valueAt(want, first) + ", got " + valueAt(have, first);
+                    + Shapes.index(first, want.shape()) + ": expected " + valueAt(want, first) + ", got " + valueAt(have, first);
         }
         double[] w = floats(want);
         double[] h = floats(have);
@@ -149,7 +149,7 @@ public final class SavedModelAssert {
         }
         String values = bad == 0 ? "" : String.format(Locale.ROOT, "%d of %d elements beyond rtol=%g, atol=%g: max abs "
                 + "error %.3g at %s (expected %s, got %s), max rel error %.3g at %s", bad, w.length, rtol, atol, maxAbs,
-                at(absAt, want.shape()), w[absAt], h[absAt], maxRel, at(relAt, want.shape()));
+                Shapes.index(absAt, want.shape()), w[absAt], h[absAt], maxRel, Shapes.index(relAt, want.shape()));
         return want + ": " + values + (argmax == null ? "" : (values.isEmpty() ? "" : "; ") + argmax);
     }
 
@@ -197,15 +197,5 @@ public final class SavedModelAssert {
             case "bool": return b.get(i) != 0 ? "true" : "false";
             default: return "?";
         }
-    }
-
-    private static String at(int flat, long[] shape) {
-        long[] index = new long[shape.length];
-        long rest = flat;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            index[d] = shape[d] == 0 ? 0 : rest % shape[d];
-            rest = shape[d] == 0 ? 0 : rest / shape[d];
-        }
-        return Arrays.toString(index);
     }
 }

@@ -34,6 +34,17 @@ final class Shapes {
         return true;
     }
 
+    /** The index of element `flat` (C order) of an array of this shape, e.g. "[1, 2]"; as numpy's unravel_index. */
+    static String index(long flat, long[] shape) {
+        long[] at = new long[shape.length];
+        long rest = flat;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            at[d] = shape[d] == 0 ? 0 : rest % shape[d];
+            rest = shape[d] == 0 ? 0 : rest / shape[d];
+        }
+        return java.util.Arrays.toString(at);
+    }
+
     /** Number of elements; -1 if a dimension is negative or the count exceeds what a Java buffer holds. */
     static long elements(long[] shape) {
         for (long d : shape) {
