@@ -154,7 +154,13 @@ def build_the_any_dtype_models(tmp_path):
 
 # session fixture name -> its job. A job may use an earlier one's result (early_session_result): the jobs run
 # one at a time, in the order the tests need them.
-_EARLY_SESSION_JOBS = {"default_slice": run_the_default_slice, "any_dtype_models": build_the_any_dtype_models}
+def fix_the_corpus(tmp_path):
+    from test_fix import fix_the_corpus
+    return fix_the_corpus(tmp_path), tmp_path
+
+
+_EARLY_SESSION_JOBS = {"default_slice": run_the_default_slice, "any_dtype_models": build_the_any_dtype_models,
+                       "fixed_corpus": fix_the_corpus}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -203,6 +209,12 @@ def default_slice(java_built):
 def any_dtype_models():
     """The folder of test_signatures_any_dtype.py's models (built by TensorFlow 2.21 with their expected outputs)."""
     return early_session_result("any_dtype_models")
+
+
+@pytest.fixture(scope="session")
+def fixed_corpus():
+    """test_fix.py's corpus, each model fixed for java-tf-1.8.0: (the results by model, the job's folder)."""
+    return early_session_result("fixed_corpus")
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ and every node of its graph and of its function library is held against the targ
                       every one, default-valued or not; the Python loader drops those whose value is the
                       producer's default (from the MetaGraphDef's stripped_op_list)
   missing-attr        an attr the target's op requires (no default) that the NodeDef lacks
+  op-signature        the target's op of that name takes other inputs (TF 1.8's TensorList ops)
   attr-value          a type attr whose value the target's op does not allow
   dtype               a data type the target does not know
   graph-version       the GraphDef's versions are outside what the target accepts
@@ -35,8 +36,11 @@ RESOURCE_VARIABLE_OPS = {"VarHandleOp", "ReadVariableOp", "AssignVariableOp", "V
                          "AssignAddVariableOp", "AssignSubVariableOp", "ResourceGather", "DestroyResourceOp"}
 # Ops the sharded saver of TF >= 1.14 adds to name its temporary files.
 SHARDED_SAVER_OPS = {"StaticRegexFullMatch"}
+# Function calls and control flow v2, which `tfinterop fix` removes by freezing each signature.
+FIXED_BY_FREEZING = {"StatefulPartitionedCall", "PartitionedCall", "While", "StatelessWhile", "If", "StatelessIf",
+                     "Case", "StatelessCase", "DisableCopyOnRead"}
 # Legacy forms that `tfinterop export --target` rewrites to (export.py applies them; named here for the fix).
-from tfinterop.legacy_forms import LEGACY_FORMS  # noqa: E402 -- named in the fix
+from tfinterop.legacy_forms import LEGACY_FORMS, OLDER_SIGNATURES  # noqa: E402 -- named in the fix
 
 
 @dataclass
@@ -119,19 +123,23 @@ def _check_node(tags, node, function, functions, producer_ops, target):
             return findings + [Finding(tags, node.name, node.op, "sharded-saver",
                                        f"{where}: op {node.op!r} is not registered in {target.name}; the sharded "
                                        f"saver of TensorFlow >= 1.14 adds it to name its temporary files",
-                                       "export with a non-sharded saver: tf.compat.v1.train.Saver(sharded=False) "
-                                       "passed to SavedModelBuilder (simple_save cannot; `tfinterop export "
-                                       f"--target {target.name}` does it)")]
+                                       f"`tfinterop fix --target {target.name}` rewrites the model with a "
+                                       "non-sharded saver; at export time, pass tf.compat.v1.train.Saver("
+                                       "sharded=False) to SavedModelBuilder (simple_save cannot)")]
         legacy = LEGACY_FORMS.get(node.op)
         if legacy and target.has_op(legacy):
-            fix = (f"use the legacy form {legacy!r}, which {target.name} has (`tfinterop export --target "
-                   f"{target.name}` rewrites it where the shapes allow)")
+            fix = (f"use the legacy form {legacy!r}, which {target.name} has (`tfinterop fix --target "
+                   f"{target.name}` rewrites it where that is exact)")
+        elif node.op in FIXED_BY_FREEZING:
+            fix = (f"`tfinterop fix --target {target.name}` inlines the function calls and lowers the control "
+                   f"flow (it freezes each signature into one plain graph) and proves the outputs equal")
         else:
             fix = (f"{target.name} has no op of that name and tfinterop knows no legacy form of it: build the graph "
                    f"from ops the target has")
         return findings + [Finding(tags, node.name, node.op, "op-not-registered",
                                    f"{where}: op {node.op!r} is not registered in {target.name}", fix)]
     op_def = target.op_def(node.op)
+    findings += _check_inputs(tags, node, where, op_def, producer_ops, target)
     known = {a.name: a for a in op_def.attr}
     for name in sorted(node.attr):
         if name.startswith("_") or name in known:    # "_"-attrs are internal (e.g. _class) and always allowed
@@ -146,11 +154,13 @@ def _check_node(tags, node, function, functions, producer_ops, target):
                    + (" (it holds the producer's default value" if default_valued else " (not default-valued")
                    + ("; this loader rejects every unknown attr)" if target.loader == "c-api" else ")"))
         if node.op in RESOURCE_VARIABLE_OPS:
-            kind, fix = "resource-variable", ("export ref variables (tf.compat.v1.Variable(..., use_resource=False) "
-                                              "or tf.compat.v1.disable_resource_variables()): their ops have no "
+            kind, fix = "resource-variable", (f"`tfinterop fix --target {target.name}` turns them into ref variables; "
+                                              "at export time, use tf.compat.v1.Variable(..., use_resource=False) "
+                                              "or tf.compat.v1.disable_resource_variables(): their ops have no "
                                               "such attrs")
         elif default_valued:
-            kind, fix = "unknown-attr", "export with strip_default_attrs=True, which drops default-valued attrs"
+            kind, fix = "unknown-attr", (f"`tfinterop fix --target {target.name}` drops it; at export time, "
+                                         "strip_default_attrs=True drops default-valued attrs")
         else:
             kind, fix = "unknown-attr", (f"no export setting drops a non-default attr: build {node.name!r} with "
                                          f"options the target's {node.op!r} has")
@@ -172,6 +182,42 @@ def _check_node(tags, node, function, functions, producer_ops, target):
                                         f"{node.op!r} does not allow", "use a data type the target's op allows "
                                         "(cast before and after this op)"))
     return findings
+
+
+def _input_count(op_def, node):
+    """How many data inputs `op_def` takes, given the node's attrs (None when its attrs do not say)."""
+    count = 0
+    for arg in op_def.input_arg:
+        if arg.number_attr:
+            if arg.number_attr not in node.attr:
+                return None
+            count += node.attr[arg.number_attr].i
+        elif arg.type_list_attr:
+            if arg.type_list_attr not in node.attr:
+                return None
+            count += len(node.attr[arg.type_list_attr].list.type)
+        else:
+            count += 1
+    return count
+
+
+def _check_inputs(tags, node, where, op_def, producer_ops, target):
+    """An op the target has under the same name but with other inputs (TF 1.8's TensorListStack has no
+    element_shape): the C API refuses the node at load, naming the input and 'expected INVALID'."""
+    given = sum(1 for x in node.input if not x.startswith("^"))
+    wanted = _input_count(op_def, node)
+    if wanted is None or wanted == given:
+        return []
+    ours = producer_ops.get(node.op)
+    names = ", ".join(a.name for a in op_def.input_arg)
+    legacy = node.op in OLDER_SIGNATURES
+    return [Finding(tags, node.name, node.op, "op-signature",
+                    f"{where}: it has {given} input(s); {target.name}'s op {node.op!r} takes {wanted} ({names})"
+                    + (f", the producer's {len(ours.input_arg)} ({', '.join(a.name for a in ours.input_arg)})"
+                       if ours is not None else ""),
+                    f"`tfinterop fix --target {target.name}` rewrites it to the older form" if legacy else
+                    f"{target.name} has no form of {node.op!r} with these inputs: build the graph from ops the "
+                    f"target has")]
 
 
 def _check_dtypes(tags, node, where, target):

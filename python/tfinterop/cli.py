@@ -138,6 +138,40 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
     verify.set_defaults(handler=cmd_verify)
 
+    fix = sub.add_parser(
+        "fix", help="rewrite a SavedModel into one a target runtime loads; keep it only if its outputs agree",
+        description="Loads DIR in the reference (the Python TensorFlow tfinterop runs on: TF1 graph exports, "
+                    "tf.saved_model.save and Keras exports), freezes each signature's function (calls inlined, "
+                    "control flow v2 lowered), and writes a TF1 SavedModel with the same tag-sets, signature keys, "
+                    "input and output keys, dtypes, shapes and assets: the variables as ref variables behind a "
+                    "non-sharded saver (or, with --freeze, as constants), attrs the target lacks dropped where "
+                    "they hold their default, ops it lacks replaced by exact legacy forms. Before OUT is moved "
+                    "into place, every signature written is run in the target and held to DIR in the reference "
+                    "under the tolerance contract (as `tfinterop verify` does). Exit 0: OUT written and verified; "
+                    "1: refused (the message names signature, node, op and why), nothing written; 2: a usage "
+                    "error (OUT exists without --overwrite, say), or DIR is not a SavedModel the reference loads.")
+    fix.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory to fix")
+    fix.add_argument("--target", metavar="NAME", default=None,
+                     help="the runtime to fix it for (default: java-tf-1.8.0): " + _target_names())
+    fix.add_argument("--out", required=True, metavar="OUT", type=Path, help="where the fixed SavedModel goes")
+    fix.add_argument("--tag", action="append", metavar="TAG",
+                     help="fix only the MetaGraphDef with this tag-set (repeat for several tags; default: all)")
+    fix.add_argument("--signature", action="append", metavar="KEY", default=[],
+                     help="fix only this signature (repeatable; default: every signature)")
+    fixed_by = fix.add_mutually_exclusive_group()
+    fixed_by.add_argument("--inputs", type=Path, metavar="X.npz",
+                          help="the inputs to verify with, by input key (default: synthesized from each signature)")
+    fixed_by.add_argument("--examples", type=int, default=8, metavar="N",
+                          help="synthesize inputs with N examples for unknown dimensions (default: 8)")
+    fix.add_argument("--seed", type=int, default=0, help="seed for synthesized inputs (default: 0)")
+    fix.add_argument("--freeze", action="store_true",
+                     help="fold the variables into constants (default: ref variables, the weights in variables/)")
+    fix.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (only once verified)")
+    fix.add_argument("--allow-untrusted", action="store_true",
+                     help="fix a model with ops that reach outside the computation (untrusted-ops.txt)")
+    fix.add_argument("--json", metavar="FILE", type=Path, help="also write the report as JSON")
+    fix.set_defaults(handler=cmd_fix)
+
     check = sub.add_parser("check", help="report everything a target runtime will reject in a SavedModel, with fixes",
                            description="Reads every MetaGraphDef of DIR and holds each node (and each node of its "
                                        "function library) against the target's dumped op registry, GraphDef "
@@ -311,6 +345,40 @@ def cmd_verify(args) -> int:
         args.json.write_text(json.dumps(doc, indent=2) + "\n")
         log(f"wrote {args.json}")
     return 2 if unusable else 0 if all(r.agree for r in results) else 1
+
+
+def cmd_fix(args) -> int:
+    from tfinterop import fix, verify
+    from tfinterop.errors import ModelLoadError, ModelNotFoundError, NotASavedModelError, NpyFormatError
+    from tfinterop.feeds import read_npz
+
+    if args.examples < 1:
+        raise UsageError("--examples must be at least 1")
+    if args.json:
+        _check_output_free(args.json, overwrite=True)
+    try:
+        inputs = read_npz(args.inputs) if args.inputs else None
+    except (InvalidInputError, NpyFormatError) as e:
+        log(f"error: {e.kind}: {e}")
+        return 2
+    report, code = None, 0
+    try:
+        report = fix.fix(args.dir, args.target or verify.DEFAULT_TARGET, args.out, args.tag, args.signature, inputs,
+                         str(args.inputs or ""), args.examples, args.seed, args.freeze, args.overwrite,
+                         args.allow_untrusted, log=log)
+    except (ModelNotFoundError, NotASavedModelError, ModelLoadError, OutputExistsError, OutputNotWritableError) as e:
+        log(f"error: {e.kind}: {e}")        # nothing to fix, or nowhere to put it: exit 2, as for usage
+        return 2
+    except fix.FixRefusedError as e:
+        report, code = getattr(e, "report", None), 1
+        if report is None:
+            log(f"error: {e.kind}: {e}")
+    if report is not None:
+        print(fix.human(report))
+    if args.json and report is not None:
+        args.json.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+        log(f"wrote {args.json}")
+    return code
 
 
 def _target_names() -> str:

@@ -135,13 +135,7 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
         from tfinterop import targets
         legacy_target = targets.load(variant.target or variant.legacy_forms_for)
         runtime = legacy_target if variant.target else None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_staging(target)
-    # The owner's identity is in the folder's name, so the folder never exists without it (a kill between a
-    # mkdir and writing an owner file would leave a folder no later export could tell was stale).
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_MARK}{_owner_tag(os.getpid())}-",
-                                    dir=target.parent)).resolve()
-    try:
+    with staging_folder(target) as staging:
         export_dir = staging / "model"     # the builders insist on creating the folder themselves
         asset_source = staging / ASSET_NAME
         asset_source.write_text("".join(f"{digit}\n" for digit in range(10)))
@@ -156,7 +150,7 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
             if variant.name == "seed-simple-save":
                 tf.compat.v1.saved_model.simple_save(sess, str(export_dir), inputs=net.inputs, outputs=net.outputs)
             else:
-                with _working_directory(staging):
+                with working_directory(staging):
                     _export_with_builder(tf, sess, net, variant, export_dir)
         if rewrites:
             _rewrite_saved_model(export_dir, rewrites, legacy_target)
@@ -174,14 +168,33 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
             extra = export_dir / "assets.extra"
             extra.mkdir(exist_ok=True)
             (extra / EXTRA_NAME).write_text(json.dumps(provenance(trained, variant), indent=2) + "\n")
-        if os.environ.get(PAUSE_HOOK):
-            _pause_before_rename(staging)
-        if target.exists():
-            shutil.rmtree(target)   # only reached with overwrite=True, after the new export is complete
-        os.replace(export_dir, target)
+        commit(export_dir, target)
+    return target
+
+
+@contextlib.contextmanager
+def staging_folder(target: Path):
+    """A new folder beside `target`, for everything written before it is complete; removed on the way out
+    (whatever happens), and the stale ones of earlier writers that died are removed first. The owner's
+    identity is in the folder's name, so the folder never exists without it (a kill between a mkdir and
+    writing an owner file would leave a folder no later run could tell was stale)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(target)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_MARK}{_owner_tag(os.getpid())}-",
+                                    dir=target.parent)).resolve()
+    try:
+        yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
+
+
+def commit(staged: Path, target: Path) -> None:
+    """Moves a complete SavedModel folder into place: a rename, so `target` is never half-written."""
+    if os.environ.get(PAUSE_HOOK):
+        _pause_before_rename(staged.parent)
+    if target.exists():
+        shutil.rmtree(target)   # only reached with overwrite (check_target_free), after the new one is complete
+    os.replace(staged, target)
 
 
 def _rewrite_saved_model(export_dir, rewrites, runtime):
@@ -238,7 +251,7 @@ def remove_stale_staging(target: Path) -> list:
 
 
 @contextlib.contextmanager
-def _working_directory(path):
+def working_directory(path):
     """The asset tensor holds the path the builder copies the asset from, and that string stays in the
     graph (loaders feed the real path instead). A bare file name, resolved here, keeps exports
     byte-for-byte reproducible and free of temporary paths."""

@@ -97,7 +97,7 @@ def _conform(key, x, dtype, shape):
         raise InvalidInputError(f"{what}; got {got}")
     if shape is not None and (len(shape) != x.ndim or any(d >= 0 and d != n for d, n in zip(shape, x.shape))):
         raise InvalidInputError(f"{what}; got shape {list(x.shape)}")
-    return np.ascontiguousarray(x)
+    return x if x.flags.c_contiguous else x.copy(order="C")   # np.ascontiguousarray makes a scalar [1]
 
 
 def _shape(shape) -> str:

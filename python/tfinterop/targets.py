@@ -4,6 +4,7 @@ registries/<name>.json.gz beside this file (package data). Adding a target is ad
 
     java-tf-1.8.0      TF Java 1.8.0 (the C API loader, TF_LoadSessionFromSavedModel), dumped through
                        `tfinterop-java op-registry` (TensorFlow.registeredOpList() and import probes)
+    java-tf-1.15.0     TF Java 1.15.0, the same way (its module built by Gradle into its own folder)
     python-tf-<ver>    the Python TensorFlow in .venv (the producer), dumped in this process
 
 `regenerate()` (`tfinterop targets --regenerate`) writes them again. It imports Python TensorFlow in
@@ -76,21 +77,22 @@ def load(name: str) -> Target:
 
 # --- regeneration: each runtime reports on itself -------------------------------------------------
 
-def java_cli() -> Path:
-    return paths.JAVA_LIB.parent / "bin" / "tfinterop-java"
-
-
-def dump_java() -> dict:
-    cli = java_cli()
-    if not cli.is_file():
-        raise JavaModuleMissingError(f"the Java module is not built: no {cli}; run `make java`")
+def dump_java(consumer=None, log=print) -> dict:
+    """A TF Java 1.x consumer of the runtime registry (default: TF Java 1.8.0, `make java`'s) reporting on
+    itself through `tfinterop-java op-registry`; another version's module is built first (Gradle)."""
+    from tfinterop.runtimes import registry
+    consumer = consumer or registry.DEFAULT_JAVA
+    if consumer.is_default and not any(consumer.lib.glob("*.jar")):
+        raise JavaModuleMissingError(f"the Java module is not built: no jars in {consumer.lib}; run `make java`")
+    consumer.prepare(log)
     with tempfile.TemporaryDirectory(prefix="tfinterop-op-registry-") as scratch:
         out = Path(scratch) / "java.json"
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-        proc = subprocess.run([str(cli), "op-registry", "--out", str(out)], capture_output=True, text=True, env=env,
-                              timeout=600)
+        proc = subprocess.run(consumer.command("org.tfinterop.Cli", ["op-registry", "--out", out]),
+                              capture_output=True, text=True, env=env, timeout=600)
         if proc.returncode != 0:
-            raise TfInteropError(f"tfinterop-java op-registry failed (exit {proc.returncode}): {proc.stderr.strip()}")
+            raise TfInteropError(f"tfinterop-java op-registry ({consumer.name}) failed (exit {proc.returncode}): "
+                                 f"{proc.stderr.strip()}")
         raw = json.loads(out.read_text())
     return {"language": "java", "tensorflow_version": raw["tensorflow_version"],
             "package": f"org.tensorflow:tensorflow:{raw['tensorflow_version']} (Maven Central, through Gradle)",
@@ -168,7 +170,10 @@ def regenerate(out_dir: Path | None = None, log=print) -> list[Path]:
     out_dir = Path(out_dir or targets_dir())
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for dump in (dump_java(), dump_python()):   # the JVM runs in a subprocess; TF in this one
+    from tfinterop.runtimes import registry
+    java = [c for c in registry.JAVA_TENSORFLOWS if c.artifact.startswith("org.tensorflow:tensorflow:1.")]
+    # The JVMs run in subprocesses; Python TensorFlow in this one.
+    for dump in [dump_java(c, log) for c in java] + [dump_python()]:
         name, blob = render(dump)
         path = out_dir / (name + SUFFIX)
         tmp = path.with_name("." + path.name + ".partial")

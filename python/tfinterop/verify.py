@@ -136,9 +136,11 @@ class Verifier:
             self._pool.shutdown()
 
     def verify(self, directory, tags=None, signature=None, inputs: dict | None = None, inputs_from="",
-               examples=8, seed=0, expected: dict | None = None, expected_from="") -> ModelResult:
+               examples=8, seed=0, expected: dict | None = None, expected_from="",
+               reference_directory=None) -> ModelResult:
         """`expected` ({output key: array}, e.g. a golden file's, recorded from the reference earlier) replaces
-        running the reference: the target is held to those outputs."""
+        running the reference: the target is held to those outputs. `reference_directory` (default: the
+        model itself) is what the reference runs: `fix` holds its rewritten model to the original."""
         model = savedmodel.read(directory)        # unreadable: the reader's typed error, for the caller
         tags = choose_tags(model, tags)
         result = ModelResult(str(directory), tags)
@@ -154,7 +156,7 @@ class Verifier:
         if expected is not None:
             reference, error, result.reference = expected, None, expected_from or "the expected outputs given"
         else:
-            reference, error, _ = self.run_in(REFERENCE, directory, tags, key, inputs)
+            reference, error, _ = self.run_in(REFERENCE, reference_directory or directory, tags, key, inputs)
         if error is not None:
             result.status = "unusable"
             result.error = (f"the reference ({REFERENCE}) could not run it: {error}"

@@ -109,6 +109,18 @@ class PythonTF:
             sess.close()
 
 
+class InThisProcess(PythonTF):
+    """PythonTF with a worker client's surface, for verify.Verifier's `workers`: a process that has imported
+    TensorFlow anyway (`tfinterop fix` has, to rewrite the model) runs the reference itself instead of
+    starting a worker for it (about 4 CPU-seconds fewer)."""
+
+    alive = True
+
+    def close_worker(self):
+        for handle in list(self._sessions):
+            self.close(handle)
+
+
 def _shape(shape) -> str:
     if shape.rank is None:
         return "<unknown rank>"
