@@ -2,7 +2,7 @@
 
 These are the assertions on the default cells, made once, on what `tfinterop run` reports: the matrix's
 default slice (its one runner and judge), every model (the seed's softmax regression, the small CNN and the five-dtype `mixed`),
-default export variant and tag-set, loaded in TF 2.21's own loader and in TF Java 1.8.0 (each in a
+TF1 graph export variant (`run`'s; the object-based ones are the matrix's) and tag-set, loaded in TF 2.21's own loader and in TF Java 1.8.0 (each in a
 process of its own) and run on the 10,000 MNIST test images. The compat-* variants (exported for
 java-tf-1.8.0) must give Java outputs equal to Python's under the tolerance contract, with the same
 accuracy; the seed-* variants must fail in TF 1.8 with TensorFlow's own reason, as
@@ -13,10 +13,10 @@ line's own part, the folder, the table and the exit status, is test_export_and_r
 import pytest
 
 from tfinterop import matrix
-from tfinterop.export import DEFAULT_VARIANTS, VARIANTS
+from tfinterop.export import RUN_VARIANTS, VARIANTS
 from tfinterop.models import MODELS
 
-CASES = [(m, name, list(tags)) for m in MODELS for name in DEFAULT_VARIANTS for tags in VARIANTS[name].tag_sets]
+CASES = [(m, name, list(tags)) for m in MODELS for name in RUN_VARIANTS for tags in VARIANTS[name].tag_sets]
 IDS = [f"{m}-{name}[{'+'.join(tags)}]" for m, name, tags in CASES]
 COMPAT = [(c, i) for c, i in zip(CASES, IDS) if VARIANTS[c[1]].compat]
 SEED = [(c, i) for c, i in zip(CASES, IDS) if not VARIANTS[c[1]].compat]

@@ -26,9 +26,8 @@ import json, sys
 from pathlib import Path
 import numpy as np
 from tfinterop import corpus, feeds, fix
-from tfinterop.runtimes.python_tf import InThisProcess
 from tfinterop.tf_import import tensorflow
-from tfinterop.verify import REFERENCE, Verifier
+from tfinterop.verify import Verifier
 from dataclasses import asdict
 
 root = Path(sys.argv[1])
@@ -46,7 +45,7 @@ for name, make in (("noisy", lambda x: x + tf.random.uniform(tf.shape(x))),
         b.save()
     built[name] = root / "corpus" / name
 
-verifier = Verifier("java-tf-1.8.0", log=lambda m: print(m, file=sys.stderr), workers={REFERENCE: InThisProcess()})
+verifier = Verifier("java-tf-1.8.0", log=lambda m: print(m, file=sys.stderr))   # the reference: this process
 results = {}
 for name, directory in built.items():
     out = root / "fixed" / name

@@ -181,6 +181,27 @@ def test_outputs_that_differ_from_the_reference_fail_with_the_reason():
     assert short.status == FAIL and "label: missing" in short.message
 
 
+def test_a_fixed_model_is_held_to_the_export_it_was_fixed_from():
+    """A row `fix` made is compared with the producer's loader on the original export (not on the fixed model,
+    which would prove nothing), calls the original variant's signature, and no export variant's glob in the
+    list can match its name."""
+    import fnmatch
+
+    import numpy as np
+    ref = {"p": np.eye(10, dtype=np.float32)[:3]}
+    original = cell("tf-2.21.0", "keras", "python-tf-2.21.0", PASS)
+    name = matrix.fixed_variant("java-tf-1.8.0", "keras")
+    good, bad = cell("tf-2.21.0", name, "java-tf-1.8.0", PASS), cell("tf-2.21.0", name, "python-tf-1.8.0", PASS)
+    original.outputs, good.outputs, bad.outputs = ref, {"p": ref["p"] + 1e-7}, {"p": ref["p"][::-1].copy()}
+    matrix.compare_with_reference([good, bad], [original, good, bad])
+    assert good.status == PASS and bad.status == FAIL and "outputs differ from python-tf-2.21.0's" in bad.message
+    assert matrix.base_variant(name) == "keras" and matrix.signature_key(name, ["serve"]) == "serving_default"
+    assert matrix.signature_key(matrix.fixed_variant("java-tf-1.8.0", "seed-builder"), ["myTag"]) == "predict"
+    from tfinterop.export import DEFAULT_VARIANTS
+    assert not any(fnmatch.fnmatchcase(name, v) or fnmatch.fnmatchcase(name, v.split("-")[0] + "-*")
+                   for v in DEFAULT_VARIANTS)
+
+
 def test_run_is_the_default_slice_judged_as_the_matrix_judges(tmp_path):
     """`run`'s table and JSON come from the matrix's cells and verdicts: a listed crash, a stale line in a
     full run and a line without a reason are judged alike, whoever prints them."""
@@ -290,11 +311,13 @@ def test_the_legacy_testees_are_valid_for_their_old_python(version, tmp_path):
         assert proc.returncode == 0, proc.stderr
 
 
-def test_the_legacy_producer_builds_every_model_and_variant_of_the_modern_one():
+def test_the_legacy_producer_builds_every_model_and_graph_variant_of_the_modern_one():
     """legacy/producer.py (Python 3.6, no tfinterop) keeps its own copy of the model and variant tables:
-    they must stay in step with models.py and export.py, or the matrix would show skips or wrong cells."""
+    they must stay in step with models.py and export.py, or the matrix would show skips or wrong cells. The
+    object-based variants (saved-model, keras) are TF 2.x's: the legacy producer reports them unsupported
+    (the matrix's skips, with that reason)."""
     import importlib.util
-    from tfinterop.export import DEFAULT_VARIANTS, VARIANTS
+    from tfinterop.export import DEFAULT_VARIANTS, RUN_VARIANTS, VARIANTS
     from tfinterop.models import INPUT_NAME, MODELS, OUTPUT_NAME
     spec = importlib.util.spec_from_file_location("legacy_producer", environments.LEGACY / "producer.py")
     legacy = importlib.util.module_from_spec(spec)
@@ -302,4 +325,6 @@ def test_the_legacy_producer_builds_every_model_and_variant_of_the_modern_one():
     assert sorted(legacy.MODELS) == sorted(MODELS)
     assert (legacy.INPUT_NAME, legacy.OUTPUT_NAME) == (INPUT_NAME, OUTPUT_NAME)
     assert legacy.VARIANTS == {name: ([(list(tags), key) for tags, key in VARIANTS[name].signatures.items()],
-                                      VARIANTS[name].compat) for name in DEFAULT_VARIANTS}
+                                      VARIANTS[name].compat) for name in RUN_VARIANTS}
+    assert sorted(set(DEFAULT_VARIANTS) - set(RUN_VARIANTS)) == ["keras", "saved-model"]
+    assert all(VARIANTS[name].form != "graph" for name in ("keras", "saved-model"))

@@ -261,6 +261,28 @@ def time_verify(model, tags, repeats=3, log=print) -> float:
     return float(np.median(samples))
 
 
+def time_fix_against_export(repeats=3, log=print) -> tuple:
+    """Median wall seconds, each in a new interpreter as a user runs it, of exporting corpus.py's Keras CNN
+    (import TensorFlow and Keras, build the model, model.export()) and of `tfinterop fix` on that export for
+    java-tf-1.8.0 (which includes verifying it in TF Java 1.8). Returns (fix, export)."""
+    log(f"bench: exporting the Keras CNN and tfinterop fix of it ({repeats} runs each)")
+    fixes, exports = [], []
+    with tempfile.TemporaryDirectory(prefix="tfinterop-bench-fix-") as tmp:
+        for i in range(repeats):
+            exported, fixed = Path(tmp) / f"cnn-{i}", Path(tmp) / f"fixed-{i}"
+            for samples, command in (
+                    (exports, [sys.executable, "-c", "import sys; from pathlib import Path; from tfinterop import "
+                               "corpus; corpus.export_untrained('keras-cnn', Path(sys.argv[1]))", str(exported)]),
+                    (fixes, [sys.executable, "-m", "tfinterop", "fix", str(exported), "--out", str(fixed)])):
+                start = time.perf_counter()
+                proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                samples.append(time.perf_counter() - start)
+                if proc.returncode != 0:
+                    raise TfInteropError(f"{' '.join(command[1:3])} failed (exit status {proc.returncode}), so its "
+                                         f"time means nothing: {proc.stderr.strip()[-1500:]}")
+    return float(np.median(fixes)), float(np.median(exports))
+
+
 def verify_inputs(model, tags) -> tuple:
     """(signature key, inputs) as `tfinterop verify MODEL --examples 8 --seed 0` synthesizes them."""
     from tfinterop import feeds, savedmodel, verify
@@ -327,7 +349,8 @@ def _figure(value, unit, about, goal=None):
 
 
 def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="myInput", output_name="myOutput",
-        warmup=5, repeats=30, single_repeats=300, verify_repeats=3, make_test=False, log=print) -> dict:
+        warmup=5, repeats=30, single_repeats=300, verify_repeats=3, fix_repeats=3, make_test=False,
+        log=print) -> dict:
     """Runs every part and returns the report: machine, settings, figures (each with a value and a unit)."""
     from tfinterop.feeds import read_npz, write_npz
     from tfinterop.tolerance import compare
@@ -356,6 +379,7 @@ def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="my
                                  f"{agreement.reason}")
     check_s = time_check(model, repeats=min(repeats, 5), log=log)
     verify_s = time_verify(model, tags, repeats=verify_repeats, log=log)
+    fix_s, export_s = time_fix_against_export(repeats=fix_repeats, log=log) if fix_repeats else (None, None)
     own_load_run = py["load_run_s"] + java["load_run_s"]
     cold = own_load_run + py["start_s"] + java["start_s"]
     ms = 1e3
@@ -418,12 +442,19 @@ def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="my
         "java_tf_load_run": _figure(java["load_run_s"] * ms, "ms", f"first load + run + close of {Path(model).name}, "
                                                                  f"TF Java, verify's inputs"),
     }
+    if fix_s is not None:
+        figures["fix_keras_cnn"] = _figure(
+            fix_s, "s", "`tfinterop fix` of a Keras 3 CNN (Conv2D, BatchNormalization, Dropout) for java-tf-1.8.0, "
+                        "its verification included, in a new interpreter, wall")
+        figures["fix_to_export_ratio"] = _figure(
+            fix_s / export_s, "ratio", "`fix_keras_cnn` / exporting the same model (import TensorFlow and Keras, "
+                                       "build it, model.export()) in a new interpreter", 3)
     report = {"machine": {**machine(), "loadavg_start": started},
               "runtimes": {"python": py["runtime"], "python_threads": py["threads"], "java": java["runtime"],
                            "jvm": java["jvm"]},
               "settings": {"images": n, "model": str(model), "tags": list(tags), "warmup": warmup,
                            "repeats": repeats, "single_image_repeats": single_repeats,
-                           "verify_repeats": verify_repeats},
+                           "verify_repeats": verify_repeats, "fix_repeats": fix_repeats},
               "figures": figures}
     if make_test:
         t = time_make_test(log)

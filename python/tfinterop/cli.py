@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="train (or reuse the cached model) and export SavedModel variants")
     export.add_argument("--out", metavar="DIR", type=Path, required=True, help="one subfolder per variant is written here")
     export.add_argument("--variant", action="append", metavar="NAME",
-                        help="a variant to export (repeatable; default: all). " + _variant_names())
+                        help="a variant to export (repeatable; default: the TF1 graph ones). " + _variant_names())
     export.add_argument("--target", metavar="NAME",
                         help="export the compat-* variants for this runtime (" + _target_names() + "): ref variables, "
                              "a non-sharded saver, stripped default attrs, assets listed once, legacy forms of ops "
@@ -242,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="timed one-image runs (default: 300)")
     bench.add_argument("--verify-repeats", type=int, default=3, metavar="N",
                        help="timed runs of `tfinterop verify` (about 10 s each; default: 3)")
+    bench.add_argument("--fix-repeats", type=int, default=3, metavar="N",
+                       help="timed runs of exporting the Keras CNN and of `tfinterop fix` on it (about 20 s each; "
+                            "default: 3; 0 leaves the two fix figures out)")
     bench.add_argument("--make-test", action="store_true", help="also time `make test` (warm; takes minutes)")
     bench.add_argument("--overwrite", action="store_true", help="replace --markdown even if it has no markers")
     bench.set_defaults(handler=cmd_bench)
@@ -459,9 +462,10 @@ def cmd_bench_resources(args) -> int:
 
 
 def _variant_names() -> str:
-    from tfinterop.export import DEFAULT_VARIANTS, VARIANTS
-    return ("Variants: " + ", ".join(DEFAULT_VARIANTS) + "; on request only, each with one deliberate flaw: "
-            + ", ".join(n for n in VARIANTS if n not in DEFAULT_VARIANTS))
+    from tfinterop.export import DEFAULT_VARIANTS, RUN_VARIANTS, VARIANTS
+    return ("Variants: " + ", ".join(RUN_VARIANTS) + "; on request (TF 2.x, object-based; the matrix's too): "
+            + ", ".join(n for n in DEFAULT_VARIANTS if n not in RUN_VARIANTS)
+            + "; on request only, each with one deliberate flaw: " + ", ".join(n for n in VARIANTS if n not in DEFAULT_VARIANTS))
 
 
 def _model_names() -> str:
@@ -499,8 +503,8 @@ def cmd_export(args) -> int:
 
 
 def _all_variants(target=None):
-    from tfinterop.export import DEFAULT_VARIANTS, VARIANTS
-    return [n for n in DEFAULT_VARIANTS if VARIANTS[n].compat] if target else list(DEFAULT_VARIANTS)
+    from tfinterop.export import RUN_VARIANTS, VARIANTS
+    return [n for n in RUN_VARIANTS if VARIANTS[n].compat] if target else list(RUN_VARIANTS)
 
 
 def cmd_run(args) -> int:
@@ -525,9 +529,10 @@ def cmd_run(args) -> int:
     [producer] = matrix.DEFAULT_PRODUCERS
     log(f"run: {producer} exports {', '.join(models)}; {len(mnist.test_images)} test images through "
         f"{' and '.join(matrix.DEFAULT_CONSUMERS)}")
+    from tfinterop.export import RUN_VARIANTS
     result = matrix.run(producers=[producer], consumers=list(matrix.DEFAULT_CONSUMERS), models=models, data=args.data,
                         steps=args.steps, images=mnist.test_images, labels=mnist.test_labels,
-                        exports_dir=out / "models", log=log)
+                        exports_dir=out / "models", variants=RUN_VARIANTS, fix_failures=False, log=log)
     print(f"producer {producer}, {result.images} test images from {mnist.source}; models (training test accuracy): "
           + ", ".join(f"{m} ({t['test_accuracy']:.4f})" for m, t in result.training.items()) + "\n")
     print(report.table(result))
@@ -617,9 +622,10 @@ def cmd_bench(args) -> int:
     from tfinterop import bench
     from tfinterop.data import load_mnist
 
-    if args.images < 1 or args.repeats < 1 or args.single_repeats < 1 or args.verify_repeats < 1 or args.warmup < 0:
+    if args.images < 1 or args.repeats < 1 or args.single_repeats < 1 or args.verify_repeats < 1 or args.warmup < 0 \
+            or args.fix_repeats < 0:
         raise UsageError("--images, --repeats, --single-repeats and --verify-repeats must be at least 1, --warmup "
-                         "at least 0")
+                         "and --fix-repeats at least 0")
     for out in (args.json, args.markdown):
         if out is not None:
             _check_output_free(out, overwrite=True)   # a benchmark's output is meant to be regenerated
@@ -630,7 +636,8 @@ def cmd_bench(args) -> int:
         raise UsageError(f"--images {args.images}: the MNIST test set has {len(images)}")
     report = bench.run(images[:args.images], model=args.model or bench.DEFAULT_MODEL, tags=args.tag or ["serve"],
                        warmup=args.warmup, repeats=args.repeats, single_repeats=args.single_repeats,
-                       verify_repeats=args.verify_repeats, make_test=args.make_test, log=log)
+                       verify_repeats=args.verify_repeats, fix_repeats=args.fix_repeats, make_test=args.make_test,
+                       log=log)
     print(bench.markdown_table(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")

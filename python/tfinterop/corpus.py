@@ -43,11 +43,20 @@ def _keras_model(kind):
     return model
 
 
+def export_keras(model, directory: Path):
+    with contextlib.redirect_stdout(sys.stderr):      # model.export() prints what it wrote
+        model.export(str(directory))
+
+
+def export_untrained(kind, directory: Path):
+    """The Keras model `kind`, as built, exported: the export step alone (the benchmark times it)."""
+    export_keras(_keras_model(kind), directory)
+
+
 def build_keras(kind, out: Path, images, labels):
     model = _keras_model(kind)
     model.fit(images, labels, epochs=1, batch_size=100, verbose=0)
-    with contextlib.redirect_stdout(sys.stderr):      # model.export() prints what it wrote
-        model.export(str(out / kind))
+    export_keras(model, out / kind)
     x = {"image": images[:EXAMPLES]}
     return x, {"output_0": model(x["image"], training=False).numpy()}
 

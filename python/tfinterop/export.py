@@ -8,6 +8,11 @@ complete: an interrupted export never leaves something that looks like a SavedMo
                     in assets.extra/.
   compat-serve      the simple_save contract, exported for a target runtime (default java-tf-1.8.0).
   compat-mytag      the seed-builder contract, exported for a target runtime (default java-tf-1.8.0).
+  saved-model       TF 2.x only: the same graph as a tf.Module's function (tf.compat.v1.wrap_function, the
+                    variables holding the trained values), written by tf.saved_model.save: an object-based
+                    export, whose serving graph is a call into its function library.
+  keras             TF 2.x only: the same model as a Keras model (models.py's keras_model), exported the way
+                    its Keras exports: model.export() in Keras 3, model.save(save_format="tf") in Keras 2.
   probe-*           on request only: every fix but one, to hold `check` against what TF Java does.
 
 "Exported for a target" (`export --target NAME`; measured, see shared notes tf18-compat.md): ref
@@ -22,13 +27,14 @@ import contextlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tfinterop import legacy_forms
 from tfinterop.errors import OutputExistsError, OutputNotWritableError, TargetIncompatibleError, UsageError
-from tfinterop.models import get_model
+from tfinterop.models import TrainedValues, get_model
 from tfinterop.train import TrainedModel
 from tfinterop.tf_import import tensorflow
 
@@ -55,6 +61,7 @@ class Variant:
     assets_once: bool = False
     legacy_forms_for: str | None = None   # rewrite ops this target lacks to their legacy forms (legacy_forms.py)
     probe: bool = False               # exported only on request (the check-versus-Java test), not by default
+    form: str = "graph"               # "graph" (TF1 graph calls), or object-based: "saved-model", "keras"
 
     @property
     def tag_sets(self):
@@ -83,6 +90,10 @@ VARIANTS = {v.name: v for v in (
             summary="the simple_save contract, exported for its target (TF Java 1.8 by default)"),
     Variant("compat-mytag", MYTAG, has_assets=True, target=JAVA_TF_18,
             summary="the seed-builder contract, exported for its target (TF Java 1.8 by default)"),
+    Variant("saved-model", SERVE, has_assets=False, form="saved-model",
+            summary="a tf.Module's function, tf.saved_model.save (TF 2.x)"),
+    Variant("keras", SERVE, has_assets=False, form="keras",
+            summary="the same model as a Keras model, exported as its Keras does (TF 2.x)"),
     Variant("probe-resource-variables", SERVE, has_assets=False, **{**_ALL_FIXES, "variables": "default"},
             summary="every fix but ref variables"),
     Variant("probe-sharded-saver", SERVE, has_assets=False, **{**_ALL_FIXES, "sharded_saver": True},
@@ -95,6 +106,9 @@ VARIANTS = {v.name: v for v in (
             summary="every fix but legacy forms of ops (e.g. SelectV2 stays)"),
 )}
 DEFAULT_VARIANTS = [name for name, v in VARIANTS.items() if not v.probe]
+# What `tfinterop run` exports: the TF1 graph variants (the object-based ones are the matrix's, where `fix`
+# is run on every export that fails).
+RUN_VARIANTS = [name for name in DEFAULT_VARIANTS if VARIANTS[name].form == "graph"]
 
 
 def get_variant(name) -> Variant:
@@ -135,6 +149,13 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
         from tfinterop import targets
         legacy_target = targets.load(variant.target or variant.legacy_forms_for)
         runtime = legacy_target if variant.target else None
+    if variant.form != "graph":
+        if not tf.__version__.startswith("2."):
+            raise UsageError(f"the {variant.name} variant needs TensorFlow 2.x; this is {tf.__version__}")
+        with staging_folder(target) as staging:
+            export_object_based(tf, trained, variant, staging / "model")
+            commit(staging / "model", target)
+        return target
     with staging_folder(target) as staging:
         export_dir = staging / "model"     # the builders insist on creating the folder themselves
         asset_source = staging / ASSET_NAME
@@ -195,6 +216,32 @@ def commit(staged: Path, target: Path) -> None:
     if target.exists():
         shutil.rmtree(target)   # only reached with overwrite (check_target_free), after the new one is complete
     os.replace(staged, target)
+
+
+def export_object_based(tf, trained: TrainedModel, variant: Variant, export_dir: Path) -> None:
+    model = get_model(trained.config.model)
+    if variant.form == "keras":
+        import keras
+        net = model.keras_model(keras, trained.params)
+        if keras.__version__.startswith("2."):
+            net.save(str(export_dir), save_format="tf")
+        else:
+            with contextlib.redirect_stdout(sys.stderr):     # model.export() prints the signature it wrote
+                net.export(str(export_dir))
+        return
+    built = {}
+
+    def graph():
+        built["net"] = model.build(tf, TrainedValues(trained.params))
+
+    wrapped = tf.compat.v1.wrap_function(graph, [])
+    net, g = built["net"], wrapped.graph
+    serve = wrapped.prune([g.get_tensor_by_name(t.name) for t in net.inputs.values()],
+                          {k: g.get_tensor_by_name(t.name) for k, t in net.outputs.items()})
+    module = tf.Module()
+    module.weights = list(wrapped.variables)         # tracked, so tf.saved_model.save writes them
+    module.serve = serve
+    tf.saved_model.save(module, str(export_dir), signatures={SERVE[("serve",)]: serve})
 
 
 def _rewrite_saved_model(export_dir, rewrites, runtime):

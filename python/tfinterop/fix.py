@@ -115,12 +115,11 @@ def fix(directory, target_name, out, tags=None, signatures=(), inputs=None, inpu
             raise UntrustedModelError(f"refusing to fix {directory}: its graph has {len(found)} op(s) that reach "
                                       f"outside the computation ({'; '.join(f['message'] for f in found[:5])}); "
                                       f"pass --allow-untrusted if you trust where it came from")
+    if verifier is not None and verifier.target != target.name:
+        raise UsageError(f"the verifier given runs {verifier.target}, not the target {target.name}")
     own_verifier = verifier is None
-    if own_verifier:          # this process imports TensorFlow to rewrite the model: the reference runs here too
-        from tfinterop.runtimes.python_tf import InThisProcess
-        from tfinterop.verify import REFERENCE
-        here = InThisProcess()
-        verifier = Verifier(target.name, log=log, workers={REFERENCE: here} if here.name == REFERENCE else None)
+    # The reference runs in this process, which imports TensorFlow to rewrite the model (Verifier._start).
+    verifier = verifier or Verifier(target.name, log=log)
     verifier.start_soon(verifier.target)             # the JVM starts while TensorFlow lowers the model
     try:
         with export.staging_folder(out) as staging:
@@ -513,3 +512,46 @@ def human(report: FixReport) -> str:
     if report.error:
         lines.append(f"  {report.error}")
     return "\n".join(lines)
+
+
+# --- many fixes in one process (the matrix) -----------------------------------------------------------------
+
+def serve_jobs() -> int:
+    """`python -m tfinterop.fix < jobs.json`: {"jobs": [{"dir", "target", "out", "inputs"}, ...]}, each fixed in
+    this process (one reference, and one worker per target, for all of them); one line of JSON per job on
+    stdout: {"out", "written", "error", "kind"}. Progress goes to stderr."""
+    import json
+    import sys
+
+    from tfinterop import feeds
+    from tfinterop.errors import TfInteropError
+    from tfinterop.tf_import import tensorflow
+
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)                  # whatever TensorFlow prints must not corrupt the replies
+    sys.stdout = sys.stderr
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    tensorflow()                   # imported first, so every Verifier runs the reference here (Verifier._start)
+    workers, verifiers = {}, {}     # the verifiers (one per target) share the reference
+    try:
+        for job in json.loads(sys.stdin.read())["jobs"]:
+            reply = {"out": job["out"], "written": False, "error": "", "kind": ""}
+            try:
+                verifier = verifiers.setdefault(job["target"], Verifier(job["target"], log=log, workers=workers))
+                inputs = feeds.read_npz(job["inputs"]) if job.get("inputs") else None
+                fix(job["dir"], job["target"], job["out"], inputs=inputs, inputs_from=job.get("inputs", ""),
+                    overwrite=True, verifier=verifier, log=log)
+                reply["written"] = True
+            except TfInteropError as e:
+                reply["error"], reply["kind"] = str(e), e.kind
+            except Exception as e:  # noqa: BLE001 -- one job's failure is its result, not the end of the others
+                reply["error"], reply["kind"] = f"{type(e).__name__}: {e}", "error"
+            replies.write(json.dumps(reply) + "\n")
+    finally:
+        for verifier in verifiers.values():
+            verifier.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(serve_jobs())

@@ -52,13 +52,26 @@ DEFAULT_PRODUCERS = (environments.DEFAULT.producer,)
 DEFAULT_CONSUMERS = (environments.DEFAULT.consumer, registry.DEFAULT_JAVA.name)
 
 
-def models_and_variants():
-    """The one table the matrix's rows come from: every model and every default export variant (the seed's
-    and the target-aware ones). The probe-* variants, each missing one fix on purpose, serve the
-    check-versus-Java test and are not matrix rows."""
+def models_and_variants(names=None):
+    """The one table the matrix's rows come from: every model and every default export variant (the seed's,
+    the target-aware and the object-based ones), or the variants named. The probe-* variants, each missing
+    one fix on purpose, serve the check-versus-Java test and are not matrix rows."""
     from tfinterop.export import DEFAULT_VARIANTS, VARIANTS
     from tfinterop.models import MODELS
-    return list(MODELS), [(name, [list(t) for t in VARIANTS[name].tag_sets]) for name in DEFAULT_VARIANTS]
+    return list(MODELS), [(name, [list(t) for t in VARIANTS[name].tag_sets]) for name in names or DEFAULT_VARIANTS]
+
+
+# A row of the matrix may be an export rewritten by `tfinterop fix` for a Java target: its variant is
+# FIXED_PREFIX + target + ":" + the export's variant (a name no glob of an export variant matches).
+FIXED_PREFIX = "fixed-for-"
+
+
+def fixed_variant(target: str, variant: str) -> str:
+    return f"{FIXED_PREFIX}{target}:{variant}"
+
+
+def base_variant(variant: str) -> str:
+    return variant.split(":", 1)[1] if variant.startswith(FIXED_PREFIX) else variant
 
 
 @dataclass
@@ -84,6 +97,11 @@ class Cell:
     @property
     def key(self):
         return (self.producer, self.model, self.variant, tuple(self.tags))
+
+    @property
+    def reference_key(self):
+        """The row the outputs are held to: a fixed model's is the export it was fixed from."""
+        return (self.producer, self.model, base_variant(self.variant), tuple(self.tags))
 
     @property
     def known_line(self) -> int | None:
@@ -270,7 +288,7 @@ def signature_key(variant: str, tags) -> str:
     """The SignatureDef the export variant wrote for this tag-set (export.py's table, which the legacy
     producer follows: tests/test_matrix.py holds the two to each other)."""
     from tfinterop.export import VARIANTS
-    return VARIANTS[variant].signatures[tuple(tags)]
+    return VARIANTS[base_variant(variant)].signatures[tuple(tags)]
 
 
 def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, inputs: dict, labels):
@@ -297,14 +315,17 @@ def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, inputs: d
 # ---------------------------------------------------------------- the run
 
 def run(producers=None, consumers=None, data=None, steps=None, images=None, labels=None, known_path=None,
-        models=None, exports_dir=None, log=print) -> MatrixResult:
-    """Every selected producer x model x default variant x consumer (None: all of them). `images` default to
-    the committed 1,000-image MNIST subset. Exports are cached by content under the cache folder, or, with
-    `exports_dir`, written to exports_dir/PRODUCER/MODEL/VARIANT (which must not hold them yet: `run` makes
-    a new folder). `tfinterop run` is the default slice of this."""
+        models=None, exports_dir=None, variants=None, fix_failures=True, log=print) -> MatrixResult:
+    """Every selected producer x model x default variant (or `variants`) x consumer (None: all of them).
+    `images` default to the committed 1,000-image MNIST subset. Exports are cached by content under the
+    cache folder, or, with `exports_dir`, written to exports_dir/PRODUCER/MODEL/VARIANT (which must not hold
+    them yet: `run` makes a new folder). With `fix_failures`, every export that fails in a Java target
+    (a selected consumer whose registry is dumped) is rewritten by `tfinterop fix` for it, and the fixed
+    model is a row of its own through every consumer, held to the original export's reference. `tfinterop
+    run` is the default slice of this (the TF1 graph variants, no fixes)."""
     chosen_producers = select(producers, PRODUCERS, "producer") or list(PRODUCERS)
     chosen_consumers = select(consumers, CONSUMERS, "consumer") or list(CONSUMERS)
-    all_models, variants = models_and_variants()
+    all_models, variants = models_and_variants(variants)
     model_names = select(models, all_models, "model") or all_models
     full = (set(chosen_producers) == set(PRODUCERS) and set(chosen_consumers) == set(CONSUMERS)
             and set(model_names) == set(all_models))
@@ -387,7 +408,31 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
             unavailable[consumer] = (SKIP, f"consumer {consumer} unavailable: {e}")
         except TfInteropError as e:
             unavailable[consumer] = (FAIL, f"consumer {consumer} could not be set up: {e}")
-    total, done = len(cells) + len(hidden), itertools.count(1)
+    consume_all(by_consumer, exports, processes, unavailable, inputs, labels, timings, log)
+
+    if fix_failures:
+        fixed = fix_failing_exports(cells, exports, chosen_consumers, inputs, timings, log)
+        rows = [(p, m, v, tags) for p, m, v, tags in fixed]
+        fixed_cells = [Cell(p, m, v, list(tags), c) for p, m, v, tags in rows for c in chosen_consumers]
+        cells += fixed_cells
+        by_fixed = {}
+        for cell in fixed_cells:
+            by_fixed.setdefault(cell.consumer, []).append(cell)
+        consume_all(by_fixed, exports, processes, unavailable, inputs, labels, timings, log, what="fixed ")
+
+    compare_with_reference(cells, cells + hidden)
+    result = MatrixResult(cells, chosen_producers, chosen_consumers, full, timings, [], images=len(images),
+                          training=training)
+    judge(result, expectations.load(known_path or paths.KNOWN_INCOMPATIBILITIES))
+    for cell in cells + hidden:
+        cell.outputs = None    # the arrays are not part of the result
+    return result
+
+
+def consume_all(by_consumer: dict, exports: dict, processes: dict, unavailable: dict, inputs: dict, labels, timings,
+                log, what=""):
+    """Each consumer's cells in its own process, the consumers side by side."""
+    total, done = sum(len(c) for c in by_consumer.values()), itertools.count(1)
 
     def consume(consumer):
         started = time.perf_counter()
@@ -402,20 +447,100 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
                 else:
                     consume_cell(process, cell, where, inputs[cell.model], labels)
                 n = next(done)
-                log(f"[{n}/{total}, {total - n} left] {consumer}: {cell.producer} {cell.model} {cell.variant} "
+                log(f"[{what}{n}/{total}, {total - n} left] {consumer}: {cell.producer} {cell.model} {cell.variant} "
                     f"[{', '.join(cell.tags)}] -> {cell.status}")
         finally:
             process.close()
-        timings[f"consume {consumer}"] = round(time.perf_counter() - started, 2)
+        timings[f"consume {what}{consumer}"] = round(time.perf_counter() - started, 2)
 
     side_by_side(consume, list(by_consumer))
-    compare_with_reference(cells, cells + hidden)
-    result = MatrixResult(cells, chosen_producers, chosen_consumers, full, timings, [], images=len(images),
-                          training=training)
-    judge(result, expectations.load(known_path or paths.KNOWN_INCOMPATIBILITIES))
-    for cell in cells + hidden:
-        cell.outputs = None    # the arrays are not part of the result
-    return result
+
+
+def fix_targets(consumers) -> list:
+    """The selected consumers `tfinterop fix` can rewrite for: TF Java 1.x, whose registries are dumped."""
+    from tfinterop import targets
+    return [c for c in consumers if c.startswith("java-tf-1.") and c in targets.available()]
+
+
+def fix_failing_exports(cells, exports: dict, consumers, inputs: dict, timings, log) -> list:
+    """Runs `tfinterop fix` (one process, python -m tfinterop.fix) on every export that failed in a fix target,
+    for that target; fixed models are cached by content like exports. Adds each to `exports` under its
+    fixed variant (("ok", dir), or (FAIL, the refusal)) and returns the rows [(producer, model, variant,
+    tags)] to run through every consumer."""
+    from tfinterop import check, fix, legacy_forms, verify
+    from tfinterop.export import VARIANTS
+    from tfinterop.feeds import write_npz
+    started = time.perf_counter()
+    cache = paths.cache_dir() / "matrix"
+    code = b"".join(Path(m.__file__).read_bytes() for m in (fix, legacy_forms, check, verify))
+    rows, jobs, where = [], [], {}
+    for target in fix_targets(consumers):
+        failing = {}
+        for c in cells:
+            if c.consumer == target and c.status in (FAIL, CRASH) and not c.variant.startswith(FIXED_PREFIX) \
+                    and exports[(c.producer, c.model, c.variant)][0] == "ok":
+                failing.setdefault((c.producer, c.model, c.variant), []).append(c.tags)
+        for (producer, model, variant), _ in failing.items():
+            name = fixed_variant(target, variant)
+            export_dir = exports[(producer, model, variant)][1]
+            for tags in VARIANTS[variant].tag_sets:
+                rows.append((producer, model, name, tuple(tags)))
+            out = cache / "fixed" / target / producer / model / f"{variant}-{paths.content_digest(export_dir, code)}"
+            npz = cache / "inputs" / f"{model}-{paths.content_digest(*_npz_parts(inputs[model]))}.npz"
+            if not npz.is_file():
+                npz.parent.mkdir(parents=True, exist_ok=True)
+                write_npz(npz, inputs[model])
+            where[str(out)] = (producer, model, name)
+            jobs.append({"dir": export_dir, "target": target, "out": str(out), "inputs": str(npz)})
+    results = run_fix_jobs(jobs, log)
+    for out, (producer, model, name) in where.items():
+        r = results[out]
+        exports[(producer, model, name)] = ("ok", out) if r["written"] else (FAIL, f"fix refused: {r['error']}")
+    timings["fix failing exports" + (" (all cached)" if all(r.get("cached") for r in results.values()) else "")] = \
+        round(time.perf_counter() - started, 2)
+    return rows
+
+
+def _npz_parts(arrays: dict) -> list:
+    return [part for k in sorted(arrays) for part in (k, str(arrays[k].dtype), str(arrays[k].shape),
+                                                      np.ascontiguousarray(arrays[k]).tobytes())]
+
+
+FINAL_REFUSALS = {"fix-refused", "target-incompatible", "untrusted-model"}
+
+
+def run_fix_jobs(jobs: list, log) -> dict:
+    """out -> {"written", "error", "cached"}: cached results (a .json beside each OUT: a refusal is as final
+    as a fix, for the same export and code) without starting anything, the others in one fix process."""
+    results, todo = {}, []
+    for job in jobs:
+        record = Path(job["out"] + ".json")
+        if record.is_file():
+            results[job["out"]] = {**json.loads(record.read_text()), "cached": True}
+        else:
+            todo.append(job)
+    if not todo:
+        return results
+    log(f"fix: {len(todo)} failing export(s) to rewrite, {len(jobs) - len(todo)} cached")
+    env = environments.DEFAULT
+    proc = subprocess.run([environments.python_for(env, log=log), "-m", "tfinterop.fix"],
+                          input=json.dumps({"jobs": todo}), text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=environments.package_env(env))
+    for line in proc.stdout.splitlines():
+        if line.strip():
+            reply = json.loads(line)
+            results[reply["out"]] = reply
+            if reply["written"] or reply["kind"] in FINAL_REFUSALS:     # not a crash: it would say the same again
+                record = Path(reply["out"] + ".json")
+                record.parent.mkdir(parents=True, exist_ok=True)
+                record.write_text(json.dumps({"written": reply["written"], "error": reply["error"]}) + "\n")
+            log(f"fix: {reply['out']}: " + ("fixed and verified" if reply["written"] else f"refused: {reply['error'][:200]}"))
+    for job in todo:
+        if job["out"] not in results:
+            tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+            results[job["out"]] = {"written": False, "error": f"the fix process exited with status {proc.returncode} "
+                                                               f"before this job. stderr ends with:\n{tail}"}
+    return results
 
 
 def compare_with_reference(cells, everything):
@@ -425,7 +550,7 @@ def compare_with_reference(cells, everything):
     for cell in cells:
         if cell.status != PASS:
             continue
-        ref = reference.get(cell.key)
+        ref = reference.get(cell.reference_key)
         if ref is cell:
             continue     # the producer's own loader: it loaded and ran; it is what the others are held to
         if ref is None or ref.outputs is None:

@@ -8,7 +8,11 @@ runtime uses the same tensor names and signature keys.
            (float32, float64, int32, int64, bool): what a call by signature must carry in every runtime
 
 `variable_kind` picks how variables are stored: "default" is what TensorFlow does today (resource
-variables in TF 2.x), "ref" gives the VariableV2 ops that TensorFlow 1.8 understands.
+variables in TF 2.x), "ref" gives the VariableV2 ops that TensorFlow 1.8 understands, and TrainedValues
+creates each holding its trained value (what a TF2 function needs: export.py's `saved-model` variant).
+
+`keras_model(keras, params)` is the same model as a Keras model holding the trained values, with the same
+input and output keys (export.py's `keras` variant).
 """
 
 from dataclasses import dataclass, field
@@ -25,7 +29,9 @@ class InferenceGraph:
     logits: object       # what training's loss and accuracy read (argmax of the logits = argmax of y)
     y: object            # the class probabilities, [None, 10] float32
     variables: list      # in a fixed order: trained values are stored and restored by position
-    training_feed: dict = field(default_factory=dict)   # fed while training only (e.g. dropout's keep probability)
+    # fed while training only (e.g. dropout's keep probability): (tensor, value) pairs, as a TF2 function's
+    # graph tensors cannot be dict keys
+    training_feed: list = field(default_factory=list)
     inputs: dict = None  # the signature: {input key: placeholder}, {output key: tensor}; default the seed's
     outputs: dict = None
 
@@ -46,7 +52,18 @@ class SeedSignature:
         return {INPUT_NAME: images}
 
 
+class TrainedValues:
+    """A variable_kind: each variable the model creates holds the next of `params` (its variable order).
+    A numpy value, unlike the graph tensor the builder passes, can be lifted out of a TF2 function's graph
+    (tf.compat.v1.wrap_function), where the variable then lives."""
+
+    def __init__(self, params):
+        self._next = iter(params)
+
+
 def variable(tf, initial_value, variable_kind):
+    if isinstance(variable_kind, TrainedValues):
+        return tf.Variable(next(variable_kind._next))    # noqa: SLF001 -- its own iterator
     if variable_kind == "ref":
         return tf.compat.v1.Variable(initial_value, use_resource=False)
     return tf.Variable(initial_value)   # as the seed writes it
@@ -66,6 +83,13 @@ class SoftmaxRegression(SeedSignature):
         logits = tf.matmul(x, W) + b
         y = tf.nn.softmax(logits, name=OUTPUT_NAME)
         return InferenceGraph(x, logits, y, [W, b])
+
+    def keras_model(self, keras, params):
+        x = keras.Input((IMAGE_PIXELS,), name=INPUT_NAME)
+        dense = keras.layers.Dense(CLASSES, activation="softmax", name=OUTPUT_NAME)
+        model = keras.Model({INPUT_NAME: x}, {OUTPUT_NAME: dense(x)})
+        dense.set_weights(params)
+        return model
 
 
 class SmallConvNet(SeedSignature):
@@ -94,7 +118,19 @@ class SmallConvNet(SeedSignature):
         logits = tf.matmul(dropped, W) + b
         y = tf.nn.softmax(logits, name=OUTPUT_NAME)
         return InferenceGraph(x, logits, y, [kernel, conv_bias, W, b],
-                              training_feed={keep_prob: self.keep_prob_training})
+                              training_feed=[(keep_prob, self.keep_prob_training)])
+
+    def keras_model(self, keras, params):
+        layers = keras.layers
+        x = keras.Input((IMAGE_PIXELS,), name=INPUT_NAME)
+        conv = layers.Conv2D(self.filters, 5, padding="same", activation="relu")
+        dense = layers.Dense(CLASSES, activation="softmax", name=OUTPUT_NAME)
+        h = layers.MaxPooling2D(2, strides=2, padding="same")(conv(layers.Reshape((28, 28, 1))(x)))
+        y = dense(layers.Flatten()(layers.Dropout(1.0 - self.keep_prob_training)(h)))   # NHWC, as the graph's
+        model = keras.Model({INPUT_NAME: x}, {OUTPUT_NAME: y})
+        conv.set_weights(params[:2])
+        dense.set_weights(params[2:])
+        return model
 
 
 class MixedDtypes:
@@ -126,6 +162,9 @@ class MixedDtypes:
         expected = v1.placeholder(tf.int64, [None], name="expected")
         W = variable(tf, tf.zeros([IMAGE_PIXELS, CLASSES]), variable_kind)
         b = variable(tf, tf.zeros([CLASSES]), variable_kind)
+        return self._graph(tf, x, temperature, mask, class_offset, expected, W, b)
+
+    def _graph(self, tf, x, temperature, mask, class_offset, expected, W, b) -> InferenceGraph:
         logits = tf.matmul(x, W) + b
         # A masked class gets -1e4 added: far below any logit, so its probability is exactly 0.
         allowed = logits - 1e4 * (1.0 - tf.cast(mask, tf.float32))
@@ -139,6 +178,33 @@ class MixedDtypes:
                                       "class_offset": class_offset, "expected": expected},
                               outputs={"probabilities": y, "label": label, "score": score, "shifted": shifted,
                                        "correct": correct})
+
+    def keras_model(self, keras, params):
+        """The five inputs as keras.Inputs of their dtypes, and the computation of _graph as one layer (its
+        ops are TensorFlow's: Keras layers have no int64 argmax or floormod of their own in Keras 2)."""
+        from tfinterop.tf_import import tensorflow
+        tf, spec = tensorflow(), self
+
+        class MixedHead(keras.layers.Layer):
+            def build(self, input_shape):
+                self.W = self.add_weight(name="W", shape=(IMAGE_PIXELS, CLASSES), initializer="zeros")
+                self.b = self.add_weight(name="b", shape=(CLASSES,), initializer="zeros")
+
+            def call(self, inputs):
+                return spec._graph(tf, *(inputs[k] for k in spec.input_keys), self.W, self.b).outputs
+
+        dtypes = {"image": ("float32", (IMAGE_PIXELS,)), "temperature": ("float64", ()), "mask": ("bool", (CLASSES,)),
+                  "class_offset": ("int32", ()), "expected": ("int64", ())}
+        class Named(keras.layers.Layer):      # Keras 2 keys a model's outputs by the name of their last layer
+            def call(self, x):
+                return tf.identity(x)
+
+        inputs = {k: keras.Input(dtypes[k][1], dtype=dtypes[k][0], name=k) for k in self.input_keys}
+        head = MixedHead(name="mixed", autocast=False)     # temperature stays float64
+        outputs = head(inputs)
+        model = keras.Model(inputs, {k: Named(name=k, autocast=False)(outputs[k]) for k in self.output_keys})
+        head.set_weights(params)
+        return model
 
     def example_inputs(self, images, labels) -> dict:
         """Deterministic in the row number: four temperatures, one class masked in every fourth row, offsets

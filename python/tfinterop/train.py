@@ -105,7 +105,7 @@ def train(mnist: Mnist, config: TrainingConfig, log=print) -> TrainedModel:
                 order, pos = rng.permutation(n), 0
             batch = order[pos:pos + config.batch_size]
             pos += config.batch_size
-            feed = {**net.training_feed, net.x: mnist.train_images[batch], labels: mnist.train_labels[batch]}
+            feed = {**dict(net.training_feed), net.x: mnist.train_images[batch], labels: mnist.train_labels[batch]}
             _, batch_loss = sess.run([step, loss], feed)
             if i % report_every == 0 or i == config.steps:
                 log(f"train: step {i}/{config.steps}  loss {batch_loss:.4f}")

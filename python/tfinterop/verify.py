@@ -8,6 +8,7 @@ and shapes (unknown dimensions = --examples, seeded). Every output is compared u
 target's registry is dumped (python/tfinterop/registries/), `check`'s findings for it: the why and the fix.
 """
 
+import sys
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -102,6 +103,14 @@ class Verifier:
         self._pool = None
 
     def _start(self, name: str) -> WorkerClient:
+        """A worker process of the runtime; but for the reference, in a process that has imported TensorFlow
+        already (`tfinterop fix`, a user's pytest session that trains with it), this process itself:
+        importing it again in a worker would cost seconds and buy nothing."""
+        if name == REFERENCE and "tensorflow" in sys.modules:
+            from tfinterop.runtimes.python_tf import InThisProcess
+            here = InThisProcess()
+            if here.name == REFERENCE:
+                return here
         return WorkerClient(**registry.consumer(name).prepare(self.log))
 
     def start_soon(self, name: str) -> None:
