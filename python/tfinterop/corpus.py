@@ -4,6 +4,7 @@ committed MNIST subset: what `tfinterop fix` is held to (tests/test_fix.py).
   keras-mlp         Keras Dense/ReLU/softmax, model.export()
   keras-cnn         Keras Conv2D, BatchNormalization, MaxPooling, Dropout, Dense, model.export()
   keras-gru         Keras GRU over the image's 28 rows, model.export()
+  keras-gru-unrolled  the same with unroll=True: 28 steps in the graph, no loop and no TensorList
   module-loop       a tf.Module whose tf.function has a tf.while_loop (a step count input, int32 scalar) and a
                     tf.cond, tf.saved_model.save
   module-gather     a tf.Module with image float32 and prior_id int64 (through a gather) in, and float32,
@@ -26,6 +27,22 @@ from tfinterop import data
 from tfinterop.tf_import import tensorflow
 
 EXAMPLES = 16
+# The corpus models that are rows of the compatibility matrix (the seed's variants are its own rows there),
+# with the export form each is: the matrix's variant name for it.
+FORMS = {"keras-mlp": "keras", "keras-cnn": "keras", "keras-gru": "keras", "keras-gru-unrolled": "keras",
+         "module-loop": "saved-model", "module-gather": "saved-model"}
+MATRIX_ROWS = list(FORMS)
+
+
+def example_inputs(name, images) -> dict:
+    """What a corpus model is run on, by its signature's input keys: the images, and for the modules a step
+    count (3) or prior ids in range (0-4)."""
+    x = {"image": images}
+    if name == "module-loop":
+        x["steps"] = np.array(3, np.int32)
+    elif name == "module-gather":
+        x["prior_id"] = (np.arange(len(images)) % 5).astype(np.int64)
+    return x
 
 
 def _keras_model(kind):
@@ -36,6 +53,7 @@ def _keras_model(kind):
         "keras-cnn": [layers.Reshape((28, 28, 1)), layers.Conv2D(8, 3, activation="relu"),
                       layers.BatchNormalization(), layers.MaxPooling2D(), layers.Dropout(0.25), layers.Flatten()],
         "keras-gru": [layers.Reshape((28, 28)), layers.GRU(16)],
+        "keras-gru-unrolled": [layers.Reshape((28, 28)), layers.GRU(16, unroll=True)],
     }[kind]
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((784,), name="image"), *body, layers.Dense(10, activation="softmax")])
@@ -44,6 +62,11 @@ def _keras_model(kind):
 
 
 def export_keras(model, directory: Path):
+    """As this Keras exports: model.export() in Keras 3, model.save(save_format="tf") in Keras 2."""
+    import keras
+    if keras.__version__.startswith("2."):
+        model.save(str(directory), save_format="tf")
+        return
     with contextlib.redirect_stdout(sys.stderr):      # model.export() prints what it wrote
         model.export(str(directory))
 
@@ -57,8 +80,10 @@ def build_keras(kind, out: Path, images, labels):
     model = _keras_model(kind)
     model.fit(images, labels, epochs=1, batch_size=100, verbose=0)
     export_keras(model, out / kind)
-    x = {"image": images[:EXAMPLES]}
-    return x, {"output_0": model(x["image"], training=False).numpy()}
+    x = example_inputs(kind, images[:EXAMPLES])
+    # Keyed as the export's signature keys them (Keras 3: output_0; Keras 2: the last layer's name).
+    serve = tensorflow().saved_model.load(str(out / kind)).signatures["serving_default"]
+    return x, {k: v.numpy() for k, v in serve(**x).items()}
 
 
 def build_module(kind, out: Path, images, labels):
@@ -87,7 +112,6 @@ def build_module(kind, out: Path, images, labels):
                 return {"probabilities": p}
 
         module = Loop()
-        x = {"image": images[:EXAMPLES], "steps": np.array(3, np.int32)}
     else:
         class Gather(tf.Module):
             def __init__(self):
@@ -103,7 +127,7 @@ def build_module(kind, out: Path, images, labels):
                         "kept": tf.where(p > 0.1, p, tf.zeros_like(p))}
 
         module = Gather()
-        x = {"image": images[:EXAMPLES], "prior_id": (np.arange(EXAMPLES) % 5).astype(np.int64)}
+    x = example_inputs(kind, images[:EXAMPLES])
     tf.saved_model.save(module, str(out / kind), signatures=module.__call__)
     return x, {k: v.numpy() for k, v in module(**x).items()}
 
@@ -129,6 +153,7 @@ def _run_tf1(directory, key, x):
 
 
 BUILDERS = {"keras-mlp": build_keras, "keras-cnn": build_keras, "keras-gru": build_keras,
+            "keras-gru-unrolled": build_keras,
             "module-loop": build_module, "module-gather": build_module,
             "seed-simple-save": build_seed, "seed-builder": build_seed}
 
@@ -146,3 +171,21 @@ def build(names, out: Path, log=print) -> dict:
         built[name] = out / name
         log(f"corpus: built {name}")
     return built
+
+
+def main(argv=None) -> int:
+    import argparse
+    parser = argparse.ArgumentParser(prog="python -m tfinterop.corpus",
+                                     description="Build the corpus with this Python's TensorFlow and Keras.")
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("names", nargs="*", default=list(BUILDERS), help=f"default: all ({', '.join(BUILDERS)})")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BUILDERS]
+    if unknown:
+        parser.error(f"unknown corpus model(s) {', '.join(unknown)}; they are: {', '.join(BUILDERS)}")
+    build(args.names, args.out, log=lambda m: print(m, file=sys.stderr))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -519,7 +519,7 @@ def human(report: FixReport) -> str:
 def serve_jobs() -> int:
     """`python -m tfinterop.fix < jobs.json`: {"jobs": [{"dir", "target", "out", "inputs"}, ...]}, each fixed in
     this process (one reference, and one worker per target, for all of them); one line of JSON per job on
-    stdout: {"out", "written", "error", "kind"}. Progress goes to stderr."""
+    stdout: {"out", "written", "error", "kind", "runtime_message"}. Progress goes to stderr."""
     import json
     import sys
 
@@ -535,7 +535,7 @@ def serve_jobs() -> int:
     workers, verifiers = {}, {}     # the verifiers (one per target) share the reference
     try:
         for job in json.loads(sys.stdin.read())["jobs"]:
-            reply = {"out": job["out"], "written": False, "error": "", "kind": ""}
+            reply = {"out": job["out"], "written": False, "error": "", "kind": "", "runtime_message": None}
             try:
                 verifier = verifiers.setdefault(job["target"], Verifier(job["target"], log=log, workers=workers))
                 inputs = feeds.read_npz(job["inputs"]) if job.get("inputs") else None
@@ -544,6 +544,9 @@ def serve_jobs() -> int:
                 reply["written"] = True
             except TfInteropError as e:
                 reply["error"], reply["kind"] = str(e), e.kind
+                report = getattr(e, "report", None)      # TensorFlow's own words, where the target gave them
+                said = [s.verification.get("runtime_message") for s in report.signatures] if report else []
+                reply["runtime_message"] = next((m for m in said if m), e.runtime_message)
             except Exception as e:  # noqa: BLE001 -- one job's failure is its result, not the end of the others
                 reply["error"], reply["kind"] = f"{type(e).__name__}: {e}", "error"
             replies.write(json.dumps(reply) + "\n")

@@ -304,7 +304,8 @@ def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, inputs: d
             if worker.alive:
                 worker.close(handle)
         cell.status = PASS
-        probabilities = cell.outputs.get(get_model(cell.model).probabilities_key)
+        from tfinterop.models import MODELS
+        probabilities = cell.outputs.get(MODELS[cell.model].probabilities_key) if cell.model in MODELS else None
         cell.accuracy = None if probabilities is None or labels is None else accuracy(probabilities, labels)
     except WorkerCrashedError as e:
         cell.status, cell.message = CRASH, str(e)
@@ -314,15 +315,32 @@ def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, inputs: d
 
 # ---------------------------------------------------------------- the run
 
+def build_corpus(env, python: str, cache: Path, log) -> dict:
+    """corpus.py's models (Keras and tf.Module shapes users bring), built by one TF 2.x producer in a process of
+    its own and cached by content (corpus.py, the producer): {corpus model: its SavedModel folder}."""
+    from tfinterop import corpus
+    out = cache / "corpus" / env.producer / paths.content_digest(Path(corpus.__file__).read_bytes(), env.producer)
+    if not all((out / name / "saved_model.pb").is_file() for name in corpus.MATRIX_ROWS):
+        log(f"corpus: {env.producer} builds {', '.join(corpus.MATRIX_ROWS)}")
+        proc = subprocess.run([python, "-m", "tfinterop.corpus", "--out", str(out), *corpus.MATRIX_ROWS],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=environments.package_env(env))
+        if proc.returncode != 0:
+            raise TfInteropError(f"building the corpus with {env.producer} failed (exit status {proc.returncode}): "
+                                 f"{proc.stderr.strip()[-2000:]}")
+    return {name: out / name for name in corpus.MATRIX_ROWS}
+
+
 def run(producers=None, consumers=None, data=None, steps=None, images=None, labels=None, known_path=None,
-        models=None, exports_dir=None, variants=None, fix_failures=True, log=print) -> MatrixResult:
+        models=None, exports_dir=None, variants=None, fix_failures=True, corpus=None, log=print) -> MatrixResult:
     """Every selected producer x model x default variant (or `variants`) x consumer (None: all of them).
     `images` default to the committed 1,000-image MNIST subset. Exports are cached by content under the
     cache folder, or, with `exports_dir`, written to exports_dir/PRODUCER/MODEL/VARIANT (which must not hold
     them yet: `run` makes a new folder). With `fix_failures`, every export that fails in a Java target
     (a selected consumer whose registry is dumped) is rewritten by `tfinterop fix` for it, and the fixed
     model is a row of its own through every consumer, held to the original export's reference. `tfinterop
-    run` is the default slice of this (the TF1 graph variants, no fixes)."""
+    run` is the default slice of this (the TF1 graph variants, no fixes). `corpus` (default: with
+    fix_failures) adds corpus.py's models, built by each TF 2.x producer, as rows of their export form."""
     chosen_producers = select(producers, PRODUCERS, "producer") or list(PRODUCERS)
     chosen_consumers = select(consumers, CONSUMERS, "consumer") or list(CONSUMERS)
     all_models, variants = models_and_variants(variants)
@@ -389,6 +407,24 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
 
     # The cells, in report order.
     rows = [(p, m, v, tags) for p in chosen_producers for m in model_names for v, tag_sets in variants for tags in tag_sets]
+    if fix_failures if corpus is None else corpus:     # the corpus comes with the fixes unless told otherwise
+        from tfinterop import corpus as corpus_models
+        for name in chosen_producers:
+            env = registry.producer(name)
+            if env.legacy:
+                continue                  # Keras and tf.saved_model.save of a tf.Module are TF 2.x's
+            try:
+                built, failed = build_corpus(env, environments.python_for(env, log=log), cache, log), None
+            except TfInteropError as e:
+                built = dict.fromkeys(corpus_models.MATRIX_ROWS)
+                failed = (SKIP if isinstance(e, EnvironmentUnavailable) else FAIL, f"the corpus of {name}: {e}")
+                log(f"corpus: {name}: {e}")
+            for m, d in built.items():
+                form = corpus_models.FORMS[m]
+                exports[(name, m, form)] = failed or ("ok", str(d))
+                rows.append((name, m, form, ("serve",)))
+        for m in corpus_models.MATRIX_ROWS:
+            inputs[m] = corpus_models.example_inputs(m, images)
     cells = [Cell(p, m, v, list(tags), c) for p, m, v, tags in rows for c in chosen_consumers]
     # Each producer's own loader is the reference; it runs even when not selected (its cells are not reported).
     hidden = [Cell(p, m, v, list(tags), registry.producer(p).consumer) for p, m, v, tags in rows
@@ -439,9 +475,10 @@ def consume_all(by_consumer: dict, exports: dict, processes: dict, unavailable: 
         process = processes[consumer]
         try:
             for cell in by_consumer[consumer]:
-                state, where = exports[(cell.producer, cell.model, cell.variant)]
+                state, where, *said = exports[(cell.producer, cell.model, cell.variant)]
                 if state != "ok":
                     cell.status, cell.message = state, where
+                    cell.runtime_message = said[0] if said else None    # a refused fix: TensorFlow's words
                 elif consumer in unavailable:
                     cell.status, cell.message = unavailable[consumer]
                 else:
@@ -495,7 +532,8 @@ def fix_failing_exports(cells, exports: dict, consumers, inputs: dict, timings, 
     results = run_fix_jobs(jobs, log)
     for out, (producer, model, name) in where.items():
         r = results[out]
-        exports[(producer, model, name)] = ("ok", out) if r["written"] else (FAIL, f"fix refused: {r['error']}")
+        exports[(producer, model, name)] = ("ok", out) if r["written"] else \
+            (FAIL, f"fix refused: {r['error']}", r.get("runtime_message"))
     timings["fix failing exports" + (" (all cached)" if all(r.get("cached") for r in results.values()) else "")] = \
         round(time.perf_counter() - started, 2)
     return rows
@@ -533,7 +571,7 @@ def run_fix_jobs(jobs: list, log) -> dict:
             if reply["written"] or reply["kind"] in FINAL_REFUSALS:     # not a crash: it would say the same again
                 record = Path(reply["out"] + ".json")
                 record.parent.mkdir(parents=True, exist_ok=True)
-                record.write_text(json.dumps({"written": reply["written"], "error": reply["error"]}) + "\n")
+                record.write_text(json.dumps({k: reply.get(k) for k in ("written", "error", "runtime_message")}) + "\n")
             log(f"fix: {reply['out']}: " + ("fixed and verified" if reply["written"] else f"refused: {reply['error'][:200]}"))
     for job in todo:
         if job["out"] not in results:

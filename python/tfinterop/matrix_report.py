@@ -137,10 +137,11 @@ def html_page(result: MatrixResult, title="tfinterop compatibility matrix") -> s
             hover = cell.message or cell.verdict
             if not cell.expected:
                 hover = f"{cell.verdict}\n{hover}"
+            accuracy = "" if cell.accuracy is None else f", accuracy {cell.accuracy:.4f}"   # corpus rows have none
             if cell.status == PASS and cell.max_abs_error is not None:
-                hover = f"max abs diff {cell.max_abs_error:.2e} from the producer's own loader, accuracy {cell.accuracy:.4f}"
+                hover = f"max abs diff {cell.max_abs_error:.2e} from the producer's own loader{accuracy}"
             elif cell.status == PASS and cell.accuracy is not None:
-                hover = f"the producer's own loader (the reference), accuracy {cell.accuracy:.4f}"
+                hover = f"the producer's own loader (the reference){accuracy}"
             label = kind + (f" [{of_cell[i]}]" if i in of_cell else "")
             tds.append(f"<td class='cell {kind}{'' if cell.expected else ' bad'}' title='{e(hover, quote=True)}'>"
                        f"{e(label)}</td>")
