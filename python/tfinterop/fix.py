@@ -287,7 +287,7 @@ def build(staged: Path, directory: Path, lowered: list, target, freeze: bool, lo
     tf = tensorflow()
     variables = _name_variables(lowered)
     builder = tf.compat.v1.saved_model.Builder(str(staged))
-    asset_files = _asset_files(directory, lowered)
+    asset_files = _asset_files(directory)
     by_tag_set = {}
     for sig in lowered:
         by_tag_set.setdefault(tuple(sig.tags), []).append(sig)
@@ -444,7 +444,7 @@ def _attr_text(value) -> str:
     return repr(getattr(value, which)).replace("\n", " ") if which else "(unset)"
 
 
-def _asset_files(directory, lowered) -> dict:
+def _asset_files(directory) -> dict:
     """tag-set -> the asset file names its original MetaGraphDef lists (TF1 exports' saved_model_assets)."""
     model = savedmodel.read(directory)
     out = {}
