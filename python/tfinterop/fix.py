@@ -239,16 +239,15 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
             captured = {inner.op.name: names.get(id(ext)) for ext, inner in fn.graph.captures
                         if ext.dtype == tf.resource}
             try:
-                frozen = convert_to_constants.convert_variables_to_constants_v2(fn, lower_control_flow=True)
+                graph_def, values = _freeze(tf, convert_to_constants, fn, captured)
             except Exception as e:  # noqa: BLE001 -- the converter's own words, for the refusal
                 raise FixRefusedError(f"[{', '.join(tags)}] signature {key!r}: TensorFlow cannot freeze its "
                                       f"function: {type(e).__name__}: {str(e).splitlines()[0]}; nothing was "
                                       f"written") from None
-            graph_def = frozen.graph.as_graph_def()
             variable_nodes = {}
             for node in graph_def.node:
                 if node.op == "Const" and node.name in captured:
-                    value = tf.make_ndarray(node.attr["value"].tensor)
+                    value = values[node.name] if node.name in values else tf.make_ndarray(node.attr["value"].tensor)
                     variable_nodes[node.name] = _Variable(captured[node.name] or node.name, value)
             leftover = [n.name for n in graph_def.node if n.op == "Placeholder" and n.attr["dtype"].type ==
                         tf.resource.as_datatype_enum]
@@ -272,6 +271,34 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
             log(f"fix: [{', '.join(tags)}] {key}: {len(graph_def.node)} nodes, {len(variable_nodes)} variable(s)"
                 + "".join(f", {n} {kind}" for kind, n in sorted(before.items()) if n))
     return lowered
+
+
+def _freeze(tf, convert_to_constants, fn, captured) -> tuple:
+    """(the function frozen into one GraphDef, {constant made from a variable: its value}), as
+    convert_variables_to_constants_v2 makes it, but with each variable's constant a one-value splat of its
+    shape and dtype while the function is rebuilt from the GraphDef, and its value kept aside for variables/:
+    the public call puts every weight in the GraphDef, which protobuf's 2 GB limit forbids for a bigger model.
+    The converter's classes are private, the pinned reference TensorFlow's; without them, the public call."""
+    import numpy as np
+    try:
+        data = convert_to_constants._FunctionConverterDataInEager(       # noqa: SLF001
+            func=fn, lower_control_flow=True, aggressive_inlining=False)
+        replace = convert_to_constants._replace_variables_by_constants    # noqa: SLF001
+        construct = convert_to_constants._construct_concrete_function     # noqa: SLF001
+    except AttributeError:
+        frozen = convert_to_constants.convert_variables_to_constants_v2(fn, lower_control_flow=True)
+        return frozen.graph.as_graph_def(), {}
+    values = {}
+    for name, tensor in list(data.tensor_data.items()):
+        if name in captured:
+            values[name] = tensor.numpy
+            data.tensor_data[name] = tensor._replace(numpy=np.zeros((), tensor.numpy.dtype))
+    graph_def, converted = replace(converter_data=data)
+    for node in graph_def.node:
+        if node.op == "Const" and node.name in values:
+            value = values[node.name]
+            node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(np.zeros((), value.dtype), shape=value.shape))
+    return construct(fn, graph_def, converted).graph.as_graph_def(), values
 
 
 def _counts(meta_graph) -> Counter:
