@@ -233,15 +233,20 @@ def _run_side(side: str, spec_path: Path, scratch: Path, log) -> dict:
 def time_check(model, target="java-tf-1.8.0", repeats=5, log=print) -> float:
     """Median wall seconds of `tfinterop check MODEL --target TARGET` in a new interpreter, as a user runs it."""
     log(f"bench: tfinterop check ({repeats} runs)")
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "tfinterop", "check", str(model), "--target", target],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        samples.append(time.perf_counter() - start)
-        if proc.returncode not in (0, 1):
-            raise TfInteropError(f"tfinterop check {model} failed (exit status {proc.returncode}): {proc.stderr.strip()}")
-    return float(np.median(samples))
+    command = [sys.executable, "-m", "tfinterop", "check", str(model), "--target", target]
+    return float(np.median([timed_run(command, f"tfinterop check {model}", ok=(0, 1)) for _ in range(repeats)]))
+
+
+def timed_run(command, what, ok=(0,)) -> float:
+    """Wall seconds of one run of `command` (output discarded); an exit status outside `ok` raises, with the
+    end of its stderr: a failed run's time means nothing."""
+    start = time.perf_counter()
+    proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in ok:
+        raise TfInteropError(f"{what} failed (exit status {proc.returncode}), so its time means nothing: "
+                             f"{proc.stderr.strip()[-1500:]}")
+    return elapsed
 
 
 def time_verify(model, tags, repeats=3, log=print) -> float:
@@ -250,15 +255,7 @@ def time_verify(model, tags, repeats=3, log=print) -> float:
     log(f"bench: tfinterop verify ({repeats} runs)")
     command = [sys.executable, "-m", "tfinterop", "verify", str(model), "--examples", str(VERIFY_EXAMPLES),
                "--seed", str(VERIFY_SEED)] + [a for t in tags for a in ("--tag", t)]
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        samples.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            raise TfInteropError(f"tfinterop verify {model} failed (exit status {proc.returncode}), so its time "
-                                 f"means nothing: {proc.stderr.strip()[-1500:]}")
-    return float(np.median(samples))
+    return float(np.median([timed_run(command, f"tfinterop verify {model}") for _ in range(repeats)]))
 
 
 def time_fix_against_export(repeats=3, log=print) -> tuple:
@@ -270,16 +267,11 @@ def time_fix_against_export(repeats=3, log=print) -> tuple:
     with tempfile.TemporaryDirectory(prefix="tfinterop-bench-fix-") as tmp:
         for i in range(repeats):
             exported, fixed = Path(tmp) / f"cnn-{i}", Path(tmp) / f"fixed-{i}"
-            for samples, command in (
-                    (exports, [sys.executable, "-c", "import sys; from pathlib import Path; from tfinterop import "
-                               "corpus; corpus.export_untrained('keras-cnn', Path(sys.argv[1]))", str(exported)]),
-                    (fixes, [sys.executable, "-m", "tfinterop", "fix", str(exported), "--out", str(fixed)])):
-                start = time.perf_counter()
-                proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                samples.append(time.perf_counter() - start)
-                if proc.returncode != 0:
-                    raise TfInteropError(f"{' '.join(command[1:3])} failed (exit status {proc.returncode}), so its "
-                                         f"time means nothing: {proc.stderr.strip()[-1500:]}")
+            exports.append(timed_run([sys.executable, "-c", "import sys; from pathlib import Path; from tfinterop "
+                                      "import corpus; corpus.export_untrained('keras-cnn', Path(sys.argv[1]))",
+                                      str(exported)], "exporting the Keras CNN"))
+            fixes.append(timed_run([sys.executable, "-m", "tfinterop", "fix", str(exported), "--out", str(fixed)],
+                                   f"tfinterop fix {exported}"))
     return float(np.median(fixes)), float(np.median(exports))
 
 

@@ -71,8 +71,9 @@ class Report:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
 
-def check(directory, target: Target) -> Report:
-    model = savedmodel.read(directory)
+def check(directory, target: Target, model=None) -> Report:
+    """`model`: DIR as savedmodel.read read it already, if the caller has (fix has)."""
+    model = savedmodel.read(directory) if model is None else model
     findings = []
     for meta_graph in model.meta_graphs:
         findings += check_meta_graph(meta_graph, target)

@@ -313,20 +313,13 @@ def cmd_verify(args) -> int:
     from dataclasses import asdict
 
     from tfinterop import verify
-    from tfinterop.errors import ModelNotFoundError, NotASavedModelError, NpyFormatError
-    from tfinterop.feeds import read_npz
+    from tfinterop.errors import ModelNotFoundError, NotASavedModelError
 
-    if args.examples < 1:
-        raise UsageError("--examples must be at least 1")
-    if args.json:
-        _check_output_free(args.json, overwrite=True)
     target = args.target or verify.DEFAULT_TARGET
     verifier = verify.Verifier(target, log=log)      # an unknown target: a usage error, before anything starts
-    try:
-        inputs = read_npz(args.inputs) if args.inputs else None
-    except (InvalidInputError, NpyFormatError) as e:  # unusable inputs: nothing can be verified (exit 2)
-        log(f"error: {e.kind}: {e}")
-        return 2
+    inputs, status = _inputs_to_verify_with(args)
+    if status is not None:
+        return status
     results, unusable = [], False
     try:
         for directory in args.dir:
@@ -352,18 +345,11 @@ def cmd_verify(args) -> int:
 
 def cmd_fix(args) -> int:
     from tfinterop import fix, verify
-    from tfinterop.errors import ModelLoadError, ModelNotFoundError, NotASavedModelError, NpyFormatError
-    from tfinterop.feeds import read_npz
+    from tfinterop.errors import ModelLoadError, ModelNotFoundError, NotASavedModelError
 
-    if args.examples < 1:
-        raise UsageError("--examples must be at least 1")
-    if args.json:
-        _check_output_free(args.json, overwrite=True)
-    try:
-        inputs = read_npz(args.inputs) if args.inputs else None
-    except (InvalidInputError, NpyFormatError) as e:
-        log(f"error: {e.kind}: {e}")
-        return 2
+    inputs, status = _inputs_to_verify_with(args)
+    if status is not None:
+        return status
     report, code = None, 0
     try:
         report = fix.fix(args.dir, args.target or verify.DEFAULT_TARGET, args.out, args.tag, args.signature, inputs,
@@ -382,6 +368,23 @@ def cmd_fix(args) -> int:
         args.json.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         log(f"wrote {args.json}")
     return code
+
+
+def _inputs_to_verify_with(args):
+    """verify's and fix's --examples, --json and --inputs: (the .npz's arrays, or None to synthesize them; None,
+    or exit status 2 when the inputs are unusable and nothing can be verified)."""
+    from tfinterop.errors import NpyFormatError
+    from tfinterop.feeds import read_npz
+
+    if args.examples < 1:
+        raise UsageError("--examples must be at least 1")
+    if args.json:
+        _check_output_free(args.json, overwrite=True)
+    try:
+        return (read_npz(args.inputs) if args.inputs else None), None
+    except (InvalidInputError, NpyFormatError) as e:
+        log(f"error: {e.kind}: {e}")
+        return None, 2
 
 
 def _target_names() -> str:

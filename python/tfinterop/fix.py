@@ -108,7 +108,7 @@ def fix(directory, target_name, out, tags=None, signatures=(), inputs=None, inpu
     model = savedmodel.read(directory)
     chosen = _choose(model, tags, signatures)
     report = FixReport(str(directory), target.name, str(out), freeze=freeze)
-    report.findings_before = [asdict(f) for f in check.check(directory, target).findings]
+    report.findings_before = [asdict(f) for f in check.check(directory, target, model).findings]
     if not allow_untrusted:
         found = [f for f in untrusted.scan(directory, model) if sorted(f["tags"]) in [sorted(t) for t in chosen]]
         if found:
@@ -125,7 +125,7 @@ def fix(directory, target_name, out, tags=None, signatures=(), inputs=None, inpu
         with export.staging_folder(out) as staging:
             staged = staging / "model"
             lowered = lower(directory, chosen, freeze, log)
-            build(staged, directory, lowered, target, freeze, log)
+            build(staged, directory, model, lowered, target, freeze, log)
             report.findings_after = [asdict(f) for f in check.check(staged, target).findings]
             if report.findings_after:
                 raise _refusal(report, "the rewritten model still has what the target rejects: " + "; ".join(
@@ -310,11 +310,12 @@ def _counts(meta_graph) -> Counter:
 
 # --- build: one TF1 graph per tag-set, written by SavedModelBuilder ----------------------------------------
 
-def build(staged: Path, directory: Path, lowered: list, target, freeze: bool, log) -> None:
+def build(staged: Path, directory: Path, model, lowered: list, target, freeze: bool, log) -> None:
+    """`model`: DIR as savedmodel.read read it (for its assets)."""
     tf = tensorflow()
     variables = _name_variables(lowered)
     builder = tf.compat.v1.saved_model.Builder(str(staged))
-    asset_files = _asset_files(directory)
+    asset_files = _asset_files(model)
     by_tag_set = {}
     for sig in lowered:
         by_tag_set.setdefault(tuple(sig.tags), []).append(sig)
@@ -471,9 +472,8 @@ def _attr_text(value) -> str:
     return repr(getattr(value, which)).replace("\n", " ") if which else "(unset)"
 
 
-def _asset_files(directory) -> dict:
+def _asset_files(model) -> dict:
     """tag-set -> the asset file names its original MetaGraphDef lists (TF1 exports' saved_model_assets)."""
-    model = savedmodel.read(directory)
     out = {}
     for mg in model.meta_graphs:
         names = [a.filename for a in savedmodel.collection_assets(mg)]
@@ -554,9 +554,8 @@ def serve_jobs() -> int:
     from tfinterop.errors import TfInteropError
     from tfinterop.tf_import import tensorflow
 
-    replies = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)                  # whatever TensorFlow prints must not corrupt the replies
-    sys.stdout = sys.stderr
+    from tfinterop.runtimes.worker import reply_channel
+    replies = reply_channel()
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     tensorflow()                   # imported first, so every Verifier runs the reference here (Verifier._start)
     workers, verifiers = {}, {}     # the verifiers (one per target) share the reference

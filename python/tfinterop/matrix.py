@@ -32,7 +32,7 @@ import numpy as np
 from tfinterop import environments, expectations, paths
 from tfinterop.environments import EnvironmentUnavailable, PythonTensorFlow
 from tfinterop.errors import TfInteropError, UsageError, WorkerCrashedError
-from tfinterop.models import get_model
+from tfinterop.models import MODELS, get_model
 from tfinterop.runtimes import registry
 from tfinterop.parallel import side_by_side
 from tfinterop.runtimes.worker import WorkerClient
@@ -233,9 +233,8 @@ def export_all(env: PythonTensorFlow, python: str, jobs: list, log=print) -> dic
     if not todo:
         return results
     log(f"export: {env.producer}: {len(todo)} export(s), {len(jobs) - len(todo)} cached")
-    proc = subprocess.run(env.producer_command(python), input=json.dumps({"jobs": todo}), text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environments.package_env(env))
-    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    lines, unanswered = run_job_process(env.producer_command(python), env, todo, f"the {env.producer} producer",
+                                        "export")
     hello = lines[0] if lines and "version" in lines[0] else {}
     if hello.get("version") and "tf-" + hello["version"] != env.producer:
         raise TfInteropError(f"the {env.producer} environment runs TensorFlow {hello['version']}")
@@ -243,11 +242,19 @@ def export_all(env: PythonTensorFlow, python: str, jobs: list, log=print) -> dic
         results[line["out"]] = line
     for job in todo:
         if job["out"] not in results:
-            tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
-            results[job["out"]] = {"ok": False, "unsupported": False,
-                                   "message": f"the {env.producer} producer exited with status {proc.returncode} "
-                                              f"before this export. stderr ends with:\n{tail}"}
+            results[job["out"]] = {"ok": False, "unsupported": False, "message": unanswered}
     return results
+
+
+def run_job_process(command, env, todo: list, what: str, job: str) -> tuple:
+    """One process of the jobs protocol (runtimes/producer.py's, which `python -m tfinterop.fix` speaks too):
+    {"jobs": [...]} on its stdin, one JSON line per job on its stdout. Returns (its lines, what to say of a job
+    it did not answer)."""
+    proc = subprocess.run(command, input=json.dumps({"jobs": todo}), text=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=environments.package_env(env))
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+    return lines, f"{what} exited with status {proc.returncode} before this {job}. stderr ends with:\n{tail}"
 
 
 # ---------------------------------------------------------------- consumers
@@ -304,7 +311,6 @@ def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, inputs: d
             if worker.alive:
                 worker.close(handle)
         cell.status = PASS
-        from tfinterop.models import MODELS
         probabilities = cell.outputs.get(MODELS[cell.model].probabilities_key) if cell.model in MODELS else None
         cell.accuracy = None if probabilities is None or labels is None else accuracy(probabilities, labels)
     except WorkerCrashedError as e:
@@ -407,7 +413,8 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
 
     # The cells, in report order.
     rows = [(p, m, v, tags) for p in chosen_producers for m in model_names for v, tag_sets in variants for tags in tag_sets]
-    if fix_failures if corpus is None else corpus:     # the corpus comes with the fixes unless told otherwise
+    with_corpus = fix_failures if corpus is None else corpus     # by default, the corpus comes with the fixes
+    if with_corpus:
         from tfinterop import corpus as corpus_models
         for name in chosen_producers:
             env = registry.producer(name)
@@ -561,23 +568,18 @@ def run_fix_jobs(jobs: list, log) -> dict:
         return results
     log(f"fix: {len(todo)} failing export(s) to rewrite, {len(jobs) - len(todo)} cached")
     env = environments.DEFAULT
-    proc = subprocess.run([environments.python_for(env, log=log), "-m", "tfinterop.fix"],
-                          input=json.dumps({"jobs": todo}), text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          env=environments.package_env(env))
-    for line in proc.stdout.splitlines():
-        if line.strip():
-            reply = json.loads(line)
-            results[reply["out"]] = reply
-            if reply["written"] or reply["kind"] in FINAL_REFUSALS:     # not a crash: it would say the same again
-                record = Path(reply["out"] + ".json")
-                record.parent.mkdir(parents=True, exist_ok=True)
-                record.write_text(json.dumps({k: reply.get(k) for k in ("written", "error", "runtime_message")}) + "\n")
-            log(f"fix: {reply['out']}: " + ("fixed and verified" if reply["written"] else f"refused: {reply['error'][:200]}"))
+    replies, unanswered = run_job_process([environments.python_for(env, log=log), "-m", "tfinterop.fix"], env, todo,
+                                          "the fix process", "job")
+    for reply in replies:
+        results[reply["out"]] = reply
+        if reply["written"] or reply["kind"] in FINAL_REFUSALS:     # not a crash: it would say the same again
+            record = Path(reply["out"] + ".json")
+            record.parent.mkdir(parents=True, exist_ok=True)
+            record.write_text(json.dumps({k: reply.get(k) for k in ("written", "error", "runtime_message")}) + "\n")
+        log(f"fix: {reply['out']}: " + ("fixed and verified" if reply["written"] else f"refused: {reply['error'][:200]}"))
     for job in todo:
         if job["out"] not in results:
-            tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
-            results[job["out"]] = {"written": False, "error": f"the fix process exited with status {proc.returncode} "
-                                                               f"before this job. stderr ends with:\n{tail}"}
+            results[job["out"]] = {"written": False, "error": unanswered}
     return results
 
 

@@ -46,9 +46,8 @@ def export_job(job) -> dict:
 
 
 def serve() -> int:
-    replies = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)     # whatever TensorFlow prints must not corrupt the protocol
-    sys.stdout = sys.stderr
+    from tfinterop.runtimes.worker import reply_channel
+    replies = reply_channel()
     from tfinterop.tf_import import tensorflow
     replies.write(json.dumps({"version": tensorflow().__version__}) + "\n")
     for job in json.loads(sys.stdin.read())["jobs"]:

@@ -60,10 +60,17 @@ DEFAULT_TIMEOUT = 300.0
 OUTPUT_BUFFER_BYTES = 1 << 20
 
 
-def serve(runtime: str) -> int:
+def reply_channel():
+    """The process's stdout, for its protocol's replies only, line-buffered; file descriptor 1 and sys.stdout
+    then go to stderr, so whatever TensorFlow (or the JVM) prints cannot corrupt the protocol."""
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    return replies
+
+
+def serve(runtime: str) -> int:
+    replies = reply_channel()
     from tfinterop.runtimes import open_consumer
     try:
         consumer = open_consumer(runtime)
