@@ -228,3 +228,8 @@ def add_read_file_on_load(d: Path, file_path: str, node="read_on_load") -> None:
         mg = pw.parse(raw) + [pw.Field(4, pw.LENGTH, _entry(b"saved_model_main_op", collection))]
         model = pw.replace_submessage(model, SAVED_MODEL_META_GRAPHS, i, pw.encode(mg))
     pb.write_bytes(pw.encode(model))
+
+
+def snapshot(folder: Path) -> dict:
+    """Every file under `folder` and its bytes: what a refused command must leave as it was."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

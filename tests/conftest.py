@@ -68,16 +68,16 @@ def forked_worker(command, env, stderr):
     return p
 
 
-def python_run(*args, env=None, timeout=600, fresh=False):
+def python_run(*args, env=None, timeout=600, fresh=False, cwd=REPO):
     """`python ARGS` run to its end, output captured (as subprocess.run(capture_output=True, text=True)):
-    a fork of the fork server, or with fresh=True a new interpreter."""
+    a fork of the fork server, or with fresh=True a new interpreter; in `cwd` (default: the checkout)."""
     import subprocess
     import tempfile
     command = [sys.executable, *map(str, args)]
     if fresh:
-        return subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=timeout, env=env)
+        return subprocess.run(command, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, open(os.devnull, "rb") as null:
-        p = _forkserver.popen(command[1:], REPO, dict(os.environ) if env is None else env,
+        p = _forkserver.popen(command[1:], str(cwd), dict(os.environ) if env is None else env,
                               null.fileno(), out.fileno(), err.fileno())
         try:
             p.wait(timeout)
@@ -98,10 +98,10 @@ def starts_the_jvm(args) -> bool:
     return "--runtime" in args and args[args.index("--runtime") + 1:][:1] == ["java"] and "predict" in args
 
 
-def cli(*args, env=None):
+def cli(*args, env=None, cwd=REPO):
     """The command line as a user runs it, in a process of its own: `python -m tfinterop ARGS` (a fork of
     the fork server, or a new interpreter when it will start the JVM)."""
-    return python_run("-m", "tfinterop", *args, env=env, fresh=starts_the_jvm(args))
+    return python_run("-m", "tfinterop", *args, env=env, fresh=starts_the_jvm(args), cwd=cwd)
 
 
 def cli_fresh(*args, env=None):

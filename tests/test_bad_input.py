@@ -97,7 +97,7 @@ def test_empty_batch_gives_an_empty_answer(worker, model):
 def test_cli_errors_exit_non_zero_with_the_kind(runtime, tmp_path, java_built):
     r = cli("predict", tmp_path / "missing", "--runtime", runtime, "--input", paths.GOLDEN / "input.npy",
             "--output", tmp_path / "y.npy")
-    assert r.returncode == 1
+    assert r.returncode == 2
     assert "error: model-not-found:" in r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "y.npy").exists()
@@ -108,7 +108,7 @@ def test_cli_never_overwrites_without_permission(tmp_path):
     out.write_bytes(b"precious")
     r = cli("predict", paths.GOLDEN / "compat-serve", "--runtime", "python", "--input", paths.GOLDEN / "input.npy",
             "--output", out)
-    assert r.returncode == 1 and "error: output-exists:" in r.stderr and "--overwrite" in r.stderr
+    assert r.returncode == 2 and "error: output-exists:" in r.stderr and "--overwrite" in r.stderr
     assert out.read_bytes() == b"precious"
 
 

@@ -8,6 +8,7 @@ BadInputCatalogueTest.java."""
 
 import concurrent.futures
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ import pytest
 import catalogue
 from conftest import cli
 from tfinterop import feeds
-from tfinterop.errors import TfInteropError
+from tfinterop.errors import EXIT_CODES, TfInteropError
 from tfinterop.tolerance import compare
 
 CASES = catalogue.cases()
@@ -113,6 +114,7 @@ def run_cli(case, root, runtime):
         args = ["predict", directory, "--runtime", runtime, "--input", x_path, "--output", y_path]
     if case.get("output") == "exists":
         y_path.write_bytes(b"precious")
+    y_path, args, guarded = place_output(case, directory, args, y_path)
     for t in catalogue.tags(case):
         args += ["--tag", t]
     for option in ("input_name", "output_name"):
@@ -120,6 +122,8 @@ def run_cli(case, root, runtime):
             args += ["--" + option.replace("_", "-"), case[option]]
     try:
         r = cli(*args)
+        if guarded is not None:
+            assert catalogue.snapshot(guarded[0]) == guarded[1], f"{case['id']}: the model or its input changed"
         y = None if r.returncode != 0 else catalogue.load_npz(y_path) if "inputs" in case else np.load(y_path)
         leftovers = sorted(p.name for p in out_dir.iterdir() if p.name != y_path.name)
         written = y_path.read_bytes() if y_path.exists() and case.get("output") == "exists" else None
@@ -127,6 +131,21 @@ def run_cli(case, root, runtime):
         if read_only:
             read_only.close()
     return r, y, leftovers, written
+
+
+def place_output(case, directory, args, y_path):
+    """The output of the cases that name a place no output may go (catalogue README: `output`): (its path, the
+    arguments with it, and (the folder to hold unchanged, its snapshot) or None)."""
+    where = case.get("output")
+    if where not in ("inside-model", "is-input", "directory"):
+        return y_path, args, None
+    flag = "--outputs" if "--outputs" in args else "--output"
+    source = Path(args[args.index("--inputs" if flag == "--outputs" else "--input") + 1])
+    new = {"inside-model": Path(directory) / y_path.name, "is-input": source, "directory": y_path.parent}[where]
+    args = list(args)
+    args[args.index(flag) + 1] = new
+    root = Path(directory).parent
+    return new, args + ["--overwrite"], (root, catalogue.snapshot(root))
 
 
 def cli_runtimes(case):
@@ -191,7 +210,8 @@ def test_command_line(case, command_line_runs):
             assert r.returncode == 0, f"{runtime}: {case['id']}: {r.stderr[-2000:]}"
             check_ok(case, y)
         else:
-            assert r.returncode == 1, f"{runtime}: {case['id']}: exit {r.returncode}: {r.stderr[-2000:]}"
+            code = EXIT_CODES[expect["kind"]]
+            assert r.returncode == code, f"{runtime}: {case['id']}: exit {r.returncode}, not {code}: {r.stderr[-2000:]}"
             assert f"error: {expect['kind']}:" in r.stderr, f"{runtime}: {case['id']}: {r.stderr[-2000:]}"
             for word in expect.get("mentions", []):
                 assert word in r.stderr, f"{runtime}: {case['id']}: should mention {word!r}: {r.stderr[-2000:]}"

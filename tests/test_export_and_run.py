@@ -14,7 +14,7 @@ def test_export_refuses_to_replace_without_overwrite(tmp_path):
     target.mkdir()
     (target / "mine.txt").write_text("keep me")
     r = cli("export", "--out", tmp_path, "--variant", "compat-serve")
-    assert r.returncode == 1 and "error: output-exists:" in r.stderr and "--overwrite" in r.stderr
+    assert r.returncode == 2 and "error: unsafe-output:" in r.stderr and "mine.txt" in r.stderr
     assert (target / "mine.txt").read_text() == "keep me"
 
 
@@ -68,7 +68,7 @@ def test_run_will_not_replace_a_folder_it_did_not_make(tmp_path):
     mine.mkdir()
     (mine / "data.txt").write_text("keep")
     r = cli("run", "--out", mine)
-    assert r.returncode == 1 and "error: output-exists:" in r.stderr
+    assert r.returncode == 2 and "error: unsafe-output:" in r.stderr and "did not make" in r.stderr
     assert (mine / "data.txt").read_text() == "keep"
 
 

@@ -13,7 +13,7 @@ import signal
 import numpy as np
 
 from conftest import cli, python_popen, python_run
-from tfinterop import export, paths, savedmodel
+from tfinterop import outputs, paths, savedmodel
 
 TARGET = "java-tf-1.8.0"
 # The matrix runs the whole corpus from every TF 2.x producer (seed-simple-save and the unrolled GRU too); here,
@@ -197,12 +197,12 @@ def test_the_command_line_fixes_freezes_reports_and_refuses(fixed_corpus, tmp_pa
 
 
 def test_a_killed_fix_leaves_nothing_at_out(fixed_corpus, tmp_path):
-    """Killed when the fixed model is complete and verified, just before the rename (export.PAUSE_HOOK)."""
+    """Killed when the fixed model is complete and verified, just before the rename (outputs.PAUSE_HOOK)."""
     _, corpus_root = fixed_corpus
     out = tmp_path / "fixed"
     model = corpus_root / "corpus" / "module-gather"
     p = python_popen("-m", "tfinterop", "fix", model, "--out", out, "--inputs", f"{model}.inputs.npz",
-                     env=dict(os.environ, **{export.PAUSE_HOOK: "1"}), stderr_pipe=True)
+                     env=dict(os.environ, **{outputs.PAUSE_HOOK: "1"}), stderr_pipe=True)
     try:
         for line in p.stderr:
             if "pausing before the rename" in line:
@@ -214,6 +214,6 @@ def test_a_killed_fix_leaves_nothing_at_out(fixed_corpus, tmp_path):
         p.wait()
         p.stderr.close()
     assert not out.exists()
-    left = [x for x in tmp_path.iterdir() if x.name.startswith(".fixed" + export.STAGING_MARK)]
+    left = [x for x in tmp_path.iterdir() if x.name.startswith(".fixed" + outputs.STAGING_MARK)]
     assert len(left) == 1 and (left[0] / "model" / "saved_model.pb").is_file()   # complete, but not at OUT
-    assert export.remove_stale_staging(out) == left and not left[0].exists()     # what the next run does first
+    assert outputs.remove_stale_staging(out) == left and not left[0].exists()     # what the next run does first

@@ -121,8 +121,8 @@ def test_cli_inspect_errors(runtime, tmp_path, java_built):
     (tmp_path / "saved_model.pb").write_bytes(b"\xff\xfe not a protobuf \x00" * 5)
     missing, r = cli_many(("inspect", tmp_path / "missing", "--runtime", runtime),
                           ("inspect", tmp_path, "--runtime", runtime))
-    assert missing.returncode == 1 and "error: model-not-found:" in missing.stderr and "Traceback" not in missing.stderr
-    assert r.returncode == 1 and "error: not-a-saved-model:" in r.stderr and "Traceback" not in r.stderr
+    assert missing.returncode == 2 and "error: model-not-found:" in missing.stderr and "Traceback" not in missing.stderr
+    assert r.returncode == 2 and "error: not-a-saved-model:" in r.stderr and "Traceback" not in r.stderr
     assert r.stdout == ""
 
 

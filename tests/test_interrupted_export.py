@@ -7,7 +7,7 @@ import time
 
 import catalogue
 from conftest import cli, python_popen
-from tfinterop import export
+from tfinterop import outputs
 
 VARIANT = "compat-serve"
 KILLS = 6
@@ -20,12 +20,12 @@ def start_export(out, env=None):
 
 
 def staging_dirs(out):
-    return sorted(out.glob(f".{VARIANT}{export.STAGING_MARK}*")) if out.exists() else []
+    return sorted(out.glob(f".{VARIANT}{outputs.STAGING_MARK}*")) if out.exists() else []
 
 
 def test_killed_between_writing_and_renaming(tmp_path):
     out = tmp_path / "models"
-    p = start_export(out, {export.PAUSE_HOOK: "1"})
+    p = start_export(out, {outputs.PAUSE_HOOK: "1"})
     try:
         for line in p.stderr:                # wait until the staging folder is complete
             if "pausing before the rename" in line:
@@ -91,7 +91,7 @@ def test_killed_at_several_moments(tmp_path):
         assert entries == sorted(left + ([target] if target.exists() else [])), \
             f"kill {i}: left {[e.name for e in entries]}"
         # The next export to this target starts by clearing exactly what the killed one left in staging.
-        assert sorted(export.remove_stale_staging(target)) == left and staging_dirs(out) == [], f"kill {i}"
+        assert sorted(outputs.remove_stale_staging(target)) == left and staging_dirs(out) == [], f"kill {i}"
     print(f"writing took {writing:.2f} s in a reference export; outcomes of the kills: {outcomes}")
     assert outcomes[0] == "absent" and "staged" in outcomes, outcomes
 
@@ -100,13 +100,13 @@ def test_a_live_exporters_staging_is_left_alone(tmp_path):
     """Each staging folder's name says who owns it (pid and start time): a live owner's is kept, a dead one's
     removed, and a folder whose name says nothing is never touched."""
     target = tmp_path / VARIANT
-    mine = tmp_path / f".{VARIANT}{export.STAGING_MARK}{export._owner_tag(os.getpid())}-live"
+    mine = tmp_path / f".{VARIANT}{outputs.STAGING_MARK}{outputs._process_identity(os.getpid())}-live"
     mine.mkdir()
-    dead = tmp_path / f".{VARIANT}{export.STAGING_MARK}999999999-1-dead"
+    dead = tmp_path / f".{VARIANT}{outputs.STAGING_MARK}999999999-1-dead"
     dead.mkdir()
-    foreign = tmp_path / f".{VARIANT}{export.STAGING_MARK}foreign"
+    foreign = tmp_path / f".{VARIANT}{outputs.STAGING_MARK}foreign"
     foreign.mkdir()
-    assert export.remove_stale_staging(target) == [dead]
+    assert outputs.remove_stale_staging(target) == [dead]
     assert mine.exists() and foreign.exists() and not dead.exists()
 
 
@@ -118,6 +118,6 @@ def test_export_into_a_read_only_folder_is_refused_before_training(tmp_path):
         took = time.monotonic() - started
     finally:
         ro.close()
-    assert r.returncode == 1 and "error: io-error:" in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert r.returncode == 2 and "error: io-error:" in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
     assert "train:" not in r.stderr and took < 60
     assert list((tmp_path / "ro").iterdir()) == []

@@ -283,7 +283,7 @@ def test_the_matrix_command_refuses_unknown_names_and_existing_reports(tmp_path)
     existing = tmp_path / "m.md"
     existing.write_text("mine")
     refused = cli("matrix", "--markdown", existing)
-    assert refused.returncode == 1 and "--overwrite" in refused.stderr and existing.read_text() == "mine"
+    assert refused.returncode == 2 and "--overwrite" in refused.stderr and existing.read_text() == "mine"
 
 
 def test_the_ci_matrix_and_the_nox_sessions_name_every_producer_and_consumer():

@@ -74,6 +74,30 @@ def test_assert_same_outputs_passes_fails_with_the_reason_and_holds_goldens(pyte
     assert "probabilities: float32[20, 10] DIFFERS: values differ beyond rtol=1e-05, atol=1e-06 in 1 of 200 " \
            "elements: max abs error 0.25 at [3, 7]" in out
     assert "vs java-tf-1.8.0" in out and "golden " in out
+    assert "`tfinterop fix MODEL --target java-tf-1.8.0 --out FIXED`" in out
+
+
+def test_relative_model_paths_are_read_from_the_rootdir_and_a_missing_model_is_one_line(pytester, java_built):
+    """`pytest /abs/path/tests` from another folder: the paths a suite names are read from its rootdir (here
+    the folder of its pytest.ini), not from where pytest was started; a missing model fails with one line."""
+    import shutil
+    shutil.copytree(MIXED, pytester.path / "build" / "mixed")
+    pytester.makeini("[pytest]\n")
+    pytester.mkdir("tests")
+    (pytester.path / "tests" / "test_paths.py").write_text(
+        "def test_relative(tfinterop):\n"
+        "    tfinterop.assert_same_outputs('build/mixed/model', inputs='build/mixed/inputs.npz')\n\n"
+        "def test_missing(tfinterop):\n"
+        "    tfinterop.assert_same_outputs('build/no-such-model')\n")
+    elsewhere = pytester.mkdir("elsewhere")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(elsewhere)
+        result = pytester.runpytest("-p", "no:cacheprovider", "-v", str(pytester.path / "tests"))
+    result.assert_outcomes(passed=1, failed=1)
+    out = result.stdout.str()
+    assert "test_relative[target=java-tf-1.8.0] PASSED" in out
+    assert f"tfinterop: model-not-found: {pytester.path / 'build' / 'no-such-model'}: no such directory" in out
+    assert "pytest_plugin.py" not in out and "Traceback" not in out     # one line, no trace through the plugin
 
 
 def test_regen_writes_the_golden_that_the_next_run_holds_the_target_to(pytester, java_built):
@@ -93,4 +117,4 @@ def test_mine(tfinterop):
         np.testing.assert_array_equal(z["outputs/label"], feeds.read_npz(MIXED / "expected.npz")["label"])
     unknown = pytester.runpytest("-p", "no:cacheprovider", "--tfinterop-target", "java-tf-0.1")
     assert unknown.ret == pytest.ExitCode.USAGE_ERROR
-    assert "tfinterop: unknown consumer java-tf-0.1" in unknown.stderr.str()
+    assert "tfinterop: unknown target 'java-tf-0.1'" in unknown.stderr.str()

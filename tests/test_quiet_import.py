@@ -68,6 +68,6 @@ def test_cli_predict_matches_the_golden_output(runtime, onednn, java_built, earl
     out = tmp_path / "y.npy"
     assert r.returncode == 0, r.stderr
     said = [line for line in r.stderr.splitlines() if line.strip()]
-    assert len(said) == 1 and said[0].endswith(f"[serve] [100, 784] -> [100, 10] written to {out}"), r.stderr
+    assert len(said) == 1 and said[0].endswith(f"[serve] 1 input(s) -> myOutput float32[100, 10] written to {out}"), r.stderr
     result = compare(np.load(paths.GOLDEN / "expected" / "compat-serve__serve.npy"), np.load(out))
     assert result.agree, result.reason

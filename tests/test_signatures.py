@@ -84,7 +84,7 @@ def test_cli_predict_by_signature(runtime, tmp_path, java_built):
 def test_cli_predict_unknown_signature(runtime, tmp_path, java_built):
     r = cli("predict", MODEL, "--runtime", runtime, "--signature", "predict", "--input", paths.GOLDEN / "input.npy",
             "--output", tmp_path / "y.npy")
-    assert r.returncode == 1, r.stderr
+    assert r.returncode == 2, r.stderr
     assert "error: signature-not-found:" in r.stderr and "serving_default" in r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "y.npy").exists()
 
@@ -93,12 +93,13 @@ def test_cli_predict_unknown_output_key(tmp_path, java_built):
     # One runtime is enough here: the workers' tests cover both; each Python CLI run imports TensorFlow.
     r = cli("predict", MODEL, "--runtime", "java", "--signature", "serving_default", "--output-key", "nope",
             "--input", paths.GOLDEN / "input.npy", "--output", tmp_path / "y.npy")
-    assert r.returncode == 1 and "error: signature-key-not-found:" in r.stderr and "myOutput" in r.stderr
+    assert r.returncode == 2 and "error: signature-key-not-found:" in r.stderr and "myOutput" in r.stderr
 
 
 def test_cli_signature_usage_errors(tmp_path):
     base = ["predict", MODEL, "--runtime", "python", "--input", paths.GOLDEN / "input.npy", "--output", tmp_path / "y"]
-    r = cli(*base, "--input-key", "myInput")
-    assert r.returncode == 2 and "need --signature" in r.stderr
+    r = cli(*base[:-4], "--inputs", paths.GOLDEN / "dtypes" / "inputs.npz", "--outputs", tmp_path / "y.npz",
+            "--input-key", "myInput")
+    assert r.returncode == 2 and "no --input-key" in r.stderr
     r = cli(*base, "--signature", "serving_default", "--input-name", "myInput")
     assert r.returncode == 2 and "--input-key" in r.stderr

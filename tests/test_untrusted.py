@@ -97,8 +97,8 @@ def test_command_line(runtime, tmp_path, java_built):
 def test_check_untrusted_adds_the_read_to_the_targets_findings(tmp_path):
     import json
     model = reading_model(tmp_path, tmp_path / "secret.txt")
-    plain, flagged = cli_many(("check", model, "--target", "java-tf-1.8.0", "--json"),
-                              ("check", model, "--target", "java-tf-1.8.0", "--json", "--untrusted"))
+    plain, flagged = cli_many(("check", model, "--target", "java-tf-1.8.0", "--json", "-"),
+                              ("check", model, "--target", "java-tf-1.8.0", "--json", "-", "--untrusted"))
     assert plain.returncode == 0, plain.stderr          # TF 1.8 itself would load it (and read the file)
     assert flagged.returncode == 1, flagged.stderr
     doc = json.loads(flagged.stdout)

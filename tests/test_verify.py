@@ -51,7 +51,7 @@ def test_verify_holds_the_target_to_the_reference_on_every_output(java_built, an
     assert "y: float32[8, 3] DIFFERS: values differ" in r.stdout and "check: op-not-registered" in r.stdout
     assert not_npz.returncode == 2 and "error: npy-format: --inputs" in not_npz.stderr and "a single .npy" in \
         not_npz.stderr
-    assert unknown.returncode == 2 and "unknown consumer java-tf-0.1" in unknown.stderr
+    assert unknown.returncode == 2 and "unknown target 'java-tf-0.1'" in unknown.stderr
 
 
 def the_mixed_model_and_tf2_exports_from_the_command_line(tmp_path):

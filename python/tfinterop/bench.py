@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfinterop import paths
+from tfinterop import defaults, outputs, paths
 from tfinterop.errors import OutputExistsError, TfInteropError
 
 DEFAULT_MODEL = paths.GOLDEN / "compat-serve"
@@ -37,7 +37,7 @@ DEFAULT_MODEL = paths.GOLDEN / "compat-serve"
 SIGNATURE_MODEL = paths.GOLDEN / "dtypes" / "model"
 SIGNATURE_INPUTS = paths.GOLDEN / "dtypes" / "inputs.npz"
 # `tfinterop verify`'s synthesized inputs (its defaults; the bench passes them to it and feeds the runtimes the same)
-VERIFY_EXAMPLES, VERIFY_SEED = 8, 0
+VERIFY_EXAMPLES, VERIFY_SEED = defaults.EXAMPLES, defaults.SEED
 # One-image runs alternate in blocks of this many calls (see interleaved_medians).
 SINGLE_BLOCK = 100
 MARKDOWN_BEGIN = "<!-- tfinterop bench: generated table, begin -->"
@@ -230,7 +230,7 @@ def _run_side(side: str, spec_path: Path, scratch: Path, log) -> dict:
     return json.loads(out.read_text())
 
 
-def time_check(model, target="java-tf-1.8.0", repeats=5, log=print) -> float:
+def time_check(model, target=defaults.TARGET, repeats=5, log=print) -> float:
     """Median wall seconds of `tfinterop check MODEL --target TARGET` in a new interpreter, as a user runs it."""
     log(f"bench: tfinterop check ({repeats} runs)")
     command = [sys.executable, "-m", "tfinterop", "check", str(model), "--target", target]
@@ -509,7 +509,7 @@ def write_markdown(path: Path, report: dict, overwrite: bool = False) -> None:
             text = f"# Benchmarks\n\n{block}\n"
     else:
         text = f"# Benchmarks\n\n`tfinterop bench` wrote this table; `make bench` regenerates it.\n\n{block}\n"
-    path.write_text(text)
+    outputs.write_text(path, text, "--markdown")
 
 
 if __name__ == "__main__":

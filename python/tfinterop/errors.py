@@ -1,13 +1,30 @@
 """Typed errors. Each says what was wrong, where, and what was expected.
 
 `kind` is a stable word shared with the Java library (org.tfinterop.TfInteropException.kind()),
-so an error means the same thing whichever runtime raised it.
+so an error means the same thing whichever runtime raised it. Its exit code is error-kinds.txt's, the one
+list both languages read: every command that stops on an error exits with its kind's code.
 """
+
+from pathlib import Path
+
+INTERRUPTED = 130        # the exit code of a command stopped by SIGINT (128 + 2, as shells report it)
+
+
+def _read_kinds(path: Path) -> dict:
+    """{kind: exit code} from error-kinds.txt (`kind  exit  cause`, # comments)."""
+    codes = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            kind, code, _cause = line.split(None, 2)
+            codes[kind] = int(code)
+    return codes
+
+
+EXIT_CODES = _read_kinds(Path(__file__).with_name("error-kinds.txt"))
 
 
 class TfInteropError(Exception):
     kind = "error"
-    exit_code = 1
 
     def __init__(self, message, runtime_message=None):
         super().__init__(message)
@@ -15,13 +32,16 @@ class TfInteropError(Exception):
         # the known-incompatibilities list.
         self.runtime_message = runtime_message
 
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES.get(self.kind, 1)
+
     def to_json(self):
         return {"kind": self.kind, "message": str(self), "runtime_message": self.runtime_message}
 
 
 class UsageError(TfInteropError):
     kind = "usage"
-    exit_code = 2
 
 
 class DataNotFoundError(TfInteropError):
@@ -88,6 +108,13 @@ class SignatureKeyNotFoundError(TfInteropError):
 
 class OutputExistsError(TfInteropError):
     kind = "output-exists"
+
+
+class UnsafeOutputError(TfInteropError):
+    """The output would replace or hold something tfinterop cannot prove it wrote: a folder with other files,
+    the model being read or a folder holding it, the current directory, an input file."""
+
+    kind = "unsafe-output"
 
 
 class UntrustedModelError(TfInteropError):

@@ -26,14 +26,12 @@ is moved into place; if anything is left, or an op has no legacy form, nothing i
 import contextlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tfinterop import legacy_forms
-from tfinterop.errors import OutputExistsError, OutputNotWritableError, TargetIncompatibleError, UsageError
+from tfinterop import defaults, legacy_forms, outputs
+from tfinterop.errors import TargetIncompatibleError, UsageError
 from tfinterop.models import TrainedValues, get_model
 from tfinterop.train import TrainedModel
 from tfinterop.tf_import import tensorflow
@@ -42,7 +40,7 @@ ASSET_NAME = "labels.txt"
 EXTRA_NAME = "tfinterop.json"
 
 
-JAVA_TF_18 = "java-tf-1.8.0"
+JAVA_TF_18 = defaults.TARGET
 
 
 @dataclass(frozen=True)
@@ -118,32 +116,11 @@ def get_variant(name) -> Variant:
         raise UsageError(f"unknown export variant {name!r}; the variants are: {', '.join(VARIANTS)}") from None
 
 
-def check_target_free(target: Path, overwrite: bool) -> None:
-    """Called before any work, so a refusal costs nothing and destroys nothing."""
-    if target.exists() or target.is_symlink():
-        if not overwrite:
-            raise OutputExistsError(f"{target} already exists; pass --overwrite to replace it")
-        if not target.is_dir() or target.is_symlink():
-            raise OutputExistsError(f"{target} exists and is not a directory; refusing to replace it even with --overwrite")
-    _check_writable(target.parent)
-
-
-def _check_writable(folder: Path) -> None:
-    """Tries what the export will do (make the folder, a staging folder in it), so that a read-only
-    place is refused before training rather than after."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        Path(tempfile.mkdtemp(prefix=".tfinterop-write-probe-", dir=folder)).rmdir()
-    except OSError as e:
-        raise OutputNotWritableError(f"cannot write into {folder}: {e.strerror}; expected a folder you can "
-                                     f"write to") from None
-
-
 def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwrite: bool = False, log=None) -> Path:
     tf = tensorflow()
 
     target = Path(target)
-    check_target_free(target, overwrite)
+    outputs.check_output_folder(target, overwrite, what="the export")
     runtime = legacy_target = None
     if variant.target or variant.legacy_forms_for:
         from tfinterop import targets
@@ -152,11 +129,11 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
     if variant.form != "graph":
         if not tf.__version__.startswith("2."):
             raise UsageError(f"the {variant.name} variant needs TensorFlow 2.x; this is {tf.__version__}")
-        with staging_folder(target) as staging:
+        with outputs.staging_folder(target) as staging:
             export_object_based(tf, trained, variant, staging / "model")
-            commit(staging / "model", target)
+            outputs.commit(staging / "model", target)
         return target
-    with staging_folder(target) as staging:
+    with outputs.staging_folder(target) as staging:
         export_dir = staging / "model"     # the builders insist on creating the folder themselves
         asset_source = staging / ASSET_NAME
         asset_source.write_text("".join(f"{digit}\n" for digit in range(10)))
@@ -189,33 +166,8 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
             extra = export_dir / "assets.extra"
             extra.mkdir(exist_ok=True)
             (extra / EXTRA_NAME).write_text(json.dumps(provenance(trained, variant), indent=2) + "\n")
-        commit(export_dir, target)
+        outputs.commit(export_dir, target)
     return target
-
-
-@contextlib.contextmanager
-def staging_folder(target: Path):
-    """A new folder beside `target`, for everything written before it is complete; removed on the way out
-    (whatever happens), and the stale ones of earlier writers that died are removed first. The owner's
-    identity is in the folder's name, so the folder never exists without it (a kill between a mkdir and
-    writing an owner file would leave a folder no later run could tell was stale)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_staging(target)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_MARK}{_owner_tag(os.getpid())}-",
-                                    dir=target.parent)).resolve()
-    try:
-        yield staging
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def commit(staged: Path, target: Path) -> None:
-    """Moves a complete SavedModel folder into place: a rename, so `target` is never half-written."""
-    if os.environ.get(PAUSE_HOOK):
-        _pause_before_rename(staged.parent)
-    if target.exists():
-        shutil.rmtree(target)   # only reached with overwrite (check_target_free), after the new one is complete
-    os.replace(staged, target)
 
 
 def export_object_based(tf, trained: TrainedModel, variant: Variant, export_dir: Path) -> None:
@@ -252,49 +204,6 @@ def _rewrite_saved_model(export_dir, rewrites, runtime):
     for meta_graph in model.meta_graphs:
         legacy_forms.apply(meta_graph, rewrites, runtime)
     pb.write_bytes(model.SerializeToString(deterministic=True))
-
-
-STAGING_MARK = ".partial-"     # .TARGET.partial-PID-STARTTIME-RANDOM: a staging folder and who owns it
-# Test-only: set, an export stops after its staging folder is complete and before the rename, so a test
-# can kill it exactly there. Unset (always, outside tests), it changes nothing.
-PAUSE_HOOK = "TFINTEROP_TEST_PAUSE_BEFORE_RENAME"
-
-
-def _pause_before_rename(staging: Path):
-    import sys
-    import time
-    print(f"export: staged {staging}; pausing before the rename ({PAUSE_HOOK})", file=sys.stderr, flush=True)
-    while True:
-        time.sleep(60)
-
-
-def _process_identity(pid: int) -> str:
-    """pid plus the process's start time, so a reused pid is not taken for the exporter that died."""
-    try:
-        start = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        start = "?"
-    return f"{pid} {start}"
-
-
-def _owner_tag(pid: int) -> str:
-    return _process_identity(pid).replace(" ", "-")
-
-
-def remove_stale_staging(target: Path) -> list:
-    """Removes staging folders of earlier exports to this target whose exporter is gone (killed, say).
-    One whose owner still runs is left alone, as is anything whose name does not say who owns it."""
-    removed = []
-    prefix = f".{target.name}{STAGING_MARK}"
-    for staging in target.parent.glob(prefix + "*"):
-        owner = staging.name[len(prefix):].split("-")
-        if len(owner) < 3 or not owner[0].isdigit():
-            continue
-        if _owner_tag(int(owner[0])) == f"{owner[0]}-{owner[1]}":
-            continue                       # still running: another export in progress
-        shutil.rmtree(staging, ignore_errors=True)
-        removed.append(staging)
-    return removed
 
 
 @contextlib.contextmanager
@@ -359,5 +268,5 @@ def write_manifest(path: Path, trained: TrainedModel, exported: list) -> None:
                     "signatures": [{"tags": list(t), "key": k} for t, k in v.signatures.items()]}
                    for v, d in exported],
     }
-    path.write_text(json.dumps(doc, indent=2) + "\n")
+    outputs.write_text(path, json.dumps(doc, indent=2) + "\n", "--manifest")
 

@@ -105,22 +105,19 @@ def _shape(shape) -> str:
 
 
 def write_npz(path, arrays: dict) -> None:
-    """arrays as an .npz (what numpy.savez writes: one KEY.npy per array), written beside the target and
-    renamed into place, so a reader never sees half of it. Keys are any strings (savez's own parameter
-    names would collide with theirs as keywords)."""
-    import os
+    """arrays as an .npz, written beside the target and renamed into place, so a reader never sees half of it."""
+    from tfinterop import outputs
+    outputs.write_atomically(path, lambda f: write_npz_to(f, arrays))
+
+
+def write_npz_to(f, arrays: dict) -> None:
+    """What numpy.savez writes (one KEY.npy per array) into an open binary file. Keys are any strings (savez's
+    own parameter names would collide with theirs as keywords)."""
     import zipfile
-    from pathlib import Path
-    path = Path(path)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
-            for key, a in arrays.items():
-                with z.open(f"{key}.npy", "w", force_zip64=True) as f:
-                    np.lib.format.write_array(f, np.asanyarray(a), allow_pickle=False)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
+        for key, a in arrays.items():
+            with z.open(f"{key}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(a), allow_pickle=False)
 
 
 def prepare_call(meta_graph, signature_key, inputs: dict, output_keys, tags):
@@ -153,6 +150,21 @@ def read_npz(path, what="--inputs") -> dict:
                 raise NpyFormatError(f"{what} {path}: holds an array {k!r} that cannot be read without pickle "
                                      f"(object or ragged arrays are not data a runtime can take): {e}") from None
         return arrays
+
+
+def read_npy(path, what="--input") -> np.ndarray:
+    """One array of a .npy file, with read_npz's errors: a missing file an InvalidInputError, a file that is not
+    a .npy (or an .npz given where one array is expected) an NpyFormatError."""
+    try:
+        x = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise InvalidInputError(f"{what} {path}: no such file") from None
+    except (ValueError, OSError, EOFError) as e:
+        raise NpyFormatError(f"{what} {path}: not a .npy array: {_why_not_loaded(path, e)}") from None
+    if not isinstance(x, np.ndarray):
+        x.close()
+        raise NpyFormatError(f"{what} {path}: an .npz of named arrays, not a single .npy array; use --inputs")
+    return x
 
 
 def _why_not_loaded(path, e) -> str:

@@ -20,7 +20,7 @@ keep it only when the target gives the reference's outputs.
            Verifier: the same workers, contract and report as `tfinterop verify`)
   commit   the staged folder renamed to OUT only then; on any refusal nothing is written
 
-One staging folder beside OUT holds everything (export.py's staging: named after its owner, so a killed fix
+One staging folder beside OUT holds everything (outputs.py's staging: named after its owner, so a killed fix
 leaves nothing at OUT and the next run removes what it left).
 """
 
@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from tfinterop import check, export, legacy_forms, savedmodel, targets, untrusted
+from tfinterop import check, defaults, interrupts, legacy_forms, outputs, savedmodel, targets, untrusted
 from tfinterop.errors import (ModelLoadError, SignatureNotFoundError, TagSetNotFoundError, TargetIncompatibleError,
                               UntrustedModelError, UsageError)
 from tfinterop.tf_import import tensorflow
@@ -94,17 +94,16 @@ class _LoweredSignature:
     renamed: object = None            # tensor name in graph_def -> its name in the fixed graph (set by _merge)
 
 
-def fix(directory, target_name, out, tags=None, signatures=(), inputs=None, inputs_from="", examples=8, seed=0,
-        freeze=False, overwrite=False, allow_untrusted=False, verifier: Verifier | None = None,
+def fix(directory, target_name, out, tags=None, signatures=(), inputs=None, inputs_from="", examples=defaults.EXAMPLES,
+        seed=defaults.SEED, freeze=False, overwrite=False, allow_untrusted=False, verifier: Verifier | None = None,
         log=print) -> FixReport:
     """Writes OUT and returns the report, or raises: a usage or unreadable-model error (the CLI's exit 2), or
     FixRefusedError / UntrustedModelError (exit 1; nothing written). A refusal's report is on the error
     (`.report`)."""
     directory, out = Path(directory), Path(out)
-    if out.resolve() == directory.resolve():
-        raise UsageError(f"--out {out} is the model being fixed; write the fixed model somewhere else")
+    savedmodel.saved_model_pb(directory)             # no model: its error before anything about OUT
+    outputs.check_output_folder(out, overwrite, avoid={directory: "the model being fixed"})
     target = targets.load(target_name)               # unknown target: usage error, before any work
-    export.check_target_free(out, overwrite)
     model = savedmodel.read(directory)
     chosen = _choose(model, tags, signatures)
     report = FixReport(str(directory), target.name, str(out), freeze=freeze)
@@ -122,10 +121,12 @@ def fix(directory, target_name, out, tags=None, signatures=(), inputs=None, inpu
     verifier = verifier or Verifier(target.name, log=log)
     verifier.start_soon(verifier.target)             # the JVM starts while TensorFlow lowers the model
     try:
-        with export.staging_folder(out) as staging:
+        with outputs.staging_folder(out) as staging:
             staged = staging / "model"
             lowered = lower(directory, chosen, freeze, log)
+            interrupts.check()
             build(staged, directory, model, lowered, target, freeze, log)
+            interrupts.check()
             report.findings_after = [asdict(f) for f in check.check(staged, target).findings]
             if report.findings_after:
                 raise _refusal(report, "the rewritten model still has what the target rejects: " + "; ".join(
@@ -133,6 +134,7 @@ def fix(directory, target_name, out, tags=None, signatures=(), inputs=None, inpu
             for sig in lowered:
                 result = verifier.verify(staged, sig.tags, sig.key, _inputs_for(inputs, sig), inputs_from, examples,
                                          seed, reference_directory=directory)
+                interrupts.check()        # a failure caused by the interrupt is not the model's
                 _name_the_staged_model(result, staged, out)
                 log(verify_human(result, verifier.target))
                 report.signatures.append(SignatureFix(sig.tags, sig.key, dict(sig.rewrites), asdict(result)))
@@ -143,7 +145,7 @@ def fix(directory, target_name, out, tags=None, signatures=(), inputs=None, inpu
                     raise _refusal(report, f"[{', '.join(sig.tags)}] signature {sig.key!r}: the rewritten model "
                                            f"does not give the reference's outputs in {verifier.target} "
                                            f"({result.status}: {_why(result)})")
-            export.commit(staged, out)
+            outputs.commit(staged, out)
             report.written = True
             return report
     except FixRefusedError as e:
@@ -336,7 +338,7 @@ def build(staged: Path, directory: Path, model, lowered: list, target, freeze: b
             saver = tf.compat.v1.train.Saver(var_list=refs, sharded=False, allow_empty=True) if refs else None
             with tf.compat.v1.Session(graph=graph) as sess:
                 _set_values(tf, sess, refs, variables)
-                with export.working_directory(directory / "assets") if assets else contextlib.nullcontext():
+                with contextlib.chdir(directory / "assets") if assets else contextlib.nullcontext():
                     if first:
                         builder.add_meta_graph_and_variables(sess, list(tag_set), signature_def_map=signature_map,
                                                              assets_collection=assets, saver=saver,
@@ -523,12 +525,16 @@ def _finish(staged: Path, plans: dict, target) -> None:
     os.replace(tmp, pb)
 
 
-def human(report: FixReport) -> str:
+def human(report: FixReport, verbose: bool = False) -> str:
+    """The report in words; `verbose`: what check finds after the rewrite node by node, not counted by kind."""
     lines = [f"{report.directory} -> {report.out} for {report.target}: "
              + ("FIXED and verified" if report.written else "REFUSED, nothing written")]
-    before = Counter(f["kind"] for f in report.findings_before)
-    lines.append("  check before: " + (", ".join(f"{k} {n}" for k, n in sorted(before.items())) or "nothing")
-                 + "; after: " + (", ".join(f"{f['kind']} ({f['node']})" for f in report.findings_after) or "nothing"))
+
+    def counted(findings):
+        return ", ".join(f"{k} {n}" for k, n in sorted(Counter(f["kind"] for f in findings).items())) or "nothing"
+    after = (", ".join(f"{f['kind']} ({f['node']})" for f in report.findings_after) or "nothing") if verbose \
+        else counted(report.findings_after)
+    lines.append(f"  check before: {counted(report.findings_before)}; after: {after}")
     for s in report.signatures:
         done = ", ".join(f"{kind} {n}" for kind, n in sorted(s.rewrites.items()) if n)
         v = s.verification

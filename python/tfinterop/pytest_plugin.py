@@ -9,13 +9,20 @@ its own test suite.
         result = tfinterop.verify("export/my_model", inputs="examples.npz")
         assert result.status == "agree"
 
+Model paths: a relative path is resolved against pytest's rootdir (the folder of pytest.ini, pyproject.toml,
+tox.ini or setup.cfg; `pytest --rootdir` sets it), so a suite gives the same paths from whichever folder pytest is
+started. A model that is missing, or is not a SavedModel, or inputs that do not fit its signature fail the test
+with one line saying so.
+
 Targets: a test marked `tfinterop_target(NAME, ...)` runs once per name; any other test that uses the fixture
 runs once per `--tfinterop-target NAME` (repeatable; default java-tf-1.8.0). The target is in the test's id.
 
 Goldens, in the manner of pytest-regressions: `--tfinterop-regen` writes, for each assert_same_outputs call,
 the inputs and the reference's outputs as one .npz beside the test file (TESTDIR/TESTFILE/TESTNAME[-N].npz,
 keys inputs/KEY and outputs/KEY), and the test fails saying so; a normal run then holds the target to that
-file. The same .npz is what the Java library's SavedModelAssert.assertMatchesGolden reads.
+file. As with pytest-regressions, every test that writes a golden fails under --tfinterop-regen (so that a
+regeneration is never mistaken for a pass); run again without it. The same .npz is what the Java library's
+SavedModelAssert.assertMatchesGolden reads.
 
 One worker per runtime for the whole session (the reference's and each target's), started on first use.
 Nothing here imports TensorFlow or starts a JVM: the workers are processes of their own.
@@ -25,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-DEFAULT_TARGET = "java-tf-1.8.0"
+from tfinterop.defaults import EXAMPLES, SEED, TARGET as DEFAULT_TARGET
 INPUT_PREFIX, OUTPUT_PREFIX = "inputs/", "outputs/"
 
 
@@ -100,21 +107,33 @@ class TfInterop:
         self._session, self.target, self._request = session, target, request
         self._calls = 0
 
-    def verify(self, model_dir, *, target=None, tags=None, signature=None, inputs=None, examples=8, seed=0):
+    def verify(self, model_dir, *, target=None, tags=None, signature=None, inputs=None, examples=EXAMPLES, seed=SEED):
         """`tfinterop verify` of one model: a verify.ModelResult (status "agree", "differ", "target-failed" or
-        "unusable"; per output, the comparison). inputs: {key: array}, an .npz path, or None to synthesize."""
+        "unusable"; per output, the comparison). inputs: {key: array}, an .npz path, or None to synthesize.
+        Relative paths are resolved against pytest's rootdir."""
         return self._verify(model_dir, target, tags, signature, inputs, examples, seed, None, "")
 
+    def path(self, path) -> Path:
+        """A model or inputs path as the plugin reads it: relative ones against pytest's rootdir."""
+        return Path(self._request.config.rootpath) / path
+
     def _verify(self, model_dir, target, tags, signature, inputs, examples, seed, expected, expected_from):
+        from tfinterop.errors import TfInteropError
         from tfinterop.feeds import read_npz
         inputs_from = ""
-        if isinstance(inputs, (str, Path)):
-            inputs_from, inputs = str(inputs), read_npz(inputs, what="inputs")
-        elif inputs is not None:
-            inputs_from = "the inputs given"
-        return self._session.verifier(target or self.target).verify(
-            model_dir, tags, signature, inputs, inputs_from, examples, seed, expected=expected,
-            expected_from=expected_from)
+        try:
+            if isinstance(inputs, (str, Path)):
+                inputs_from, inputs = str(inputs), read_npz(self.path(inputs), what="inputs")
+            elif inputs is not None:
+                inputs_from = "the inputs given"
+            return self._session.verifier(target or self.target).verify(
+                self.path(model_dir), tags, signature, inputs, inputs_from, examples, seed, expected=expected,
+                expected_from=expected_from)
+        except TfInteropError as e:
+            if e.exit_code != 2:          # the model or the target said no: that is a result, not a usage error
+                raise
+            pytest.fail(f"tfinterop: {e.kind}: {e} (relative paths are read from pytest's rootdir, "
+                        f"{self._request.config.rootpath})", pytrace=False)
 
     def assert_same_outputs(self, model_dir, *, target=None, tags=None, signature=None, inputs=None):
         """Fails unless every output of the model in the target agrees with the reference under the tolerance
@@ -131,7 +150,7 @@ class TfInterop:
             recorded = read_npz(golden, what="golden")
             inputs = {k[len(INPUT_PREFIX):]: v for k, v in recorded.items() if k.startswith(INPUT_PREFIX)}
             expected = {k[len(OUTPUT_PREFIX):]: v for k, v in recorded.items() if k.startswith(OUTPUT_PREFIX)}
-        result = self._verify(model_dir, target, tags, signature, inputs, 8, 0, expected,
+        result = self._verify(model_dir, target, tags, signature, inputs, EXAMPLES, SEED, expected,
                               f"golden {golden}" if expected is not None else "")
         if not result.agree:
             pytest.fail(failure_message(result, target, verify.human(result, target)), pytrace=False)
@@ -145,26 +164,32 @@ class TfInterop:
 
     def _regenerate(self, golden: Path, model_dir, tags, signature, inputs):
         """Runs the reference on the inputs (given, or synthesized) and writes them and its outputs."""
-        from tfinterop import feeds, savedmodel
-        from tfinterop.verify import REFERENCE, choose_tags, synthesize
-        if isinstance(inputs, (str, Path)):
-            inputs = feeds.read_npz(inputs, what="inputs")
-        model = savedmodel.read(model_dir)
-        tags = choose_tags(model, tags)
-        mg = feeds.meta_graph(model, tags)
-        key = feeds.choose_signature(mg.signature_def, signature, tags)
-        if inputs is None:
-            inputs = synthesize(mg.signature_def[key], 8, 0)
+        from tfinterop import feeds
+        from tfinterop.errors import TfInteropError
+        from tfinterop.verify import REFERENCE, plan
+        try:
+            if isinstance(inputs, (str, Path)):
+                inputs = feeds.read_npz(self.path(inputs), what="inputs")
+            call = plan(self.path(model_dir), tags, signature, inputs, EXAMPLES, SEED)
+        except TfInteropError as e:
+            pytest.fail(f"tfinterop: cannot regenerate {golden}: {e.kind}: {e}", pytrace=False)
         verifier = self._session.verifier(REFERENCE)
-        outputs, error, _ = verifier.run_in(REFERENCE, model_dir, tags, key, inputs)
+        outputs, error, _ = verifier.run_in(REFERENCE, call.directory, call.tags, call.key, call.inputs)
+        inputs = call.inputs
         if error is not None:
             pytest.fail(f"tfinterop: cannot regenerate {golden}: the reference ({REFERENCE}) could not run "
                         f"{model_dir}: {error}", pytrace=False)
         golden.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            from tfinterop import outputs as output_paths
+            output_paths.check_output_file(golden, True, "the golden", avoid={call.directory: "the model"})
+        except TfInteropError as e:
+            pytest.fail(f"tfinterop: cannot regenerate {golden}: {e.kind}: {e}", pytrace=False)
         feeds.write_npz(golden, {**{INPUT_PREFIX + k: v for k, v in inputs.items()},
                                  **{OUTPUT_PREFIX + k: v for k, v in outputs.items()}})
         pytest.fail(f"tfinterop: wrote {golden} ({len(inputs)} input(s), {len(outputs)} output(s) of {REFERENCE}); "
-                    f"run again without --tfinterop-regen to hold the target to it", pytrace=False)
+                    f"under --tfinterop-regen every test that writes a golden fails, as with pytest-regressions: run "
+                    f"again without it to hold the target to the golden", pytrace=False)
 
 
 def failure_message(result, target: str, detail: str) -> str:
@@ -178,8 +203,9 @@ def failure_message(result, target: str, detail: str) -> str:
         lines.append(f"contract (tolerance.json): {terms}; other dtypes, shapes and dtypes exactly")
     lines.append(detail)
     if result.status == "target-failed" and result.findings:
-        lines.append("`tfinterop check` names the causes above, each with its fix; `tfinterop export --target` "
-                     "applies them when you export from a TF1-style graph")
+        lines.append(f"`tfinterop check` names the causes above, each with its fix; `tfinterop fix MODEL --target "
+                     f"{target} --out FIXED` rewrites the model into one the target loads, and keeps it only if its "
+                     f"outputs agree")
     return "\n".join(lines)
 
 

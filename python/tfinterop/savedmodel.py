@@ -300,7 +300,9 @@ def saved_model_pb(directory) -> Path:
     pb = d / "saved_model.pb"
     if not pb.is_file():
         what = "is not a regular file" if pb.exists() else "is missing"
-        raise NotASavedModelError(f"{d}: saved_model.pb {what}; this is not a SavedModel directory")
+        hint = (" (only saved_model.pbtxt is there; tfinterop reads the binary form)"
+                if (d / "saved_model.pbtxt").exists() else "")
+        raise NotASavedModelError(f"{d}: saved_model.pb {what}; this is not a SavedModel directory{hint}")
     return pb
 
 

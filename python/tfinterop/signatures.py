@@ -14,6 +14,13 @@ def signature_tensors(meta_graph_def):
 
 def resolve(signatures, key, input_key, output_key, tags):
     """(input tensor name, output tensor name) for signature `key`; input_key/output_key None = the only one."""
+    input_key, output_key = resolve_keys(signatures, key, input_key, output_key, tags)
+    inputs, outputs = signatures[key]
+    return _dense(key, "input", inputs, input_key), _dense(key, "output", outputs, output_key)
+
+
+def resolve_keys(signatures, key, input_key, output_key, tags):
+    """(input key, output key) of signature `key`; input_key/output_key None = the only one."""
     if key not in signatures:
         have = sorted(signatures)
         raise SignatureNotFoundError(f"the MetaGraphDef with tag-set [{', '.join(tags)}] has no signature {key!r}; "
@@ -32,6 +39,10 @@ def _one(key, role, tensors, wanted):
         wanted = have[0]
     if wanted not in tensors:
         raise SignatureKeyNotFoundError(f"signature {key!r} has no {role} {wanted!r}; its {role} keys: {listed}")
+    return wanted
+
+
+def _dense(key, role, tensors, wanted):
     if not tensors[wanted]:
         raise InvalidInputError(f"signature {key!r} {role} {wanted!r} is a composite tensor (no single tensor name); "
                                 f"only dense tensors are supported")

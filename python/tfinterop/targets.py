@@ -65,8 +65,11 @@ class Target:
 def load(name: str) -> Target:
     path = targets_dir() / (name + SUFFIX)
     if not path.is_file():
-        raise UsageError(f"unknown target {name!r}; the targets are: {', '.join(available()) or 'none'} "
-                         f"(dumped runtimes in {targets_dir()})")
+        from tfinterop.runtimes import registry
+        if name not in registry.CONSUMERS:
+            raise registry.unknown_target(name)
+        raise UsageError(f"target {name!r} has no dumped op registry, so `check` and `fix` cannot hold a model to "
+                         f"it (they know {', '.join(available()) or 'none'}); `verify --target {name}` runs it")
     doc = json.loads(gzip.decompress(path.read_bytes()))
     v = doc["graph_def_versions"]
     return Target(doc["target"], doc["runtime"]["language"], doc["runtime"]["tensorflow_version"],

@@ -13,13 +13,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from tfinterop import environments, feeds, savedmodel, targets
+from tfinterop import defaults, environments, feeds, savedmodel, targets
 from tfinterop.errors import TfInteropError, UsageError
 from tfinterop.runtimes import registry
 from tfinterop.runtimes.worker import WorkerClient
 from tfinterop.tolerance import compare
 
-DEFAULT_TARGET = registry.DEFAULT_JAVA.name
+DEFAULT_TARGET = defaults.TARGET
 REFERENCE = environments.DEFAULT.consumer
 
 
@@ -89,6 +89,41 @@ def synthesize(signature, examples: int, seed: int) -> dict:
     return out
 
 
+@dataclass
+class Plan:
+    """One model's call, settled and checked before any runtime starts: the tag-set, the signature and inputs
+    that fit it (given, or synthesized from it)."""
+    directory: str
+    tags: list
+    key: str
+    inputs: dict
+    synthesized: str = ""          # how they were synthesized, if they were
+
+
+def plan(directory, tags=None, signature=None, inputs: dict | None = None, examples=defaults.EXAMPLES,
+         seed=defaults.SEED) -> Plan:
+    """Raises the reader's typed errors for an unreadable model, and feeds' for inputs that do not fit the
+    signature (the same words `predict` gives), with no runtime started."""
+    model = savedmodel.read(directory)
+    tags = choose_tags(model, tags)
+    mg = feeds.meta_graph(model, tags)
+    key = feeds.choose_signature(mg.signature_def, signature, tags)
+    if inputs is None:
+        return Plan(str(directory), tags, key, synthesize(mg.signature_def[key], examples, seed),
+                    f"synthesized from the signature: {examples} example(s), seed {seed}")
+    feeds.check_inputs(mg.signature_def[key], inputs, key)
+    return Plan(str(directory), tags, key, inputs)
+
+
+def batch_hint(inputs: dict) -> str:
+    """When a run fails and the inputs disagree on their first dimension, the likely cause, in words."""
+    firsts = {k: v.shape[0] for k, v in inputs.items() if getattr(v, "ndim", 0) >= 1}
+    if len(set(firsts.values())) <= 1:
+        return ""
+    return ("; the inputs differ in their first (batch) dimension: "
+            + ", ".join(f"{k} {n}" for k, n in sorted(firsts.items())) + ": give every input the same number of examples")
+
+
 class Verifier:
     """The reference and the target workers, started on first use and shared by every model verified."""
 
@@ -145,22 +180,19 @@ class Verifier:
             self._pool.shutdown()
 
     def verify(self, directory, tags=None, signature=None, inputs: dict | None = None, inputs_from="",
-               examples=8, seed=0, expected: dict | None = None, expected_from="",
+               examples=defaults.EXAMPLES, seed=defaults.SEED, expected: dict | None = None, expected_from="",
                reference_directory=None) -> ModelResult:
         """`expected` ({output key: array}, e.g. a golden file's, recorded from the reference earlier) replaces
         running the reference: the target is held to those outputs. `reference_directory` (default: the
         model itself) is what the reference runs: `fix` holds its rewritten model to the original."""
-        model = savedmodel.read(directory)        # unreadable: the reader's typed error, for the caller
-        tags = choose_tags(model, tags)
-        result = ModelResult(str(directory), tags)
-        mg = feeds.meta_graph(model, tags)
-        result.signature = key = feeds.choose_signature(mg.signature_def, signature, tags)
-        synthesized = inputs is None
-        if synthesized:
-            inputs = synthesize(mg.signature_def[key], examples, seed)
-            result.inputs = f"synthesized from the signature: {examples} example(s), seed {seed}"
-        else:
-            result.inputs = inputs_from
+        return self.verify_plan(plan(directory, tags, signature, inputs, examples, seed), inputs_from, expected,
+                                expected_from, reference_directory)
+
+    def verify_plan(self, plan: Plan, inputs_from="", expected: dict | None = None, expected_from="",
+                    reference_directory=None) -> ModelResult:
+        directory, tags, key, inputs = plan.directory, plan.tags, plan.key, plan.inputs
+        result = ModelResult(directory, tags, key, plan.synthesized or inputs_from)
+        synthesized = bool(plan.synthesized)
         self.start_soon(self.target)
         if expected is not None:
             reference, error, result.reference = expected, None, expected_from or "the expected outputs given"
@@ -168,7 +200,7 @@ class Verifier:
             reference, error, _ = self.run_in(REFERENCE, reference_directory or directory, tags, key, inputs)
         if error is not None:
             result.status = "unusable"
-            result.error = (f"the reference ({REFERENCE}) could not run it: {error}"
+            result.error = (f"the reference ({REFERENCE}) could not run it: {error}" + batch_hint(inputs)
                             + ("; the inputs were synthesized: pass your own with --inputs" if synthesized else ""))
             return result
         got, error, result.loaded = self.run_in(self.target, directory, tags, key, inputs)
@@ -213,19 +245,17 @@ def _dtype_name(dtype: np.dtype) -> str:
     return "bytes" if dtype.kind == "S" else dtype.name
 
 
-def human(result: ModelResult, target: str) -> str:
+def human(result: ModelResult, target: str, verbose: bool = False) -> str:
+    from tfinterop.check import fold, folded_lines
     head = f"{result.dir} [{', '.join(result.tags)}] signature {result.signature!r}, {result.reference} vs {target}"
     lines = [f"{head}: {result.status.upper()}", f"  inputs: {result.inputs}"] if result.signature else \
         [f"{head}: {result.status.upper()}"]
     if result.error:
         lines.append(f"  {result.error}")
-    groups = {}     # the first finding of each kind (of each op, for missing ops), and its fix once
-    for f in result.findings:
-        groups.setdefault((f["kind"], f["op"] if f["kind"] == "op-not-registered" else ""), []).append(f)
-    for (kind, _), found in groups.items():
-        more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""
-        lines.append(f"  check: {kind}: {found[0]['message']}{more}")
-        lines.append(f"         fix: {found[0]['fix']}")
+    for group in fold(result.findings):          # check's findings, one line of each kind unless verbose
+        lines.append(f"  check: {group[0]['kind']}:")
+        lines += folded_lines(group, verbose, "    ")
+        lines.append(f"    fix: {group[0]['fix']}")
     for o in result.outputs:
         where = "" if o.max_abs_error is None else (
             f"  max abs error {o.max_abs_error:.3g} at {o.max_abs_at}, max rel error {o.max_rel_error:.3g} "

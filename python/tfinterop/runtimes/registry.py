@@ -106,11 +106,16 @@ CONSUMERS = {**{j.name: j for j in JAVA_TENSORFLOWS if j.consumes},
 PRODUCERS = {env.producer: env for env in environments.PYTHON_TENSORFLOWS if env.produces}
 
 
+def unknown_target(name: str) -> UsageError:
+    """The one error every command gives for a target it does not know."""
+    return UsageError(f"unknown target {name!r}; the targets are: {', '.join(CONSUMERS)}")
+
+
 def consumer(name: str):
     try:
         return CONSUMERS[name]
     except KeyError:
-        raise UsageError(f"unknown consumer {name}; the consumers are: {', '.join(CONSUMERS)}") from None
+        raise unknown_target(name) from None
 
 
 def producer(name: str) -> PythonTensorFlow:

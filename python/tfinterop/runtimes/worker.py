@@ -223,7 +223,11 @@ def stop_child(proc: subprocess.Popen, timeout: float) -> None:
 
 
 def _popen(command, env, stderr) -> subprocess.Popen:
-    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env)
+    """In a process group of its own: a Ctrl-C at the terminal (SIGINT to the foreground group) reaches the
+    client alone, which stops its workers itself, instead of a JVM shutting down under a call in progress
+    and its error reading as the model's fault. A worker whose client is gone reads EOF and exits."""
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env,
+                            process_group=0)
 
 
 class LineChild:
@@ -260,7 +264,12 @@ class LineChild:
     def read_line(self, what: str) -> bytes:
         # One wait for the whole deadline (select resumes after a signal with the time left): it returns when
         # the reply or EOF is there, so a call costs one wake-up, not one per second of waiting.
-        ready, _, _ = select.select([self.proc.stdout.fileno()], [], [], self.timeout)
+        try:
+            ready, _, _ = select.select([self.proc.stdout.fileno()], [], [], self.timeout)
+        except KeyboardInterrupt:
+            self.proc.kill()       # its answer will never be read: a worker mid-call is of no further use
+            self.proc.wait()
+            raise
         if not ready:
             self.proc.kill()
             self.proc.wait()

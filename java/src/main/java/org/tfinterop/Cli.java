@@ -15,7 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Command line: tags, ops, inspect, predict, version. Exit 0 on success, 1 on an error, 2 on a usage error. */
+/**
+ * Command line: tags, ops, inspect, predict, version. Exit 0 on success; on an error, its kind's exit code from
+ * error-kinds.txt (the list the Python command line uses: 2 for a usage error or an unusable input, 1 when the model
+ * or the runtime says no). An output is checked before the model loads, with the Python side's rule and words: never
+ * a folder, the input file, or a file inside the model; an existing one only with --overwrite.
+ */
 public final class Cli {
     static final int OK = 0;
     static final int ERROR = 1;
@@ -194,7 +199,7 @@ public final class Cli {
             return predictSignature(a, dir, out, err);
         }
         Path input = Paths.get(a.required("--input"));
-        Path output = Paths.get(a.required("--output")).toAbsolutePath();
+        Path output = Paths.get(a.required("--output"));
         boolean overwrite = a.flags.contains("--overwrite");
         String signature = a.value("--signature", null);
         if (signature == null && (a.values.containsKey("--input-key") || a.values.containsKey("--output-key"))) {
@@ -203,7 +208,7 @@ public final class Cli {
         if (signature != null && (a.values.containsKey("--input-name") || a.values.containsKey("--output-name"))) {
             throw new UsageException("--signature takes --input-key/--output-key, not --input-name/--output-name");
         }
-        Integer refused = refuseBeforeLoading(input, output, overwrite, err);
+        Integer refused = refuseBeforeLoading(dir, "--input", input, "--output", output, overwrite, err);
         if (refused != null) {
             return refused;
         }
@@ -222,31 +227,52 @@ public final class Cli {
     }
 
     /** predict's checks of its files, before the (slow) model load: an exit code, or null to go on. */
-    private static Integer refuseBeforeLoading(Path input, Path output, boolean overwrite, PrintStream err) {
+    private static Integer refuseBeforeLoading(Path dir, String inputFlag, Path input, String outputFlag, Path output,
+            boolean overwrite, PrintStream err) throws IOException {
+        Path real = realPath(output);
         if (Files.isDirectory(output)) {
-            return error(err, "output-exists", output + " is a directory");
+            return error(err, "unsafe-output", outputFlag + " " + output + " is a folder; expected the path of a file");
         }
-        if (Files.exists(output) && !overwrite) {
-            return error(err, "output-exists", output + " exists; pass --overwrite to replace it");
+        if (Files.exists(input) && real.equals(realPath(input))) {
+            return error(err, "unsafe-output", outputFlag + " " + output + " is the input file (" + input
+                    + "); write the output somewhere else");
+        }
+        if (Files.isDirectory(dir) && real.startsWith(realPath(dir))) {
+            return error(err, "unsafe-output", outputFlag + " " + output + " is inside the model being run (" + dir
+                    + "); write the output somewhere else");
+        }
+        if (Files.exists(output, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !overwrite) {
+            return error(err, "output-exists", outputFlag + " " + output + " already exists; pass --overwrite to "
+                    + "replace it");
         }
         if (!Files.isRegularFile(input)) {
-            return error(err, "io-error", "input file " + input + " does not exist or is not a regular file");
+            return error(err, "invalid-input", inputFlag + " " + input + ": no such file");
         }
         return null;
+    }
+
+    /** The path with every existing part's symbolic links resolved (as Python's Path.resolve()). */
+    private static Path realPath(Path p) throws IOException {
+        Path abs = p.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing == null ? abs : existing.toRealPath().resolve(existing.relativize(abs));
     }
 
     /** predict --inputs X.npz --outputs Y.npz: every input and output of a signature, by key, any dtype. */
     private static int predictSignature(Args a, Path dir, PrintStream out, PrintStream err)
             throws IOException, UsageException {
         Path input = Paths.get(a.required("--inputs"));
-        Path output = Paths.get(a.required("--outputs")).toAbsolutePath();
+        Path output = Paths.get(a.required("--outputs"));
         boolean overwrite = a.flags.contains("--overwrite");
         for (String name : new String[] {"--input-key", "--output-key", "--input-name", "--output-name"}) {
             if (a.values.containsKey(name)) {
                 throw new UsageException("--inputs/--outputs take the signature's keys from the .npz, not " + name);
             }
         }
-        Integer refused = refuseBeforeLoading(input, output, overwrite, err);
+        Integer refused = refuseBeforeLoading(dir, "--inputs", input, "--outputs", output, overwrite, err);
         if (refused != null) {
             return refused;
         }
@@ -266,8 +292,11 @@ public final class Cli {
     private static int opRegistry(Args a, PrintStream out, PrintStream err) throws IOException, UsageException {
         a.positionals(0);
         Path output = Paths.get(a.required("--out")).toAbsolutePath();
+        if (Files.isDirectory(output)) {
+            return error(err, "unsafe-output", "--out " + output + " is a folder; expected the path of a file");
+        }
         if (Files.exists(output) && !a.flags.contains("--overwrite")) {
-            return error(err, "output-exists", output + " exists; pass --overwrite to replace it");
+            return error(err, "output-exists", "--out " + output + " already exists; pass --overwrite to replace it");
         }
         Path tmp = output.resolveSibling("." + output.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
         try {
@@ -289,7 +318,7 @@ public final class Cli {
 
     private static int error(PrintStream err, String kind, String message) {
         err.println("error: " + kind + ": " + message);
-        return ERROR;
+        return ErrorKinds.exitCode(kind);
     }
 
     private static final class UsageException extends Exception {

@@ -30,17 +30,21 @@ public final class SavedModelInfo {
 
     /** Reads dir/saved_model.pb; throws ModelNotFoundException or NotASavedModelException. */
     public static SavedModelInfo read(Path dir) {
+        // The same words as the Python side's reader (savedmodel.saved_model_pb), for the same cause.
         if (!Files.exists(dir)) {
-            throw new ModelNotFoundException("model directory " + dir + " does not exist");
+            throw new ModelNotFoundException(dir + ": no such directory; expected a SavedModel directory holding "
+                    + "saved_model.pb");
         }
         if (!Files.isDirectory(dir)) {
-            throw new ModelNotFoundException(dir + " is not a directory");
+            throw new ModelNotFoundException(dir + ": not a directory; expected a SavedModel directory holding "
+                    + "saved_model.pb");
         }
         Path pb = dir.resolve("saved_model.pb");
         if (!Files.isRegularFile(pb)) {
             String hint = Files.exists(dir.resolve("saved_model.pbtxt"))
-                    ? " (only saved_model.pbtxt is there; this harness reads the binary form)" : "";
-            throw new NotASavedModelException(dir + " has no regular file saved_model.pb" + hint);
+                    ? " (only saved_model.pbtxt is there; tfinterop reads the binary form)" : "";
+            throw new NotASavedModelException(dir + ": saved_model.pb " + (Files.exists(pb) ? "is not a regular file"
+                    : "is missing") + "; this is not a SavedModel directory" + hint);
         }
         SavedModel proto;
         try {

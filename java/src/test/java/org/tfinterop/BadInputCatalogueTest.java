@@ -2,6 +2,7 @@ package org.tfinterop;
 
 import static org.hamcrest.CoreMatchers.containsString;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
@@ -121,12 +122,15 @@ public class BadInputCatalogueTest {
     /** Through the library: Model.load and Model.run (a float-only API, so the dtype cases are the CLI's). */
     @Test
     public void library() throws Exception {
+        if (c.has("output")) {
+            return;     // output files exist only on the command line, tested below
+        }
         if (c.has("inputs")) {
             librarySignature();
             return;
         }
-        if (c.has("output") || !dtype().equals("float32")) {
-            return;     // output files and .npy dtypes exist only on the command line, tested below
+        if (!dtype().equals("float32")) {
+            return;     // .npy dtypes exist only on the command line, tested below
         }
         Path dir = buildModel(tmp.getRoot().toPath());
         long before = LiveResources.openBundles();
@@ -191,15 +195,22 @@ public class BadInputCatalogueTest {
             outDir = root.resolve("read-only");
             ReadOnly.make(outDir);
         }
-        Path y = outDir.resolve(byKeys ? "y.npz" : "y.npy");
-        if ("exists".equals(name("output", ""))) {
+        String place = name("output", "");
+        // exists/read-only: y beside the inputs; inside-model, is-input, directory: where no output may go
+        Path y = "inside-model".equals(place) ? dir.resolve("y.npy") : "is-input".equals(place) ? x
+                : "directory".equals(place) ? outDir : outDir.resolve(byKeys ? "y.npz" : "y.npy");
+        if ("exists".equals(place)) {
             Files.write(y, "precious".getBytes(StandardCharsets.UTF_8));
         }
+        Map<String, byte[]> before = snapshot(root);
         List<String> args = new ArrayList<>(byKeys
                 ? Arrays.asList("predict", dir.toString(), "--inputs", x.toString(), "--outputs", y.toString())
                 : Arrays.asList("predict", dir.toString(), "--input", x.toString(), "--output", y.toString(),
                         "--input-name", name("input_name", "myInput"),
                         "--output-name", name("output_name", "myOutput")));
+        if (Arrays.asList("inside-model", "is-input", "directory").contains(place)) {
+            args.add("--overwrite");
+        }
         if (c.has("signature")) {
             args.add("--signature");
             args.add(name("signature", null));
@@ -225,6 +236,12 @@ public class BadInputCatalogueTest {
         }
         String err = new String(e.toByteArray(), StandardCharsets.UTF_8);
         assertEquals("partial output files left", new ArrayList<String>(), left);
+        if (Arrays.asList("inside-model", "is-input", "directory").contains(place)) {
+            assertEquals("the model or its input changed", before.keySet(), snapshot(root).keySet());
+            for (Map.Entry<String, byte[]> f : before.entrySet()) {
+                assertArrayEquals(f.getKey(), f.getValue(), snapshot(root).get(f.getKey()));
+            }
+        }
         if (ok() && byKeys) {
             assertEquals(err, 0, rc);
             checkOutputs(Npz.read(y));
@@ -237,7 +254,7 @@ public class BadInputCatalogueTest {
         } else {
             String kind = expect().has("java_cli_kind") ? expect().get("java_cli_kind").getAsString()
                     : expect().get("kind").getAsString();
-            assertEquals(err, 1, rc);
+            assertEquals(err, ErrorKinds.exitCode(kind), rc);
             assertThat(err, containsString("error: " + kind + ":"));
             for (String word : strings(expect().getAsJsonArray("mentions"))) {
                 assertThat(err, containsString(word));
@@ -528,6 +545,17 @@ public class BadInputCatalogueTest {
         SavedModel.Builder sm = SavedModel.parseFrom(Files.readAllBytes(pb)).toBuilder();
         edit.apply(sm);
         Files.write(pb, sm.build().toByteArray());
+    }
+
+    /** Every file under root and its bytes: what a refused command must leave as it was. */
+    private static Map<String, byte[]> snapshot(Path root) throws IOException {
+        Map<String, byte[]> files = new java.util.TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.filter(Files::isRegularFile).collect(Collectors.toList())) {
+                files.put(root.relativize(p).toString(), Files.readAllBytes(p));
+            }
+        }
+        return files;
     }
 
     /** SHA-256(seed + ":" + i) for i = 0, 1, ... concatenated: the same bytes as the Python side's. */

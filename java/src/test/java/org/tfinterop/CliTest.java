@@ -89,17 +89,21 @@ public class CliTest {
     }
 
     @Test
-    public void errorsPrintKindAndExitOne() throws IOException {
-        assertEquals(1, run("tags", root.resolve("absent").toString()));
-        assertThat(err, startsWith("error: model-not-found: "));
+    public void errorsPrintKindAndExitWithItsCode() throws IOException {
+        // An unusable input exits 2 (error-kinds.txt), with the Python side's words for the same cause.
+        Path absent = root.resolve("absent");
+        assertEquals(2, run("tags", absent.toString()));
+        assertEquals("error: model-not-found: " + absent + ": no such directory; expected a SavedModel directory "
+                + "holding saved_model.pb\n", err.replace("\r", ""));
         Path empty = Files.createDirectories(root.resolve("empty"));
-        assertEquals(1, run("ops", empty.toString()));
-        assertThat(err, startsWith("error: not-a-saved-model: "));
+        assertEquals(2, run("ops", empty.toString()));
+        assertEquals("error: not-a-saved-model: " + empty + ": saved_model.pb is missing; this is not a SavedModel "
+                + "directory\n", err.replace("\r", ""));
         Path garbage = Files.createDirectories(root.resolve("garbage"));
         Files.write(garbage.resolve("saved_model.pb"), new byte[] {(byte) 0xff, (byte) 0xff, 7});
-        assertEquals(1, run("tags", garbage.toString()));
+        assertEquals(2, run("tags", garbage.toString()));
         assertThat(err, startsWith("error: not-a-saved-model: "));
-        assertEquals(1, run("ops", model.toString(), "--tag", "nope"));
+        assertEquals(2, run("ops", model.toString(), "--tag", "nope"));
         assertThat(err, containsString("error: tag-set-not-found: "));
         assertThat(err, containsString("[serve] [myTag]"));
     }
@@ -115,7 +119,7 @@ public class CliTest {
                 java.util.Arrays.copyOfRange(got.data(), 12, 15), 1e-6f);
 
         byte[] before = Files.readAllBytes(y);
-        assertEquals(1, run("predict", model.toString(), "--input", input.toString(), "--output", y.toString()));
+        assertEquals(2, run("predict", model.toString(), "--input", input.toString(), "--output", y.toString()));
         assertThat(err, startsWith("error: output-exists: "));
         // A failing run with --overwrite leaves the old file as it was and no temp file behind.
         assertEquals(1, run("predict", model.toString(), "--input", input.toString(), "--output", y.toString(),
@@ -133,19 +137,38 @@ public class CliTest {
     @Test
     public void predictReportsBadInputs() throws IOException {
         Path y = root.resolve("never.npy");
-        assertEquals(1, run("predict", model.toString(), "--input", root.resolve("nope.npy").toString(), "--output", y.toString()));
-        assertThat(err, startsWith("error: io-error: "));
+        assertEquals(2, run("predict", model.toString(), "--input", root.resolve("nope.npy").toString(), "--output", y.toString()));
+        assertThat(err, startsWith("error: invalid-input: --input " + root.resolve("nope.npy") + ": no such file"));
         Path wide = root.resolve("wide.npy");
         Npy.write(wide, new long[] {2, 5}, FloatBuffer.allocate(10));
-        assertEquals(1, run("predict", model.toString(), "--input", wide.toString(), "--output", y.toString()));
+        assertEquals(2, run("predict", model.toString(), "--input", wide.toString(), "--output", y.toString()));
         assertEquals("error: invalid-input: input 'myInput' expects shape [?, 4] (float32), got [2, 5]\n",
                 err.replace("\r", ""));
         Path notNpy = Files.write(root.resolve("bad.npy"), "hello".getBytes(StandardCharsets.US_ASCII));
-        assertEquals(1, run("predict", model.toString(), "--input", notNpy.toString(), "--output", y.toString()));
+        assertEquals(2, run("predict", model.toString(), "--input", notNpy.toString(), "--output", y.toString()));
         assertThat(err, startsWith("error: npy-format: "));
-        assertEquals(1, run("predict", model.toString(), "--input", input.toString(), "--output", y.toString(),
+        assertEquals(2, run("predict", model.toString(), "--input", input.toString(), "--output", y.toString(),
                 "--input-name", "myImput"));
         assertThat(err, containsString("did you mean myInput?"));
         assertFalse(Files.exists(y));
+    }
+
+    @Test
+    public void predictNeverWritesIntoTheModelOverItsInputOrOverAFolder() throws IOException {
+        // The same rule and words as the Python command line (outputs.py), before the model loads.
+        byte[] pb = Files.readAllBytes(model.resolve("saved_model.pb"));
+        assertEquals(2, run("predict", model.toString(), "--input", input.toString(), "--output",
+                model.resolve("saved_model.pb").toString(), "--overwrite"));
+        assertThat(err, startsWith("error: unsafe-output: --output " + model.resolve("saved_model.pb")
+                + " is inside the model being run"));
+        assertArrayEquals(pb, Files.readAllBytes(model.resolve("saved_model.pb")));
+        byte[] x = Files.readAllBytes(input);
+        assertEquals(2, run("predict", model.toString(), "--input", input.toString(), "--output", input.toString(),
+                "--overwrite"));
+        assertThat(err, startsWith("error: unsafe-output: --output " + input + " is the input file"));
+        assertArrayEquals(x, Files.readAllBytes(input));
+        assertEquals(2, run("predict", model.toString(), "--input", input.toString(), "--output", root.toString(),
+                "--overwrite"));
+        assertThat(err, startsWith("error: unsafe-output: --output " + root + " is a folder"));
     }
 }

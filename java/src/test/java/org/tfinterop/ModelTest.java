@@ -194,7 +194,7 @@ public class ModelTest {
                 containsString("not a directory"));
         Path empty = Files.createDirectory(root.resolve("empty"));
         NotASavedModelException n = assertThrows(NotASavedModelException.class, () -> Model.load(empty, "serve"));
-        assertThat(n.getMessage(), containsString("no regular file saved_model.pb"));
+        assertThat(n.getMessage(), containsString("saved_model.pb is missing; this is not a SavedModel directory"));
         assertEquals("not-a-saved-model", n.kind());
         Path garbage = Files.createDirectory(root.resolve("garbage"));
         Files.write(garbage.resolve("saved_model.pb"), new byte[] {(byte) 0xff, (byte) 0xff, 0x01, 0x02});

@@ -188,12 +188,12 @@ public class SignatureTest {
         Path none = TMP.getRoot().toPath().resolve("none.npy");
         r = runCli("predict", compatMyTag().toString(), "--signature", "predict", "--input", x.toString(),
                 "--output", none.toString());
-        assertEquals("1", r[0]);
+        assertEquals("2", r[0]);
         assertThat(r[2], containsString("error: signature-not-found: "));
         assertThat(r[2], containsString("serving_default"));
         r = runCli("predict", compatMyTag().toString(), "--signature", "serving_default", "--input-key", "pixels",
                 "--input", x.toString(), "--output", none.toString());
-        assertEquals("1", r[0]);
+        assertEquals("2", r[0]);
         assertThat(r[2], containsString("error: signature-key-not-found: "));
         assertThat(r[2], containsString("its input keys: myInput"));
         assertFalse(Files.exists(none));
@@ -214,7 +214,7 @@ public class SignatureTest {
                 + "        shape: (-1, 784)\n        name: myInput:0\n"));
         assertThat(out, containsString("The MetaGraph with tag set ['serve'] contains the following ops: {'AddV2', "));
         assertThat(out, containsString("\nAsset files:\n"));
-        assertEquals("1", runCli("inspect", TMP.getRoot().toPath().resolve("missing").toString())[0]);
+        assertEquals("2", runCli("inspect", TMP.getRoot().toPath().resolve("missing").toString())[0]);
         assertEquals("2", runCli("inspect")[0]);
     }
 }

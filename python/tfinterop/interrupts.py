@@ -1,0 +1,35 @@
+"""Ctrl-C that is never lost. Python turns SIGINT into a KeyboardInterrupt wherever the main thread is; raised
+inside a finalizer (TensorFlow frees its functions in __del__), it is printed as "Exception ignored" and the
+work goes on. The command line's handler also remembers the interrupt, and the points after which something
+would be written (a stage of fix, a commit) call `check()`, so an interrupted command never writes its output."""
+
+import signal
+import sys
+
+_interrupted = False
+
+
+def _on_sigint(signum, frame):
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
+def _quiet_about_interrupts(unraisable, _default=sys.unraisablehook):
+    """A KeyboardInterrupt swallowed in a finalizer is remembered (check() raises it again), not printed as a
+    traceback; any other unraisable exception is reported as Python reports it."""
+    if not (_interrupted and isinstance(unraisable.exc_value, KeyboardInterrupt)):
+        _default(unraisable)
+
+
+def install() -> None:
+    """Called by the command line's main (in the main thread), unless SIGINT is ignored (a background job)."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_sigint)
+        sys.unraisablehook = _quiet_about_interrupts
+
+
+def check() -> None:
+    """Raises KeyboardInterrupt if SIGINT came, even if its first KeyboardInterrupt was swallowed."""
+    if _interrupted:
+        raise KeyboardInterrupt
