@@ -151,3 +151,20 @@ def test_every_error_class_has_a_kind_in_the_list():
             yield from subclasses(sub)
     missing = sorted({c.kind for c in subclasses(TfInteropError)} - set(EXIT_CODES))
     assert missing == []
+
+
+def test_check_folds_findings_of_one_kind_and_verbose_lists_them():
+    folded, verbose = cli_many(["check", paths.GOLDEN / "seed-builder"], ["check", paths.GOLDEN / "seed-builder", "--verbose"])
+    assert folded.returncode == verbose.returncode == 1
+    assert "more like it; --verbose lists them)" in folded.stdout and "more like it" not in verbose.stdout
+    headers = [line for line in folded.stdout.splitlines() if re.match(r"\d+\. ", line)]
+    assert len(headers) == len(set(headers)), headers           # no two groups under one name
+    assert len(verbose.stdout.splitlines()) > len(folded.stdout.splitlines())
+
+
+def test_a_failed_run_with_inputs_of_different_batch_sizes_says_so():
+    import numpy as np
+    from tfinterop.verify import batch_hint
+    assert batch_hint({"a": np.zeros((3, 2)), "b": np.zeros((5,))}) == \
+        "; the inputs differ in their first (batch) dimension: a 3, b 5: give every input the same number of examples"
+    assert batch_hint({"a": np.zeros((3, 2)), "b": np.zeros((3,)), "scalar": np.float32(1)}) == ""

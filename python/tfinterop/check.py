@@ -257,6 +257,12 @@ def fold(findings) -> list:
     return list(groups.values())
 
 
+def group_title(group: list) -> str:
+    """What a group is, as `check` and `verify` head it: its kind (and op), and how many findings."""
+    kind = group[0]["kind"]
+    return f"{kind}{': ' + group[0]['op'] if kind == 'op-not-registered' else ''} ({len(group)})"
+
+
 def folded_lines(group: list, verbose: bool, indent: str) -> list:
     """A group's messages: every one (verbose), or the first with the count of the others."""
     if verbose:
@@ -273,8 +279,7 @@ def human(report: Report, target: Target, verbose: bool = False) -> str:
     groups = fold(report.findings)
     lines = [head + f"NOT loadable, {len(report.findings)} finding(s) in {len(groups)} group(s)", ""]
     for i, group in enumerate(groups, start=1):
-        kind, op = group[0]["kind"], group[0]["op"]
-        lines.append(f"{i}. {kind}{': ' + op if kind == 'op-not-registered' else ''} ({len(group)})")
+        lines.append(f"{i}. {group_title(group)}")
         lines += folded_lines(group, verbose, "   ")
         fixes = list(dict.fromkeys(f["fix"] for f in group))
         lines += [f"   fix: {fix}" for fix in (fixes if verbose else fixes[:1])]

@@ -428,8 +428,10 @@ def _inputs_to_verify_with(args, avoid: dict):
 
 
 def _target_names() -> str:
+    from tfinterop import targets
     from tfinterop.runtimes.registry import CONSUMERS
-    return ", ".join(CONSUMERS)
+    return (", ".join(CONSUMERS) + "; check and fix know those whose op registry is dumped: "
+            + ", ".join(targets.available()))
 
 
 def cmd_check(args) -> int:

@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfinterop import paths, savedmodel
+from tfinterop import outputs, paths, savedmodel
 from tfinterop.errors import JavaModuleMissingError, TfInteropError, UsageError
 
 SUFFIX = ".json.gz"
@@ -179,9 +179,8 @@ def regenerate(out_dir: Path | None = None, log=print) -> list[Path]:
     for dump in [dump_java(c, log) for c in java] + [dump_python()]:
         name, blob = render(dump)
         path = out_dir / (name + SUFFIX)
-        tmp = path.with_name("." + path.name + ".partial")
-        tmp.write_bytes(blob)
-        os.replace(tmp, path)
+        outputs.check_output_file(path, True, "--out")      # a dump of its own name, meant to be regenerated
+        outputs.write_atomically(path, lambda f: f.write(blob), "--out")
         log(f"targets: {name}: {len(dump['data_types'])} data types, GraphDef versions {dump['graph_def_versions']} "
             f"-> {path}")
         written.append(path)

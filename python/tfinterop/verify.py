@@ -246,14 +246,14 @@ def _dtype_name(dtype: np.dtype) -> str:
 
 
 def human(result: ModelResult, target: str, verbose: bool = False) -> str:
-    from tfinterop.check import fold, folded_lines
+    from tfinterop.check import fold, folded_lines, group_title
     head = f"{result.dir} [{', '.join(result.tags)}] signature {result.signature!r}, {result.reference} vs {target}"
     lines = [f"{head}: {result.status.upper()}", f"  inputs: {result.inputs}"] if result.signature else \
         [f"{head}: {result.status.upper()}"]
     if result.error:
         lines.append(f"  {result.error}")
     for group in fold(result.findings):          # check's findings, one line of each kind unless verbose
-        lines.append(f"  check: {group[0]['kind']}:")
+        lines.append(f"  check: {group_title(group)}")
         lines += folded_lines(group, verbose, "    ")
         lines.append(f"    fix: {group[0]['fix']}")
     for o in result.outputs:
