@@ -10,7 +10,7 @@ GRADLE_FLAGS ?= --console=plain
 PYTEST_ARGS ?=
 ARGS ?=
 JAVA_INSTALL := java/build/install/tfinterop-java
-JAVA_INPUTS := build.gradle settings.gradle java/build.gradle python/tfinterop/untrusted-ops.txt python/tfinterop/tolerance.json python/tfinterop/error-kinds.txt $(shell find java/src/main -type f 2>/dev/null)
+JAVA_INPUTS := build.gradle settings.gradle java/build.gradle $(wildcard python/tfinterop/shared/*) $(shell find java/src/main -type f 2>/dev/null)
 
 .PHONY: run test test-faults test-install examples wheel bench setup java python-test java-test matrix nox clean
 

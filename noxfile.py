@@ -17,7 +17,7 @@ import nox
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "python"))
-from tfinterop.matrix import CONSUMERS, PRODUCERS  # noqa: E402  (the axes come from the harness's own table)
+from tfinterop.harness.matrix import CONSUMERS, PRODUCERS  # noqa: E402  (the axes come from the harness's own table)
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 nox.options.default_venv_backend = "none"

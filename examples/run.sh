@@ -7,6 +7,6 @@ PY="${1:-../.venv/bin/python}"
 rm -rf build/model
 "$PY" export_model.py build/model
 "$PY" -m pytest -q -p no:cacheprovider test_models.py
-JAVA_LIB="$("$PY" -c 'import tfinterop.paths as p; print(p.JAVA_LIB)')"
+JAVA_LIB="$("$PY" -c 'import tfinterop.core.paths as p; print(p.JAVA_LIB)')"
 gradle ${GRADLE_FLAGS:---console=plain} --quiet -p java test -PtfinteropJavaLib="$JAVA_LIB"
 echo "examples: export, pytest and gradle test passed"

@@ -55,7 +55,7 @@ def installed(tmp_path_factory):
 
 def test_the_wheel_carries_what_a_user_needs_and_nothing_of_the_checkout(installed):
     bin_dir, work = installed
-    r = run(bin_dir / "python", "-c", "import tfinterop, tfinterop.paths as p; print(tfinterop.__file__); "
+    r = run(bin_dir / "python", "-c", "import tfinterop, tfinterop.core.paths as p; print(tfinterop.__file__); "
             "print(p.JAVA_LIB); print(sorted(x.name for x in p.JAVA_LIB.glob('*.jar'))); print(p.TARGETS)", cwd=work)
     package, java_lib, jars, targets = r.stdout.splitlines()
     assert "site-packages" in package and not package.startswith(str(REPO))

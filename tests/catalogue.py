@@ -10,10 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tfinterop import paths
-from tfinterop import protowire as pw
-from tfinterop import savedmodel as sm
-from tfinterop.tolerance import compare
+from tfinterop.contract.tolerance import compare
+from tfinterop.core import paths
+from tfinterop.savedmodel import reader as sm, wire as pw
 
 # Field numbers, from the SavedModel reader's schema (the one place they are written down).
 SAVED_MODEL_META_GRAPHS = sm.field_number(sm.SavedModel, "meta_graphs")

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tfinterop import data, paths
-from tfinterop.cli import RUN_MARKER
+from tfinterop.cli.harness_commands import RUN_MARKER
+from tfinterop.core import paths
+from tfinterop.harness import data
 from tfinterop.runtimes.worker import WorkerClient
 
 # pytester: the pytest plugin (tfinterop/pytest_plugin.py) is tested by running test files through pytest.
@@ -234,7 +235,7 @@ def subset():
 def export_every_model(root, variants=()):
     """`tfinterop export --model M --manifest ...` for every model, two at a time: {model: its manifest}."""
     import json
-    from tfinterop.models import MODELS
+    from tfinterop.harness.models import MODELS
     arg_lists = [["export", "--out", root / model, "--overwrite", "--manifest", root / f"{model}.json", "--model", model,
                   *[arg for v in variants for arg in ("--variant", v)]] for model in MODELS]
     for model, r in zip(MODELS, cli_many(*arg_lists)):
@@ -259,7 +260,7 @@ def exported(exported_models):
 @pytest.fixture(scope="session")
 def probes(tmp_path_factory):
     """Every model exported with one deliberate flaw each (the probe-* variants of export.py)."""
-    from tfinterop.export import VARIANTS
+    from tfinterop.harness.export import VARIANTS
     return export_every_model(tmp_path_factory.mktemp("probes"), [n for n, v in VARIANTS.items() if v.probe])
 
 

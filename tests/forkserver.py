@@ -201,7 +201,7 @@ def _handle(conn):
 
 def serve(socket_path: str) -> None:
     del sys.path[0]                               # this script's folder; each runner puts its own first
-    from tfinterop.tf_import import tensorflow
+    from tfinterop.core.tf_import import tensorflow
     tensorflow()                                  # the import every runner shares
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)

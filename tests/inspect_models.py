@@ -91,12 +91,12 @@ def make_odd(out: Path) -> Path:
 
 def main(argv):
     out = Path(argv[1])
-    from tfinterop.tf_import import tensorflow
+    from tfinterop.core.tf_import import tensorflow
     tf = tensorflow()
     from tensorflow.core.framework import types_pb2
     from tensorflow.python.tools import saved_model_cli
 
-    from tfinterop.inspect_model import describe
+    from tfinterop.commands.inspect import describe
 
     dirs = [Path(d) for d in argv[2:]] + [make_tf2(tf, out), make_odd(out)]
     texts = {}

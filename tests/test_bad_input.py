@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from conftest import cli
-from tfinterop import paths
-from tfinterop.errors import (InvalidInputError, ModelNotFoundError, NotASavedModelError, TagSetNotFoundError,
-                              UnknownTensorError)
+from tfinterop.core import paths
+from tfinterop.core.errors import (InvalidInputError, ModelNotFoundError, NotASavedModelError, TagSetNotFoundError,
+                                   UnknownTensorError)
 
 RUNTIMES = ["python", "java"]
 

@@ -2,7 +2,7 @@
 worker API of both runtimes, and `tfinterop predict --runtime python|java` as a user runs it. Each
 case gives its typed error (kind, and what it must mention) and the worker survives it, or gives a
 result, which must also agree between the two runtimes. A case with `inputs` is a call by signature: its .npz
-is read as `predict --inputs` reads it (feeds.read_npz) and run through each worker's `run`, and given to
+is read as `predict --inputs` reads it (arrays.read_npz) and run through each worker's `run`, and given to
 `tfinterop predict --inputs`. The Java library and the Java command line run the same catalogue in
 BadInputCatalogueTest.java."""
 
@@ -15,9 +15,9 @@ import pytest
 
 import catalogue
 from conftest import cli
-from tfinterop import feeds
-from tfinterop.errors import EXIT_CODES, TfInteropError
-from tfinterop.tolerance import compare
+from tfinterop.contract import arrays
+from tfinterop.contract.tolerance import compare
+from tfinterop.core.errors import EXIT_CODES, TfInteropError
 
 CASES = catalogue.cases()
 FULL = os.environ.get("TFINTEROP_FULL_FAULTS") == "1"
@@ -36,7 +36,7 @@ def outcome(worker, case, directory, inputs_file):
     .npz first, before the model loads, as `predict --inputs` does; y is then {output key: array}."""
     handle = None
     try:
-        inputs = feeds.read_npz(inputs_file) if inputs_file else None
+        inputs = arrays.read_npz(inputs_file) if inputs_file else None
         handle = worker.load(directory, catalogue.tags(case))
         if inputs is not None:
             return "ok", worker.run(handle, case.get("signature"), inputs, case.get("output_keys"))

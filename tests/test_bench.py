@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from conftest import cli
-from tfinterop import bench, paths
-from tfinterop.errors import OutputExistsError
-from tfinterop.feeds import read_npz
-from tfinterop.tolerance import compare
+from tfinterop.contract.arrays import read_npz
+from tfinterop.contract.tolerance import compare
+from tfinterop.core import paths
+from tfinterop.core.errors import OutputExistsError
+from tfinterop.tools import bench
 
 FIGURES = {"marshal_ratio", "bridge_overhead_ratio", "java_vs_python_throughput", "single_image_latency_ratio",
            "worker_batch_ratio", "worker_single_image_ratio", "worker_signature_ratio", "check_one_model",

@@ -14,13 +14,13 @@ import re
 import pytest
 
 from conftest import cli, cli_many, python_run
-from tfinterop import paths
+from tfinterop.core import paths
 
 TARGET = "java-tf-1.8.0"
 
 BATCH_CHECK = """
 import json, sys
-from tfinterop import check, targets
+from tfinterop.compat import check, targets
 target = targets.load(sys.argv[1])
 for d in sys.argv[2:]:
     print(json.dumps({"dir": d, "report": json.loads(check.check(d, target).to_json())}))
@@ -116,7 +116,7 @@ def test_several_models_in_one_call_without_tensorflow(tmp_path):
     any is unreadable, else 1 if any is not loadable; and no `import tensorflow` in the process."""
     (tmp_path / "saved_model.pb").write_bytes(b"\xff not a protobuf")
     dirs = [paths.GOLDEN / "compat-mytag", paths.GOLDEN / "seed-builder"]
-    script = ("import sys; from tfinterop.cli import main; status = main(sys.argv[1:]); "
+    script = ("import sys; from tfinterop.cli.main import main; status = main(sys.argv[1:]); "
               "print('imported tensorflow' if 'tensorflow' in sys.modules else 'no tensorflow', file=sys.stderr); "
               "sys.exit(status)")
     # A new interpreter (a fork of the fork server has TensorFlow imported already).
@@ -142,7 +142,7 @@ def test_cli_human_output_groups_findings_with_their_fix():
 
 
 def test_targets_are_dumps_of_the_runtimes():
-    from tfinterop import targets
+    from tfinterop.compat import targets
     java = targets.load(TARGET)
     assert java.tensorflow_version == "1.8.0" and java.loader == "c-api"
     assert (java.producer, java.consumer, java.min_producer) == (26, 26, 0)
@@ -154,9 +154,9 @@ def test_targets_are_dumps_of_the_runtimes():
 
 LEGACY_PLAN = """
 import sys
-from tfinterop import legacy_forms, targets
-from tfinterop.errors import TargetIncompatibleError
-from tfinterop.tf_import import tensorflow
+from tfinterop.compat import legacy_forms, targets
+from tfinterop.core.errors import TargetIncompatibleError
+from tfinterop.core.tf_import import tensorflow
 tf = tensorflow()
 target = targets.load(sys.argv[1])
 g = tf.Graph()
@@ -198,7 +198,7 @@ def test_export_target_usage_errors(tmp_path):
 
 FUNCTION_MODEL = """
 import sys
-from tfinterop.tf_import import tensorflow
+from tfinterop.core.tf_import import tensorflow
 tf = tensorflow()
 with tf.Graph().as_default() as g, tf.compat.v1.Session(graph=g) as sess:
     x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")

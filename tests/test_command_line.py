@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from conftest import REPO, cli, cli_many
-from tfinterop import defaults, paths
-from tfinterop.errors import EXIT_CODES, TfInteropError
+from tfinterop.core import defaults, paths
+from tfinterop.core.errors import EXIT_CODES, TfInteropError
 from tfinterop.runtimes.registry import java_command
 
 MODEL = paths.GOLDEN / "compat-serve"
@@ -87,14 +87,15 @@ def test_an_existing_output_is_the_same_error_in_every_command(tmp_path):
 def test_every_command_defaults_to_the_same_target():
     r = cli("check", MODEL)
     assert r.returncode == 0 and f" against {defaults.TARGET} " in r.stdout, r.stderr[-1500:]
-    from tfinterop import pytest_plugin, verify
+    from tfinterop import pytest_plugin
+    from tfinterop.commands import verify
     assert verify.DEFAULT_TARGET == pytest_plugin.DEFAULT_TARGET == defaults.TARGET
     parser_defaults = {name: _option_default(name, "--target") for name in ("check", "verify", "fix")}
     assert set(parser_defaults.values()) == {defaults.TARGET}, parser_defaults
 
 
 def _option_default(command, option):
-    from tfinterop.cli import build_parser
+    from tfinterop.cli.main import build_parser
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
     return next(a.default for a in sub._actions if option in a.option_strings)
 
@@ -113,7 +114,7 @@ def test_verify_checks_the_inputs_against_the_signature_before_any_runtime_start
     import numpy as np
     bad = tmp_path / "bad.npz"
     np.savez(bad, myInput=np.zeros((2, 5), np.float32))
-    script = ("import sys; from tfinterop.cli import main; status = main(sys.argv[1:]); "
+    script = ("import sys; from tfinterop.cli.main import main; status = main(sys.argv[1:]); "
               "print('imported tensorflow' if 'tensorflow' in sys.modules else 'no tensorflow', file=sys.stderr); "
               "sys.exit(status)")
     from conftest import python_run
@@ -142,8 +143,8 @@ def test_the_readme_table_of_error_kinds_is_error_kinds_txt():
 
 
 def test_every_error_class_has_a_kind_in_the_list():
-    import tfinterop.environments  # noqa: F401 -- their error classes, too
-    import tfinterop.fix  # noqa: F401
+    import tfinterop.runtimes.environments  # noqa: F401 -- their error classes, too
+    import tfinterop.commands.fix  # noqa: F401
 
     def subclasses(cls):
         for sub in cls.__subclasses__():
@@ -164,7 +165,7 @@ def test_check_folds_findings_of_one_kind_and_verbose_lists_them():
 
 def test_a_failed_run_with_inputs_of_different_batch_sizes_says_so():
     import numpy as np
-    from tfinterop.verify import batch_hint
+    from tfinterop.commands.verify import batch_hint
     assert batch_hint({"a": np.zeros((3, 2)), "b": np.zeros((5,))}) == \
         "; the inputs differ in their first (batch) dimension: a 3, b 5: give every input the same number of examples"
     assert batch_hint({"a": np.zeros((3, 2)), "b": np.zeros((3,)), "scalar": np.float32(1)}) == ""

@@ -12,9 +12,9 @@ line's own part, the folder, the table and the exit status, is test_export_and_r
 
 import pytest
 
-from tfinterop import matrix
-from tfinterop.export import RUN_VARIANTS, VARIANTS
-from tfinterop.models import MODELS
+from tfinterop.harness import matrix
+from tfinterop.harness.export import RUN_VARIANTS, VARIANTS
+from tfinterop.harness.models import MODELS
 
 CASES = [(m, name, list(tags)) for m in MODELS for name in RUN_VARIANTS for tags in VARIANTS[name].tag_sets]
 IDS = [f"{m}-{name}[{'+'.join(tags)}]" for m, name, tags in CASES]

@@ -7,8 +7,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from tfinterop import data
-from tfinterop.errors import DataIntegrityError, DataNotFoundError
+from tfinterop.core.errors import DataIntegrityError, DataNotFoundError
+from tfinterop.harness import data
 
 
 def write_idx(path, array, gz=False):

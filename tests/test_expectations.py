@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from tfinterop import expectations, paths
-from tfinterop.errors import UsageError
+from tfinterop.core import paths
+from tfinterop.core.errors import UsageError
+from tfinterop.harness import expectations
 
 
 def test_the_committed_list_parses_and_covers_the_seed_variants_in_tf18():

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from conftest import cli, python_run
-from tfinterop.cli import RUN_MARKER
+from tfinterop.cli.harness_commands import RUN_MARKER
 
 
 def test_export_refuses_to_replace_without_overwrite(tmp_path):
@@ -57,10 +57,11 @@ def test_run_prints_the_table_and_writes_json(default_slice):
 
 
 def test_run_trains_every_model_unless_told():
-    from tfinterop.cli import build_parser, models_to_run
-    from tfinterop.models import MODELS
-    assert models_to_run(build_parser().parse_args(["run"])) == list(MODELS) == ["softmax", "cnn", "mixed"]
-    assert models_to_run(build_parser().parse_args(["run", "--model", "cnn"])) == ["cnn"]
+    from tfinterop.cli.harness_commands import models_to_run
+    from tfinterop.cli.main import build_parser
+    from tfinterop.harness.models import MODELS
+    assert models_to_run(build_parser(["run"]).parse_args(["run"])) == list(MODELS) == ["softmax", "cnn", "mixed"]
+    assert models_to_run(build_parser(["run"]).parse_args(["run", "--model", "cnn"])) == ["cnn"]
 
 
 def test_run_will_not_replace_a_folder_it_did_not_make(tmp_path):
@@ -83,8 +84,8 @@ def test_training_is_deterministic_for_a_seed():
     # Two trainings in one TensorFlow process (a subprocess: this one never imports TensorFlow).
     code = (
         "import numpy as np\n"
-        "from tfinterop.data import load_mnist\n"
-        "from tfinterop.train import TrainingConfig, train\n"
+        "from tfinterop.harness.data import load_mnist\n"
+        "from tfinterop.harness.train import TrainingConfig, train\n"
         "m = load_mnist()\n"
         "runs = [train(m, TrainingConfig(steps=100, seed=s), log=lambda _: None) for s in (7, 7, 8)]\n"
         "same = all(np.array_equal(a, b) for a, b in zip(runs[0].params, runs[1].params))\n"

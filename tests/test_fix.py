@@ -4,7 +4,7 @@ the seed's TF1 variants as TF 2.21 exports them), for java-tf-1.8.0. Each fixed 
 twice: by fix itself, against the original in the reference, and here against the producer's own outputs.
 
 One early job (conftest's `fixed_corpus`) builds the corpus and fixes every model in one process (the reference runs in it, one TF Java
-worker serves all), as a user's script calling tfinterop.fix.fix would; the command line is tested on top."""
+worker serves all), as a user's script calling tfinterop.commands.fix.fix would; the command line is tested on top."""
 
 import json
 import os
@@ -13,7 +13,8 @@ import signal
 import numpy as np
 
 from conftest import cli, python_popen, python_run
-from tfinterop import outputs, paths, savedmodel
+from tfinterop.commands import outputs
+from tfinterop.savedmodel import reader as savedmodel
 
 TARGET = "java-tf-1.8.0"
 # The matrix runs the whole corpus from every TF 2.x producer (seed-simple-save and the unrolled GRU too); here,
@@ -29,9 +30,11 @@ DRIVER = r'''
 import json, sys
 from pathlib import Path
 import numpy as np
-from tfinterop import corpus, feeds, fix
-from tfinterop.tf_import import tensorflow
-from tfinterop.verify import Verifier
+from tfinterop.commands import fix
+from tfinterop.commands.verify import Verifier
+from tfinterop.contract import arrays, signatures
+from tfinterop.core.tf_import import tensorflow
+from tfinterop.harness import corpus
 from dataclasses import asdict
 
 root = Path(sys.argv[1])
@@ -54,7 +57,7 @@ results = {}
 for name, directory in built.items():
     out = root / "fixed" / name
     npz = directory.parent / f"{name}.inputs.npz"
-    inputs = feeds.read_npz(npz) if npz.exists() else None
+    inputs = arrays.read_npz(npz) if npz.exists() else None
     doc = {}
     try:
         report = fix.fix(directory, "java-tf-1.8.0", out, inputs=inputs, inputs_from=str(npz), verifier=verifier,
@@ -63,7 +66,7 @@ for name, directory in built.items():
         expected = root / "corpus" / f"{name}.expected.npz"
         # The fixed model in TF Java 1.8, held to the producer's own outputs (its default signature).
         held = verifier.verify(out, inputs=inputs, signature="serving_default",
-                               expected=feeds.read_npz(expected), expected_from="the producer's outputs")
+                               expected=arrays.read_npz(expected), expected_from="the producer's outputs")
         doc["producer"] = asdict(held)
     except Exception as e:
         doc["error"] = {"type": type(e).__name__, "kind": getattr(e, "kind", ""), "message": str(e)}

@@ -7,7 +7,7 @@ import os
 import signal
 
 from conftest import cli
-from tfinterop import fuzz
+from tfinterop.tools import fuzz
 
 
 def test_mutants_are_reproducible_from_the_seed():

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, cli, cli_many
-from tfinterop import paths
-from tfinterop.inspect_model import ASSETS_HEADER, CONCRETE_FUNCTIONS_NOTE, describe_with_java
-from tfinterop.errors import ModelNotFoundError, NotASavedModelError
+from tfinterop.commands.inspect import ASSETS_HEADER, CONCRETE_FUNCTIONS_NOTE, describe_with_java
+from tfinterop.core import paths
+from tfinterop.core.errors import ModelNotFoundError, NotASavedModelError
 
 GOLDEN_MODELS = sorted(p.name for p in paths.GOLDEN.iterdir() if (p / "saved_model.pb").is_file())
 OPS_LINE = re.compile(r"^(The MetaGraph with tag set .* contains the following ops: )(\{.*\}|set\(\))$", re.MULTILINE)

@@ -7,7 +7,7 @@ import time
 
 import catalogue
 from conftest import cli, python_popen
-from tfinterop import outputs
+from tfinterop.commands import outputs
 
 VARIANT = "compat-serve"
 KILLS = 6

@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from tfinterop import environments, expectations, matrix, matrix_report
-from tfinterop.matrix import CRASH, FAIL, PASS, SKIP, Cell, MatrixResult
+from tfinterop.harness import expectations, matrix, reports
+from tfinterop.harness.matrix import Cell, CRASH, FAIL, MatrixResult, PASS, SKIP
+from tfinterop.runtimes import environments
 
 HEADER = "# known incompatibilities\n#   producer | model | variant | consumer | prefix | reason\n\n"
 STATIC = "Op type not registered 'StaticRegexFullMatch' in binary running on vm. Make sure the Op..."
@@ -143,20 +144,20 @@ def test_reports_show_every_cell_and_each_failure_message(tmp_path):
                       cell("tf-b", "seed", "py", SKIP, "no Python 3.6 interpreter"),
                       cell("tf-a", "compat", "py", PASS), cell("tf-b", "compat", "py", PASS)]
     r = judged(tmp_path, cells, "tf-b | * | seed | java | Op type not registered | sharded saver")
-    md = matrix_report.markdown(r)
+    md = reports.markdown(r)
     assert "| tf-b | softmax | seed [serve] | known [1] |" in md
     assert "CRASH! [" in md and "no Python 3.6 interpreter" in md and "sharded saver" not in md.split("### Notes")[0]
-    page = matrix_report.html_page(r)
+    page = reports.html_page(r)
     assert page.count("<td class='cell") == len(cells)
     assert "&lt;boom&gt;" in page and "<boom>" not in page                 # messages are escaped
-    assert matrix_report.COLOURS[CRASH] in page
-    doc = json.loads(matrix_report.json_text(r))
+    assert reports.COLOURS[CRASH] in page
+    doc = json.loads(reports.json_text(r))
     assert len(doc["cells"]) == len(cells) and doc["ok"] is False
     assert {k for k in ("producer", "model", "variant", "consumer", "status", "message")} <= set(doc["cells"][0])
 
 
 def test_unknown_names_are_usage_errors():
-    from tfinterop.errors import UsageError
+    from tfinterop.core.errors import UsageError
     with pytest.raises(UsageError, match="unknown producer tf-9.9"):
         matrix.run(producers=["tf-9.9"])
 
@@ -197,7 +198,7 @@ def test_a_fixed_model_is_held_to_the_export_it_was_fixed_from():
     assert good.status == PASS and bad.status == FAIL and "outputs differ from python-tf-2.21.0's" in bad.message
     assert matrix.base_variant(name) == "keras" and matrix.signature_key(name, ["serve"]) == "serving_default"
     assert matrix.signature_key(matrix.fixed_variant("java-tf-1.8.0", "seed-builder"), ["myTag"]) == "predict"
-    from tfinterop.export import DEFAULT_VARIANTS
+    from tfinterop.harness.export import DEFAULT_VARIANTS
     assert not any(fnmatch.fnmatchcase(name, v) or fnmatch.fnmatchcase(name, v.split("-")[0] + "-*")
                    for v in DEFAULT_VARIANTS)
 
@@ -205,21 +206,20 @@ def test_a_fixed_model_is_held_to_the_export_it_was_fixed_from():
 def test_run_is_the_default_slice_judged_as_the_matrix_judges(tmp_path):
     """`run`'s table and JSON come from the matrix's cells and verdicts: a listed crash, a stale line in a
     full run and a line without a reason are judged alike, whoever prints them."""
-    from tfinterop import report
     cells = [cell("tf-a", "seed", "java", CRASH, "java worker killed by signal SIGABRT while loading"),
              cell("tf-a", "compat", "java", PASS)]
     cells[1].loaded = True
     r = judged(tmp_path, cells, "tf-a | * | seed | java | java worker killed by signal SIGABRT | native abort")
-    assert r.ok and report.summary(r) == {"cells": 2, "pass": 1, "expected": 1, "fail": 0, "crash": 0, "ok": True}
-    assert "expected failure, java worker killed by signal SIGABRT (list line 4)" in report.table(r)
+    assert r.ok and reports.summary(r) == {"cells": 2, "pass": 1, "expected": 1, "fail": 0, "crash": 0, "ok": True}
+    assert "expected failure, java worker killed by signal SIGABRT (list line 4)" in reports.table(r)
     stale = judged(tmp_path, cells, "tf-a | * | seed | java | java worker killed by signal SIGABRT | native abort",
                    "tf-z | * | * | java | anything | stale")
-    assert not stale.ok and "problem: known-incompatibilities.txt line 5 matches no cell" in report.table(stale)
+    assert not stale.ok and "problem: known-incompatibilities.txt line 5 matches no cell" in reports.table(stale)
     waiting = judged(tmp_path, cells, f"tf-a | * | seed | java | java worker | {matrix.REASON_PLACEHOLDER}", full=False)
-    assert not waiting.ok and "has no reason yet" in report.table(waiting)
+    assert not waiting.ok and "has no reason yet" in reports.table(waiting)
     unlisted = judged(tmp_path, cells)
-    assert report.summary(unlisted)["crash"] == 1 and "CRASH java softmax seed [serve]: unexpected crash" in \
-        report.table(unlisted)
+    assert reports.summary(unlisted)["crash"] == 1 and "CRASH java softmax seed [serve]: unexpected crash" in \
+        reports.table(unlisted)
 
 
 def test_a_line_can_name_one_tag_set_of_a_variant(tmp_path):
@@ -295,7 +295,7 @@ def test_the_ci_matrix_and_the_nox_sessions_name_every_producer_and_consumer():
     assert listed == {"producer": list(matrix.PRODUCERS), "consumer": list(matrix.CONSUMERS)}
     assert "fail-fast: false" in workflow and "GITHUB_STEP_SUMMARY" in workflow
     noxfile = (REPO / "noxfile.py").read_text()
-    assert "from tfinterop.matrix import CONSUMERS, PRODUCERS" in noxfile
+    assert "from tfinterop.harness.matrix import CONSUMERS, PRODUCERS" in noxfile
 
 
 @pytest.mark.parametrize("version", sorted({e.python for e in environments.PYTHON_TENSORFLOWS if e.legacy}))
@@ -317,8 +317,8 @@ def test_the_legacy_producer_builds_every_model_and_graph_variant_of_the_modern_
     object-based variants (saved-model, keras) are TF 2.x's: the legacy producer reports them unsupported
     (the matrix's skips, with that reason)."""
     import importlib.util
-    from tfinterop.export import DEFAULT_VARIANTS, RUN_VARIANTS, VARIANTS
-    from tfinterop.models import INPUT_NAME, MODELS, OUTPUT_NAME
+    from tfinterop.harness.export import DEFAULT_VARIANTS, RUN_VARIANTS, VARIANTS
+    from tfinterop.harness.models import INPUT_NAME, MODELS, OUTPUT_NAME
     spec = importlib.util.spec_from_file_location("legacy_producer", environments.LEGACY / "producer.py")
     legacy = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(legacy)          # defines the tables; TensorFlow is imported only by main()

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import cli, python_popen
-from tfinterop import outputs, paths
-from tfinterop.errors import EXIT_CODES, OutputExistsError, UnsafeOutputError
+from tfinterop.commands import outputs
+from tfinterop.core import paths
+from tfinterop.core.errors import EXIT_CODES, OutputExistsError, UnsafeOutputError
 
 MODEL = paths.GOLDEN / "compat-serve"
 
@@ -197,7 +198,7 @@ def test_an_interrupted_fix_says_so_and_leaves_nothing(tmp_path, moment, java_bu
     # server this test forks from ignores SIGINT).
     p = python_popen("-c", "import os, signal, sys; os.setpgid(0, 0); "
                      "signal.signal(signal.SIGINT, signal.default_int_handler); "
-                     f"os.chdir({str(project)!r}); from tfinterop.cli import main; sys.exit(main(sys.argv[1:]))",
+                     f"os.chdir({str(project)!r}); from tfinterop.cli.main import main; sys.exit(main(sys.argv[1:]))",
                      "fix", "build/model", "--out", "build/new", env=env, stderr_pipe=True)
     seen = []
     for line in p.stderr:

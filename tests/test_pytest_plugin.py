@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from conftest import forked_worker
-from tfinterop import feeds, paths, verify
+from tfinterop.commands import verify
+from tfinterop.contract import arrays
+from tfinterop.core import paths
 from tfinterop.runtimes.worker import WorkerClient
 
 MIXED = paths.GOLDEN / "mixed"
@@ -45,15 +47,15 @@ def python_workers_from_the_fork_server(monkeypatch):
 
 
 def golden(path, expected):
-    inputs = feeds.read_npz(MIXED / "inputs.npz")
+    inputs = arrays.read_npz(MIXED / "inputs.npz")
     path.parent.mkdir(parents=True, exist_ok=True)
-    feeds.write_npz(path, {**{"inputs/" + k: v for k, v in inputs.items()},
+    arrays.write_npz(path, {**{"inputs/" + k: v for k, v in inputs.items()},
                            **{"outputs/" + k: v for k, v in expected.items()}})
 
 
 def test_assert_same_outputs_passes_fails_with_the_reason_and_holds_goldens(pytester, java_built, any_dtype_models):
     pytester.makepyfile(test_user=USER_TESTS.replace("{tf2}", str(any_dtype_models / "module")))
-    recorded = feeds.read_npz(MIXED / "expected.npz")     # Python TensorFlow's outputs, from its generator
+    recorded = arrays.read_npz(MIXED / "expected.npz")     # Python TensorFlow's outputs, from its generator
     golden(pytester.path / "test_user" / "test_held_to_its_golden.npz", recorded)
     wrong = {**recorded, "label": (recorded["label"] + 1) % 10}
     wrong["probabilities"] = recorded["probabilities"].copy()
@@ -114,7 +116,7 @@ def test_mine(tfinterop):
                                                                     "temperature")] +
                                          [f"outputs/{k}" for k in ("correct", "label", "probabilities", "score",
                                                                     "shifted")])
-        np.testing.assert_array_equal(z["outputs/label"], feeds.read_npz(MIXED / "expected.npz")["label"])
+        np.testing.assert_array_equal(z["outputs/label"], arrays.read_npz(MIXED / "expected.npz")["label"])
     unknown = pytester.runpytest("-p", "no:cacheprovider", "--tfinterop-target", "java-tf-0.1")
     assert unknown.ret == pytest.ExitCode.USAGE_ERROR
     assert "tfinterop: unknown target 'java-tf-0.1'" in unknown.stderr.str()

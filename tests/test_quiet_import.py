@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from conftest import cli_fresh
-from tfinterop import paths
-from tfinterop.tf_import import ABSL_NOTICE, drop_early_info_records
-from tfinterop.tolerance import compare
+from tfinterop.contract.tolerance import compare
+from tfinterop.core import paths
+from tfinterop.core.tf_import import ABSL_NOTICE, drop_early_info_records
 
 NOTICE = ABSL_NOTICE + b"\n"
 ONEDNN_INFO = (b"I0000 00:00:1796152801.712525    4927 port.cc:153] oneDNN custom operations are on. You may see "
@@ -33,7 +33,7 @@ def test_warnings_errors_and_other_text_pass_in_order():
 
 def test_a_crash_inside_the_import_still_gets_its_message_out():
     script = ("import os\n"
-              "from tfinterop.tf_import import _early_info_records_dropped\n"
+              "from tfinterop.core.tf_import import _early_info_records_dropped\n"
               "with _early_info_records_dropped():\n"
               f"    os.write(2, {NOTICE + ONEDNN_INFO + ERROR!r})\n"
               "    os.abort()\n")

@@ -5,16 +5,17 @@ where TensorFlow may be imported: a fork of the fork server."""
 import pytest
 
 from conftest import python_run
-from tfinterop import paths, savedmodel
-from tfinterop.errors import ModelNotFoundError, NotASavedModelError
+from tfinterop.core import paths
+from tfinterop.core.errors import ModelNotFoundError, NotASavedModelError
+from tfinterop.savedmodel import reader as savedmodel
 
 AGREE = r'''
 import math, sys
 from pathlib import Path
-from tfinterop.tf_import import tensorflow
+from tfinterop.core.tf_import import tensorflow
 tf = tensorflow()
 from tensorflow.core.protobuf import saved_model_pb2
-from tfinterop import savedmodel as sm
+from tfinterop.savedmodel import reader as sm
 
 def same(ours, theirs, where):
     if isinstance(ours, sm.Message):

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from conftest import cli
-from tfinterop import paths
-from tfinterop.errors import SignatureKeyNotFoundError, SignatureNotFoundError
-from tfinterop.tolerance import compare
+from tfinterop.contract.tolerance import compare
+from tfinterop.core import paths
+from tfinterop.core.errors import SignatureKeyNotFoundError, SignatureNotFoundError
 
 RUNTIMES = ["python", "java"]
 MODEL = paths.GOLDEN / "compat-mytag"      # [myTag]: signature `predict`; [serve]: `serving_default`

@@ -10,15 +10,17 @@ import numpy as np
 import pytest
 
 from conftest import cli, python_run
-from tfinterop import feeds, paths, savedmodel
-from tfinterop.tolerance import compare
-from tfinterop.errors import (InvalidInputError, ModelLoadError, NpyFormatError, SignatureKeyNotFoundError,
-                              SignatureNotFoundError)
+from tfinterop.contract import arrays, signatures
+from tfinterop.contract.tolerance import compare
+from tfinterop.core import paths
+from tfinterop.core.errors import (InvalidInputError, ModelLoadError, NpyFormatError, SignatureKeyNotFoundError,
+                                   SignatureNotFoundError)
+from tfinterop.savedmodel import reader as savedmodel
 
 BUILD = r'''
 import json, sys
 import numpy as np
-from tfinterop.tf_import import tensorflow
+from tfinterop.core.tf_import import tensorflow
 tf = tensorflow()
 out = sys.argv[1]
 
@@ -157,16 +159,16 @@ def test_npz_files_that_are_not_data(tmp_path):
                                ("junk.npz", NpyFormatError, "not an .npz .*: it starts with neither a zip's"),
                                ("missing.npz", InvalidInputError, "no such file")):
         with pytest.raises(error, match=words):
-            feeds.read_npz(tmp_path / name)
+            arrays.read_npz(tmp_path / name)
 
 
 def test_the_default_signature():
-    assert feeds.choose_signature(["predict", "serving_default", "__saved_model_init_op"]) == "serving_default"
-    assert feeds.choose_signature(["predict", "__saved_model_init_op"]) == "predict"
+    assert signatures.choose_signature(["predict", "serving_default", "__saved_model_init_op"]) == "serving_default"
+    assert signatures.choose_signature(["predict", "__saved_model_init_op"]) == "predict"
     with pytest.raises(SignatureNotFoundError, match="2 signatures and none is 'serving_default'.*a, b"):
-        feeds.choose_signature(["a", "b"])
+        signatures.choose_signature(["a", "b"])
     sig = savedmodel.read(paths.GOLDEN / "compat-mytag").meta_graphs[0].signature_def
-    assert feeds.choose_signature(sig, tags=["myTag"]) == "predict"
+    assert signatures.choose_signature(sig, tags=["myTag"]) == "predict"
 
 
 def test_java_runs_the_golden_model_by_signature_and_refuses_a_tf2_export_with_the_reason(java_worker, python_worker,

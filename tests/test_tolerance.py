@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tfinterop.tolerance import Contract, accuracy, compare, contract
+from tfinterop.contract.tolerance import accuracy, compare, Contract, contract
 
 C = Contract(dtype="float32", rtol=1e-5, atol=1e-6, argmax_must_match=True)
 
@@ -86,7 +86,7 @@ def test_integers_bools_and_strings_are_compared_exactly_and_the_first_differenc
 
 
 def test_each_float_dtype_has_its_contract_and_a_dtype_without_one_is_an_error():
-    from tfinterop.errors import TfInteropError
+    from tfinterop.core.errors import TfInteropError
     assert contract("float64").dtype == "float64" and contract("float64").rtol > 0
     x = np.array([1.0, 2.0])
     assert compare(x, x + 1e-9).agree and not compare(x, x + 1e-3).agree

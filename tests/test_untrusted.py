@@ -8,8 +8,9 @@ import pytest
 
 import catalogue
 from conftest import cli_many
-from tfinterop import paths, untrusted
-from tfinterop.errors import ModelLoadError, UntrustedModelError
+from tfinterop.compat import untrusted
+from tfinterop.core import paths
+from tfinterop.core.errors import ModelLoadError, UntrustedModelError
 
 RUNTIMES = ["python", "java"]
 
@@ -41,7 +42,7 @@ def test_scan_flags_the_read_with_checks_finding_shape(tmp_path):
 def test_restore_outside_the_models_saver_is_flagged(tmp_path):
     d = tmp_path / "m"
     shutil.copytree(paths.GOLDEN / "compat-serve", d)
-    from tfinterop import protowire as pw
+    from tfinterop.savedmodel import wire as pw
 
     def rogue_restore(nodes):
         restore = next(n for n in nodes if pw.first(n, catalogue.NODE_NAME) == b"save/RestoreV2")

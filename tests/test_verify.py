@@ -8,7 +8,7 @@ import json
 import pytest
 
 from conftest import cli, early_session_result
-from tfinterop import paths
+from tfinterop.core import paths
 
 
 def verify_several_models(tmp_path):

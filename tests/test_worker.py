@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from conftest import forked_worker
-from tfinterop import paths
-from tfinterop.errors import WorkerCrashedError
-from tfinterop.feeds import read_npz
+from tfinterop.contract.arrays import read_npz
+from tfinterop.contract.tolerance import compare
+from tfinterop.core import paths
+from tfinterop.core.errors import WorkerCrashedError
 from tfinterop.runtimes import worker as worker_module
 from tfinterop.runtimes.worker import WorkerClient
-from tfinterop.tolerance import compare
 
 # The protocol as a worker knew it before the optional fields: the input and the output are .npy files. It
 # logs each request's fields to stderr; input_name "abort" or "hang" makes it die or stop answering.

@@ -1,3 +1,3 @@
-from tfinterop.cli import main
+from tfinterop.cli.main import main
 
 raise SystemExit(main())

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from tfinterop.defaults import EXAMPLES, SEED, TARGET as DEFAULT_TARGET
+from tfinterop.core.defaults import EXAMPLES, SEED, TARGET as DEFAULT_TARGET
 INPUT_PREFIX, OUTPUT_PREFIX = "inputs/", "outputs/"
 
 
@@ -54,7 +54,7 @@ def pytest_configure(config):
 
 
 def _check_target(name):
-    from tfinterop.errors import UsageError
+    from tfinterop.core.errors import UsageError
     from tfinterop.runtimes import registry
     try:
         registry.consumer(name)
@@ -83,7 +83,7 @@ class _Session:
 
     def verifier(self, target):
         if target not in self.verifiers:
-            from tfinterop.verify import Verifier
+            from tfinterop.commands.verify import Verifier
             self.verifiers[target] = Verifier(target, log=lambda message: None, workers=self.workers)
         return self.verifiers[target]
 
@@ -118,8 +118,8 @@ class TfInterop:
         return Path(self._request.config.rootpath) / path
 
     def _verify(self, model_dir, target, tags, signature, inputs, examples, seed, expected, expected_from):
-        from tfinterop.errors import TfInteropError
-        from tfinterop.feeds import read_npz
+        from tfinterop.contract.arrays import read_npz
+        from tfinterop.core.errors import TfInteropError
         inputs_from = ""
         try:
             if isinstance(inputs, (str, Path)):
@@ -138,7 +138,7 @@ class TfInterop:
     def assert_same_outputs(self, model_dir, *, target=None, tags=None, signature=None, inputs=None):
         """Fails unless every output of the model in the target agrees with the reference under the tolerance
         contract (or, when this call has a golden file, with the outputs recorded in it)."""
-        from tfinterop import verify
+        from tfinterop.commands import verify
         self._calls += 1
         golden = self._golden_path()
         target = target or self.target
@@ -146,7 +146,7 @@ class TfInterop:
             self._regenerate(golden, model_dir, tags, signature, inputs)
         expected = None
         if golden.is_file():
-            from tfinterop.feeds import read_npz
+            from tfinterop.contract.arrays import read_npz
             recorded = read_npz(golden, what="golden")
             inputs = {k[len(INPUT_PREFIX):]: v for k, v in recorded.items() if k.startswith(INPUT_PREFIX)}
             expected = {k[len(OUTPUT_PREFIX):]: v for k, v in recorded.items() if k.startswith(OUTPUT_PREFIX)}
@@ -164,12 +164,12 @@ class TfInterop:
 
     def _regenerate(self, golden: Path, model_dir, tags, signature, inputs):
         """Runs the reference on the inputs (given, or synthesized) and writes them and its outputs."""
-        from tfinterop import feeds
-        from tfinterop.errors import TfInteropError
-        from tfinterop.verify import REFERENCE, plan
+        from tfinterop.commands.verify import plan, REFERENCE
+        from tfinterop.contract import arrays
+        from tfinterop.core.errors import TfInteropError
         try:
             if isinstance(inputs, (str, Path)):
-                inputs = feeds.read_npz(self.path(inputs), what="inputs")
+                inputs = arrays.read_npz(self.path(inputs), what="inputs")
             call = plan(self.path(model_dir), tags, signature, inputs, EXAMPLES, SEED)
         except TfInteropError as e:
             pytest.fail(f"tfinterop: cannot regenerate {golden}: {e.kind}: {e}", pytrace=False)
@@ -181,11 +181,11 @@ class TfInterop:
                         f"{model_dir}: {error}", pytrace=False)
         golden.parent.mkdir(parents=True, exist_ok=True)
         try:
-            from tfinterop import outputs as output_paths
+            from tfinterop.commands import outputs as output_paths
             output_paths.check_output_file(golden, True, "the golden", avoid={call.directory: "the model"})
         except TfInteropError as e:
             pytest.fail(f"tfinterop: cannot regenerate {golden}: {e.kind}: {e}", pytrace=False)
-        feeds.write_npz(golden, {**{INPUT_PREFIX + k: v for k, v in inputs.items()},
+        arrays.write_npz(golden, {**{INPUT_PREFIX + k: v for k, v in inputs.items()},
                                  **{OUTPUT_PREFIX + k: v for k, v in outputs.items()}})
         pytest.fail(f"tfinterop: wrote {golden} ({len(inputs)} input(s), {len(outputs)} output(s) of {REFERENCE}); "
                     f"under --tfinterop-regen every test that writes a golden fails, as with pytest-regressions: run "
@@ -195,7 +195,7 @@ class TfInterop:
 def failure_message(result, target: str, detail: str) -> str:
     """In the spirit of numpy.testing.assert_allclose: what was compared, under which contract, and per output
     how many elements differ and the largest errors and where; or why the target could not run the model."""
-    from tfinterop.tolerance import contract
+    from tfinterop.contract.tolerance import contract
     lines = [f"tfinterop: {result.dir} does not give the same outputs in {target} as in {result.reference}"]
     floats = sorted({o.dtype for o in result.outputs if o.dtype.startswith("float")})
     if floats:

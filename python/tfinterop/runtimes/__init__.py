@@ -2,14 +2,14 @@
 
     name                         e.g. "python-tf-2.21.0", "java-tf-1.8.0"
     load(dir, tags, allow_untrusted=False) -> handle
-                                 raises a typed TfInteropError (errors.py) on failure; refuses a model
-                                 with ops that reach outside the computation (untrusted.py) unless allowed
+                                 raises a typed TfInteropError (core/errors.py) on failure; refuses a model
+                                 with ops that reach outside the computation (compat/untrusted.py) unless allowed
     predict(handle, input_name, output_name, x) -> ndarray
     predict_signature(handle, signature_key, input_key, output_key, x) -> ndarray
                                  keys as `inspect` shows them; None = the signature's only input/output
     run(handle, signature_key, inputs, output_keys=None) -> {output key: ndarray}
                                  the signature-first call: {input key: ndarray} of any dtype the
-                                 signature declares (feeds.py checks them); signature_key None =
+                                 signature declares (contract/signatures.py checks them); signature_key None =
                                  serving_default, else the only one; output_keys None = every output
     close(handle)
 
@@ -29,5 +29,5 @@ def open_consumer(runtime: str):
     if runtime == "java":
         from tfinterop.runtimes.java_tf import JavaTF
         return JavaTF()
-    from tfinterop.errors import UsageError
+    from tfinterop.core.errors import UsageError
     raise UsageError(f"unknown runtime {runtime!r}; expected one of: {', '.join(RUNTIMES)}")

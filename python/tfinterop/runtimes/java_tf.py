@@ -11,10 +11,12 @@ import sys
 
 import numpy as np
 
-from tfinterop import feeds, paths, savedmodel
-from tfinterop.errors import TfInteropError, UnsupportedDataTypeError, from_kind
+from tfinterop.contract import signatures
+from tfinterop.core import paths
+from tfinterop.core.errors import from_kind, TfInteropError, UnsupportedDataTypeError
 from tfinterop.runtimes import registry
-from tfinterop.runtimes.checks import float32_batch
+from tfinterop.runtimes.preflight import float32_batch
+from tfinterop.savedmodel import reader as savedmodel
 
 
 def _start_jvm():
@@ -85,7 +87,7 @@ class JavaTF:
         path = self._Paths.get(str(directory))
         read = None       # saved_model.pb as savedmodel.py reads it: only when needed (the scan, run())
         if not allow_untrusted and not self._java_scans:
-            from tfinterop import untrusted
+            from tfinterop.compat import untrusted
             read = savedmodel.read(directory)
             untrusted.refuse_if_untrusted(directory, tags, read)
         options = self._LoadOptions.allowUntrusted() if allow_untrusted else self._LoadOptions.defaults()
@@ -95,7 +97,7 @@ class JavaTF:
             raise self._translate(e) from None
         self._next += 1
         self._models[self._next] = model
-        mg = None if read is None else feeds.meta_graph(read, tags)
+        mg = None if read is None else signatures.meta_graph(read, tags)
         self._meta_graphs[self._next] = (list(tags), directory, mg)
         return self._next
 
@@ -103,23 +105,23 @@ class JavaTF:
         """(tags, the loaded MetaGraphDef as savedmodel.py reads it), read on the first call by signature."""
         tags, directory, mg = self._meta_graphs[handle]
         if mg is None:
-            mg = feeds.meta_graph(savedmodel.read(directory), tags)
+            mg = signatures.meta_graph(savedmodel.read(directory), tags)
             self._meta_graphs[handle] = (tags, directory, mg)
         return tags, mg
 
     def run(self, handle, signature_key, inputs: dict, output_keys=None) -> dict:
-        """The signature-first call. Inputs are checked against the SignatureDef here (feeds.py, as for
+        """The signature-first call. Inputs are checked against the SignatureDef here (contract/signatures.py, as for
         Python) and again by the Java library; each crosses as a TensorData over the array's own memory (a
         direct buffer: no element-by-element copy) and each output is copied out once into a new array.
         Strings (numpy bytes, dtype 'S') cross as byte[][], one array per element: they are not numbers, and
         TF Java 1.x copies each into the tensor anyway. Other dtypes are refused, named."""
         tags, mg = self._meta_graph(handle)
-        key, signature, feed, fetch = feeds.prepare_call(mg, signature_key, inputs, output_keys, tags)
+        key, signature, feed, fetch = signatures.prepare_call(mg, signature_key, inputs, output_keys, tags)
         by_name = {info.name: k for k, info in signature.inputs.items()}
         for role, group, keys in (("input", signature.inputs, signature.inputs), ("output", signature.outputs, fetch)):
             for k in keys:
                 name = savedmodel.dtype_name(group[k].dtype)
-                if feeds.numpy_dtype(group[k]).name not in JAVA_DTYPES:
+                if signatures.numpy_dtype(group[k]).name not in JAVA_DTYPES:
                     raise UnsupportedDataTypeError(f"{self.name} cannot feed or fetch {name} by signature: {role} "
                                                    f"{k!r} of signature {key!r} (it has: {', '.join(JAVA_DTYPES)})")
         jinputs = self._HashMap()

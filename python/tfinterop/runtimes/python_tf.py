@@ -3,12 +3,14 @@ tf.compat.v1.saved_model.loader.load(sess, tags, dir) and sess.run("myOutput:0",
 
 import numpy as np
 
-from tfinterop.errors import (InvalidInputError, ModelLoadError, RunFailedError,
-                              TagSetNotFoundError, UnknownTensorError)
-from tfinterop import feeds, savedmodel, untrusted
-from tfinterop.runtimes.checks import float32_batch, format_tag_sets, variables_present
-from tfinterop.signatures import resolve, signature_tensors
-from tfinterop.tf_import import tensorflow
+from tfinterop.compat import untrusted
+from tfinterop.contract import signatures
+from tfinterop.contract.signatures import resolve, signature_tensors
+from tfinterop.core.errors import (InvalidInputError, ModelLoadError, RunFailedError, TagSetNotFoundError,
+                                   UnknownTensorError)
+from tfinterop.core.tf_import import tensorflow
+from tfinterop.runtimes.preflight import float32_batch, format_tag_sets, variables_present
+from tfinterop.savedmodel import reader as savedmodel
 
 
 def tensor_name(name: str) -> str:
@@ -47,14 +49,14 @@ class PythonTF:
                                  f"[{', '.join(tags)}]: {e}", str(e)) from None
         self._next += 1
         self._sessions[self._next] = sess
-        self._meta_graphs[self._next] = (list(tags), feeds.meta_graph(model, tags))
+        self._meta_graphs[self._next] = (list(tags), signatures.meta_graph(model, tags))
         return self._next
 
     def run(self, handle, signature_key, inputs: dict, output_keys=None) -> dict:
         """The signature-first call: {input key: array} in, {output key: array} out (None: every output),
-        each input checked against the SignatureDef (feeds.py) before TensorFlow sees it."""
+        each input checked against the SignatureDef (contract/signatures.py) before TensorFlow sees it."""
         tags, mg = self._meta_graphs[handle]
-        key, _, feed, fetch = feeds.prepare_call(mg, signature_key, inputs, output_keys, tags)
+        key, _, feed, fetch = signatures.prepare_call(mg, signature_key, inputs, output_keys, tags)
         try:
             out = self._sessions[handle].run(fetch, feed_dict=feed)
         except self._tf.errors.OpError as e:

@@ -12,11 +12,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfinterop import environments, paths
-from tfinterop.environments import PythonTensorFlow
-from tfinterop.errors import JavaModuleMissingError, TfInteropError, UsageError
+from tfinterop.core import paths
+from tfinterop.core.errors import JavaModuleMissingError, TfInteropError, UsageError
+from tfinterop.runtimes import environments
+from tfinterop.runtimes.environments import PythonTensorFlow
 
-LEGACY = Path(__file__).resolve().parents[1] / "legacy"
+LEGACY = paths.TF1_TESTEES
 
 
 def java_jars(lib: Path) -> list:
@@ -116,6 +117,14 @@ def consumer(name: str):
         return CONSUMERS[name]
     except KeyError:
         raise unknown_target(name) from None
+
+
+def dumped_target(name: str):
+    """The dumped op registry (compat.targets.Target) of a target that `check` and `fix` hold models to: an unknown
+    name is the same usage error as in every command, a known one without a dump says so."""
+    from tfinterop.compat import targets
+    consumer(name)
+    return targets.load(name)
 
 
 def producer(name: str) -> PythonTensorFlow:

@@ -17,7 +17,7 @@ its input, and the client reuses one input file while the shape stays the same (
     error replies: {"ok": false, "error": {"kind": ..., "message": ..., "runtime_message": ...}}
 
 Optional fields spare the per-call files (each np.save, np.load, create and unlink cost 0.1-0.4 ms here:
-most of a one-image call). A worker that does not know them (the TF 1.x testee, legacy/consumer.py, which
+most of a one-image call). A worker that does not know them (the TF 1.x testee, harness/tf1_testees/consumer.py, which
 takes "input_files" but writes its outputs to the files) ignores them and answers as above; the client then
 falls back to the files. The client always sends "run" inputs as "input_files"; "inputs" is still read.
 
@@ -52,7 +52,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfinterop.errors import TfInteropError, WorkerCrashedError, from_kind
+from tfinterop.core.errors import from_kind, TfInteropError, WorkerCrashedError
 
 DEFAULT_TIMEOUT = 300.0
 # The first output buffer a client offers (10,000 MNIST predictions take 400 kB); a larger output is sent
@@ -133,7 +133,7 @@ class _Kept:
 
     def run_inputs(self, request) -> dict:
         if "input_files" not in request:
-            from tfinterop.feeds import read_npz
+            from tfinterop.contract.arrays import read_npz
             self.keep_only(())
             return read_npz(request["inputs"])
         kept = set(request.get("input_kept", ()))
@@ -169,7 +169,7 @@ class _Kept:
         if self._buffer(request, [(offset, outputs[k]) for k, offset in layout.items()]) is not None:
             return {"outputs": {k: {"dtype": v.dtype.str, "shape": list(v.shape), "offset": layout[k]}
                                 for k, v in outputs.items()}, "in_buffer": True}
-        from tfinterop.feeds import write_npz
+        from tfinterop.contract.arrays import write_npz
         write_npz(request["outputs"], outputs)
         return {"outputs": {k: {"dtype": str(v.dtype), "shape": list(v.shape)} for k, v in outputs.items()}}
 
@@ -301,7 +301,7 @@ class WorkerClient:
     def __init__(self, runtime: str, python: str = sys.executable, timeout: float = DEFAULT_TIMEOUT, env=None,
                  command=None, spawn=None):
         """`command` replaces `python -m tfinterop.runtimes.worker runtime`, for a testee that speaks the same
-        protocol without this package (tfinterop/legacy/consumer.py under an old Python). `spawn(command, env,
+        protocol without this package (harness/tf1_testees/consumer.py under an old Python). `spawn(command, env,
         stderr)` starts it instead of subprocess.Popen: it returns a process with the same stdin/stdout pipes,
         poll, wait, kill and returncode (the test suite's fork server, tests/forkserver.py)."""
         self.runtime = runtime

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 
 /**
- * Loads SavedModels one after another for the fuzzer (python/tfinterop/fuzz.py), in a process of its
+ * Loads SavedModels one after another for the fuzzer (python/tfinterop/tools/fuzz.py), in a process of its
  * own so that a native crash in TensorFlow ends only this process. One request per stdin line,
  * "DIR<TAB>tag,tag", one reply per line on stdout:
  *   ok                       loaded (with the default, untrusted-refusing options), ran one zero row, closed

@@ -16,7 +16,7 @@ import org.tensorflow.framework.VersionDef;
  * ({@code TensorFlow.registeredOpList()}, an OpList protobuf), the GraphDef versions it writes and
  * accepts, and the data types it knows. Versions and data types are not exposed by the API, so they are
  * measured by importing small GraphDefs into this runtime: what it accepts is what its loader accepts.
- * Read by {@code tfinterop targets --regenerate}, which renders it into python/tfinterop/registries/.
+ * Read by {@code tfinterop targets --regenerate}, which renders it into python/tfinterop/compat/op_registries/.
  */
 public final class RuntimeRegistry {
     /** DataType enum numbers to probe; 1..99 are the value types, 100+ their reference forms. */

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 
-/** The tolerance contract of python/tfinterop/tolerance.json, applied as numpy.allclose plus argmax. */
+/** The tolerance contract of python/tfinterop/shared/tolerance.json, applied as numpy.allclose plus argmax. */
 final class Tolerance {
     final double rtol;
     final double atol;

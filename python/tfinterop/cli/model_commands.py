@@ -1,0 +1,318 @@
+"""The tool's commands, for any team's own SavedModel: predict, inspect, verify, fix, check and targets. None of
+them imports the harness (tests/test_layout.py holds them to it)."""
+
+import sys
+from pathlib import Path
+
+from tfinterop.cli.options import (add_inputs_options, add_json_option, add_target_option, log, report_error,
+                                   target_names, text_stream, write_json)
+from tfinterop.commands import outputs
+from tfinterop.core import defaults
+from tfinterop.core.errors import TfInteropError, UsageError
+
+COMMANDS = ("predict", "inspect", "verify", "fix", "check", "targets")
+
+
+def add_parsers(sub, detailed: bool) -> None:
+    """This group's subcommands. `detailed`: the command line names one of them, so help texts that list
+    what only its modules know (models, variants) may import them."""
+    predict = sub.add_parser(
+        "predict", help="run one SavedModel by its signature in one runtime: inputs from an .npz, outputs to one",
+        description="Loads DIR in one runtime and calls a signature: --inputs X.npz holds every input by its input "
+                    "key (any dtype the signature declares; strings as numpy bytes), and every output goes to "
+                    "--outputs Y.npz by its output key. For a signature of one input and one output, --input X.npy "
+                    "and --output Y.npy take and give that one array. The inputs are checked against the "
+                    "signature before the runtime starts.")
+    predict.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory")
+    predict.add_argument("--runtime", choices=("python", "java"), required=True,
+                         help="python: the Python TensorFlow tfinterop runs on; java: TF Java (java-tf-1.8.0)")
+    predict.add_argument("--tag", action="append", metavar="TAG",
+                         help="a tag of the MetaGraphDef to load (repeat for a tag-set of several; default: serve)")
+    predict.add_argument("--inputs", type=Path, metavar="X.npz", help="every input of the signature, by its input key")
+    predict.add_argument("--outputs", type=Path, metavar="Y.npz",
+                         help="with --inputs: where every output of the signature goes, by its output key")
+    predict.add_argument("--input", type=Path, metavar="X.npy", help="instead of --inputs: the signature's one input")
+    predict.add_argument("--output", type=Path, metavar="Y.npy", help="with --input: where its one output goes")
+    predict.add_argument("--signature", metavar="KEY",
+                         help="the signature key as `inspect` shows it (default: serving_default, else the only one)")
+    predict.add_argument("--input-key", metavar="K", help="with --input: the input key (default: the only input)")
+    predict.add_argument("--output-key", metavar="K", help="with --output: the output key (default: the only output)")
+    predict.add_argument("--input-name", metavar="TENSOR",
+                         help="with --input: feed this tensor of the graph instead of a signature's input (default: "
+                              "the default signature's only input tensor)")
+    predict.add_argument("--output-name", metavar="TENSOR",
+                         help="with --input: fetch this tensor of the graph (default: the default signature's only "
+                              "output tensor)")
+    predict.add_argument("--overwrite", action="store_true", help="replace --output/--outputs if it exists")
+    predict.add_argument("--allow-untrusted", action="store_true",
+                         help="load a model whose graph reads or writes files or calls out (untrusted-ops.txt); "
+                              "refused by default, since loading runs the graph's init ops")
+    predict.set_defaults(handler=cmd_predict)
+    inspect = sub.add_parser(
+        "inspect", help="print every tag-set, SignatureDef and asset file of a SavedModel (as saved_model_cli show --all)",
+        description="Prints what `saved_model_cli show --dir DIR --all` prints -- every tag-set, every SignatureDef "
+                    "with its inputs and outputs (dtype, shape, tensor name) and method name, the ops each graph "
+                    "uses (sorted, where saved_model_cli prints Python's set order) -- then the asset files each "
+                    "MetaGraphDef declares and those in assets/ and assets.extra/. TF2 concrete functions are "
+                    "not listed (a note says so). The same text from either runtime; the model is not loaded.")
+    inspect.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory")
+    inspect.add_argument("--runtime", choices=("python", "java"), default="python",
+                         help="read saved_model.pb with tfinterop's SavedModel reader (default; no TensorFlow) or with "
+                              "the Java module's (org.tensorflow:proto, in a Java process)")
+    inspect.set_defaults(handler=cmd_inspect)
+    verify = sub.add_parser(
+        "verify", help="run a SavedModel by its signature in the reference and a target runtime; compare every output",
+        description="Runs each DIR by its signature in the reference (the Python TensorFlow tfinterop runs on) and in "
+                    "the target consumer, each in a process of its own shared by every DIR, on the same inputs: "
+                    "--inputs X.npz (every input by key), or inputs synthesized from the signature (unknown "
+                    "dimensions = --examples; floats in [0, 1), integers in [0, 10), seeded). Every output is "
+                    "compared under the tolerance contract (tolerance.json). When the target cannot load the model, "
+                    "prints TensorFlow's message and `check`'s findings for the target. Exit 0: every output of "
+                    "every DIR agrees; 1: the target does not load or run one, or an output differs; 2: a usage "
+                    "error, a DIR that is not a readable SavedModel, inputs that do not fit its signature (checked "
+                    "before any runtime starts), or a reference that cannot run it.")
+    verify.add_argument("dir", metavar="DIR", type=Path, nargs="+", help="the SavedModel directory (several: one call)")
+    verify.add_argument("--tag", action="append", metavar="TAG",
+                        help="a tag of the MetaGraphDef (repeat for several; default: serve, else the only tag-set)")
+    verify.add_argument("--signature", metavar="KEY", help="default: serving_default, else the only signature")
+    add_target_option(verify, target_names())
+    add_inputs_options(verify, "run both runtimes on")
+    verify.add_argument("--verbose", action="store_true", help="every finding of `check`, not one of each kind")
+    add_json_option(verify)
+    verify.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
+    verify.set_defaults(handler=cmd_verify)
+    fix = sub.add_parser(
+        "fix", help="rewrite a SavedModel into one a target runtime loads; keep it only if its outputs agree",
+        description="Loads DIR in the reference (the Python TensorFlow tfinterop runs on: TF1 graph exports, "
+                    "tf.saved_model.save and Keras exports), freezes each signature's function (calls inlined, "
+                    "control flow v2 lowered), and writes a TF1 SavedModel with the same tag-sets, signature keys, "
+                    "input and output keys, dtypes, shapes and assets: the variables as ref variables behind a "
+                    "non-sharded saver (or, with --freeze, as constants), attrs the target lacks dropped where "
+                    "they hold their default, ops it lacks replaced by exact legacy forms. Before OUT is moved "
+                    "into place, every signature written is run in the target and held to DIR in the reference "
+                    "under the tolerance contract (as `tfinterop verify` does). Exit 0: OUT written and verified; "
+                    "1: refused (the message names signature, node, op and why), or the reference does not "
+                    "load DIR; nothing written; 2: a usage error (OUT exists without --overwrite, say), or DIR is not "
+                    "a SavedModel; 130: interrupted, nothing written.")
+    fix.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory to fix")
+    add_target_option(fix, target_names())
+    fix.add_argument("--out", required=True, metavar="OUT", type=Path,
+                     help="where the fixed SavedModel goes: a new folder (not DIR, nor a folder holding DIR or the "
+                          "current directory)")
+    fix.add_argument("--tag", action="append", metavar="TAG",
+                     help="fix only the MetaGraphDef with this tag-set (repeat for several tags; default: all)")
+    fix.add_argument("--signature", action="append", metavar="KEY", default=[],
+                     help="fix only this signature (repeatable; default: every signature)")
+    add_inputs_options(fix, "verify the fixed model with")
+    fix.add_argument("--freeze", action="store_true",
+                     help="fold the variables into constants (default: ref variables, the weights in variables/)")
+    fix.add_argument("--overwrite", action="store_true",
+                     help="replace OUT, once the new one is verified, if OUT is a SavedModel folder or an empty one "
+                          "(a folder holding anything else is never replaced); and the --json file")
+    fix.add_argument("--allow-untrusted", action="store_true",
+                     help="fix a model with ops that reach outside the computation (untrusted-ops.txt)")
+    fix.add_argument("--verbose", action="store_true", help="every finding of `check`, not one of each kind")
+    add_json_option(fix, "the report")
+    fix.set_defaults(handler=cmd_fix)
+    check = sub.add_parser("check", help="report everything a target runtime will reject in a SavedModel, with fixes",
+                           description="Reads every MetaGraphDef of DIR and holds each node (and each node of its "
+                                       "function library) against the target's op registry, GraphDef versions "
+                                       "and data types (dumped from the runtime itself; `tfinterop targets` lists "
+                                       "them), without importing TensorFlow. Findings of one kind are folded into "
+                                       "one line with their count (--verbose: every one). "
+                                       "Exit 0: every DIR loadable; 1: one is not; 2: a DIR is not a readable "
+                                       "SavedModel (the others are still checked), or a usage error.")
+    check.add_argument("dir", metavar="DIR", type=Path, nargs="+",
+                       help="the SavedModel directory (several: each is checked, in one process)")
+    add_target_option(check, target_names())
+    check.add_argument("--verbose", action="store_true", help="every finding, not one of each kind with a count")
+    add_json_option(check, 'the report ({"directory", "target", "loadable", "findings": [{"tags", "node", "op", '
+                           '"kind", "message", "fix"}]}; a list of them for several DIRs)')
+    check.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
+    check.add_argument("--untrusted", action="store_true",
+                       help="also flag ops that reach outside the computation (file reads and writes, Python "
+                            "callbacks, foreign save/restore: the list untrusted-ops.txt), which "
+                            "tfinterop's loaders refuse unless --allow-untrusted; they count against loadable")
+    check.set_defaults(handler=cmd_check)
+    targets = sub.add_parser("targets", help="list the target runtimes, or dump them again from the runtimes",
+                             description="Targets are the op registries, GraphDef versions and data types of real "
+                                         "runtimes, dumped by the runtimes themselves into the package's compat/op_registries/ "
+                                         "folder.")
+    targets.add_argument("--regenerate", action="store_true",
+                         help="dump TF Java (tfinterop-java op-registry) and this Python TensorFlow again")
+    targets.add_argument("--out", metavar="DIR", type=Path, help="where --regenerate writes (default: the package's own compat/op_registries/)")
+    targets.set_defaults(handler=cmd_targets)
+
+
+def cmd_predict(args) -> int:
+    """One runtime, one call by signature (or by tensor names with --input-name/--output-name); everything the
+    command line names is checked, and the inputs against the signature, before the runtime starts."""
+    import numpy as np
+
+    from tfinterop.contract import arrays, signatures
+    from tfinterop.runtimes import open_consumer
+    from tfinterop.savedmodel import reader as savedmodel
+
+    tags = args.tag or list(defaults.TAGS)
+    by_keys, one = args.inputs is not None or args.outputs is not None, args.input is not None or args.output is not None
+    if by_keys == one or (args.inputs is None) != (args.outputs is None) or (args.input is None) != (args.output is None):
+        raise UsageError("give --inputs X.npz and --outputs Y.npz (every input and output of a signature), or "
+                         "--input X.npy and --output Y.npy (a signature's one input and one output)")
+    keys_or_names = [n for n in ("input_key", "output_key", "input_name", "output_name") if getattr(args, n)]
+    if by_keys and keys_or_names:
+        raise UsageError("--inputs/--outputs take the signature's keys from the .npz: no "
+                         + ", ".join("--" + n.replace("_", "-") for n in keys_or_names))
+    by_names = bool(args.input_name or args.output_name)
+    if by_names and (args.signature or args.input_key or args.output_key):
+        raise UsageError("--input-name/--output-name call the graph by tensor names: no --signature, --input-key "
+                         "or --output-key")
+    source, target = (args.inputs, args.outputs) if by_keys else (args.input, args.output)
+    model = savedmodel.read(args.dir)
+    outputs.check_output_file(target, args.overwrite, "--outputs" if by_keys else "--output",
+                              avoid={args.dir: "the model being run", source: "the input file"})
+    inputs = arrays.read_npz(source) if by_keys else {None: arrays.read_npy(source, "--input")}
+    meta_graph = signatures.meta_graph(model, tags)
+    if by_names and not (args.input_name and args.output_name):     # the other one: the default signature's
+        key = signatures.choose_signature(meta_graph.signature_def, None, tags)
+        names = signatures.resolve(signatures.signature_tensors(meta_graph), key, None, None, tags)
+        args.input_name, args.output_name = args.input_name or names[0], args.output_name or names[1]
+    if not by_names:
+        key = signatures.choose_signature(meta_graph.signature_def, args.signature, tags)
+        output_keys = None
+        if not by_keys:
+            input_key, output_key = signatures.resolve_keys(signatures.signature_tensors(meta_graph), key,
+                                                            args.input_key, args.output_key, tags)
+            inputs, output_keys = {input_key: inputs[None]}, [output_key]
+        signatures.prepare_call(meta_graph, key, inputs, output_keys, tags)     # its typed errors, before the runtime
+    consumer = open_consumer(args.runtime)
+    handle = consumer.load(args.dir, tags, allow_untrusted=args.allow_untrusted)
+    try:
+        if by_names:
+            results = {args.output_name: consumer.predict(handle, args.input_name, args.output_name, inputs[None])}
+        else:
+            results = consumer.run(handle, key, inputs, output_keys)
+    finally:
+        consumer.close(handle)
+    if by_keys:
+        outputs.write_atomically(target, lambda f: arrays.write_npz_to(f, results), "--outputs")
+    else:
+        [y] = results.values()
+        outputs.write_atomically(target, lambda f: np.save(f, y, allow_pickle=False), "--output")
+    said = ", ".join(f"{k} {v.dtype}{list(v.shape)}" for k, v in sorted(results.items()))
+    log(f"{consumer.name}: {args.dir} [{', '.join(tags)}] {len(inputs)} input(s) -> {said} written to {target}")
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    from tfinterop.commands import inspect as inspect_model
+    text = (inspect_model.describe(args.dir) if args.runtime == "python"
+            else inspect_model.describe_with_java(args.dir))
+    sys.stdout.write(text)
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from dataclasses import asdict
+
+    from tfinterop.commands import verify
+
+    verifier = verify.Verifier(args.target, log=log)     # an unknown target: a usage error, before anything starts
+    inputs = _inputs_to_verify_with(args, avoid={d: "a model being verified" for d in args.dir})
+    # Every DIR and its inputs are checked before any runtime starts: an unusable one costs nothing.
+    plans, unusable = [], False
+    for directory in args.dir:
+        try:
+            plans.append(verify.plan(directory, args.tag, args.signature, inputs, args.examples, args.seed))
+        except TfInteropError as e:
+            if e.exit_code != 2:
+                raise
+            report_error(e)
+            unusable = True
+    results, out = [], text_stream(args)
+    try:
+        for plan in plans:
+            r = verifier.verify_plan(plan, str(args.inputs or ""))
+            results.append(r)
+            unusable = unusable or r.status == "unusable"
+            print(verify.human(r, args.target, verbose=args.verbose), file=out, flush=True)
+    finally:
+        verifier.close()
+    if args.json:
+        write_json(args.json, {"reference": verify.REFERENCE, "target": args.target,
+                               "ok": not unusable and all(r.agree for r in results),
+                               "models": [asdict(r) for r in results]})
+    return 2 if unusable else 0 if all(r.agree for r in results) else 1
+
+
+def cmd_fix(args) -> int:
+    from tfinterop.commands import fix
+
+    inputs = _inputs_to_verify_with(args, avoid={args.dir: "the model being fixed", args.out: "--out"})
+    report, code = None, 0
+    try:
+        report = fix.fix(args.dir, args.target, args.out, args.tag, args.signature, inputs,
+                         str(args.inputs or ""), args.examples, args.seed, args.freeze, args.overwrite,
+                         args.allow_untrusted, log=log)
+    except fix.FixRefusedError as e:
+        report, code = getattr(e, "report", None), e.exit_code
+        if report is None:
+            raise
+    print(fix.human(report, verbose=args.verbose), file=text_stream(args))
+    if args.json:
+        write_json(args.json, report.to_dict())
+    return code
+
+
+def _inputs_to_verify_with(args, avoid: dict):
+    """verify's and fix's --examples, --json and --inputs, checked: the .npz's arrays, or None to synthesize."""
+    from tfinterop.contract.arrays import read_npz
+
+    if args.examples < 1:
+        raise UsageError("--examples must be at least 1")
+    if args.json:
+        outputs.check_output_file(args.json, args.overwrite, "--json",
+                                  avoid={**avoid, args.inputs: "the inputs file"})
+    return read_npz(args.inputs) if args.inputs else None
+
+
+def cmd_check(args) -> int:
+    from tfinterop.compat import check
+    from tfinterop.runtimes import registry
+    from tfinterop.savedmodel import reader as savedmodel
+
+    target = registry.dumped_target(args.target)
+    if args.json:
+        outputs.check_output_file(args.json, args.overwrite, "--json",
+                                  avoid={d: "a model being checked" for d in args.dir})
+    reports, unreadable, out = [], False, text_stream(args)
+    for directory in args.dir:
+        try:
+            model = savedmodel.read(directory)
+        except TfInteropError as e:
+            report_error(e)
+            unreadable = True
+            continue
+        report = check.check(directory, target, model)
+        if args.untrusted:
+            from tfinterop.compat import untrusted
+            report.findings += [check.Finding(**f) for f in untrusted.scan(directory, model)]
+        reports.append(report)
+        print(check.human(report, target, verbose=args.verbose) + ("\n" if len(args.dir) > 1 else ""), file=out)
+    if args.json and reports:
+        docs = [r.to_dict() for r in reports]
+        write_json(args.json, docs[0] if len(args.dir) == 1 else docs)
+    return 2 if unreadable else 0 if all(r.loadable for r in reports) else 1
+
+
+def cmd_targets(args) -> int:
+    from tfinterop.compat import targets
+
+    if args.regenerate:
+        targets.regenerate(args.out, log=log)
+        return 0
+    for name in targets.available():
+        t = targets.load(name)
+        print(f"{name}  TensorFlow {t.tensorflow_version} ({t.language}, {t.loader} loader): {len(t.op_dicts)} ops, "
+              f"{len(t.data_types)} data types, GraphDef producer {t.producer} (accepts producers >= "
+              f"{t.min_producer}, min_consumer <= {t.consumer})")
+    return 0

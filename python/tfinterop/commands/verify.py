@@ -1,0 +1,268 @@
+"""`tfinterop verify DIR...`: does a user's SavedModel load in the target runtime and give the same numbers?
+
+Each DIR runs, by its signature, in the reference (the Python TensorFlow tfinterop runs on) and in the target
+consumer (default java-tf-1.8.0; any consumer of the runtime registry), each in a worker process of its own
+shared by every DIR, on the same inputs: the user's .npz, or inputs synthesized from the signature's dtypes
+and shapes (unknown dimensions = --examples, seeded). Every output is compared under the tolerance contract
+(contract/tolerance.py). When the target cannot load the model, the result carries TensorFlow's message and, where the
+target's registry is dumped (compat/op_registries/), `check`'s findings for it: the why and the fix.
+"""
+
+import sys
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from tfinterop.compat import targets
+from tfinterop.contract import signatures
+from tfinterop.contract.tolerance import compare
+from tfinterop.core import defaults
+from tfinterop.core.errors import TfInteropError, UsageError
+from tfinterop.runtimes import environments, registry
+from tfinterop.runtimes.worker import WorkerClient
+from tfinterop.savedmodel import reader as savedmodel
+
+DEFAULT_TARGET = defaults.TARGET
+REFERENCE = environments.DEFAULT.consumer
+
+
+@dataclass
+class OutputResult:
+    key: str
+    dtype: str
+    shape: list
+    agree: bool
+    reason: str = ""
+    max_abs_error: float | None = None
+    max_abs_at: list | None = None
+    max_rel_error: float | None = None
+    max_rel_at: list | None = None
+
+
+@dataclass
+class ModelResult:
+    dir: str
+    tags: list
+    signature: str | None = None
+    inputs: str = ""                       # where the inputs came from
+    loaded: bool = False                   # in the target
+    error: str = ""                        # why it could not be compared, if it could not
+    runtime_message: str | None = None     # TensorFlow's own words for that
+    findings: list = field(default_factory=list)   # check's, when the target does not load it
+    outputs: list = field(default_factory=list)
+    status: str = "fail"                   # "agree", "differ", "target-failed", "unusable"
+    reference: str = REFERENCE             # what the target was held to: the reference runtime, or a golden file
+
+    @property
+    def agree(self) -> bool:
+        return self.status == "agree"
+
+
+def choose_tags(model, wanted) -> list:
+    if wanted:
+        return list(wanted)
+    tag_sets = savedmodel.tag_sets(model)
+    if any(sorted(t) == ["serve"] for t in tag_sets):
+        return ["serve"]
+    if len(tag_sets) == 1:
+        return tag_sets[0]
+    raise UsageError("the model has several tag-sets and none is [serve]; name one with --tag: "
+                     + " ".join("[" + ", ".join(t) + "]" for t in tag_sets))
+
+
+def synthesize(signature, examples: int, seed: int) -> dict:
+    """Inputs for every key of the signature: its dtype, its shape with unknown dimensions = examples;
+    floats in [0, 1), integers in [0, 10) (ids and counts are small and non-negative), bools and bytes."""
+    rng = np.random.RandomState(seed)
+    out = {}
+    for key in sorted(signature.inputs):
+        info = signature.inputs[key]
+        dtype = signatures.numpy_dtype(info)
+        dims = savedmodel.shape_of(info.tensor_shape)
+        shape = [examples] if dims is None else [examples if d < 0 else d for d in dims]
+        if dtype.kind == "f":
+            out[key] = rng.rand(*shape).astype(dtype)
+        elif dtype.kind in "iu":
+            out[key] = rng.randint(0, 10, size=shape).astype(dtype)
+        elif dtype.kind == "b":
+            out[key] = rng.rand(*shape) < 0.5
+        else:
+            out[key] = np.array([b"x%d" % i for i in rng.randint(0, 100, size=shape).reshape(-1)],
+                                dtype=np.bytes_).reshape(shape)
+    return out
+
+
+@dataclass
+class Plan:
+    """One model's call, settled and checked before any runtime starts: the tag-set, the signature and inputs
+    that fit it (given, or synthesized from it)."""
+    directory: str
+    tags: list
+    key: str
+    inputs: dict
+    synthesized: str = ""          # how they were synthesized, if they were
+
+
+def plan(directory, tags=None, signature=None, inputs: dict | None = None, examples=defaults.EXAMPLES,
+         seed=defaults.SEED) -> Plan:
+    """Raises the reader's typed errors for an unreadable model, and feeds' for inputs that do not fit the
+    signature (the same words `predict` gives), with no runtime started."""
+    model = savedmodel.read(directory)
+    tags = choose_tags(model, tags)
+    mg = signatures.meta_graph(model, tags)
+    key = signatures.choose_signature(mg.signature_def, signature, tags)
+    if inputs is None:
+        return Plan(str(directory), tags, key, synthesize(mg.signature_def[key], examples, seed),
+                    f"synthesized from the signature: {examples} example(s), seed {seed}")
+    signatures.check_inputs(mg.signature_def[key], inputs, key)
+    return Plan(str(directory), tags, key, inputs)
+
+
+def batch_hint(inputs: dict) -> str:
+    """When a run fails and the inputs disagree on their first dimension, the likely cause, in words."""
+    firsts = {k: v.shape[0] for k, v in inputs.items() if getattr(v, "ndim", 0) >= 1}
+    if len(set(firsts.values())) <= 1:
+        return ""
+    return ("; the inputs differ in their first (batch) dimension: "
+            + ", ".join(f"{k} {n}" for k, n in sorted(firsts.items())) + ": give every input the same number of examples")
+
+
+class Verifier:
+    """The reference and the target workers, started on first use and shared by every model verified."""
+
+    def __init__(self, target: str = DEFAULT_TARGET, log=print, workers: dict | None = None):
+        """`workers` ({runtime name: WorkerClient}) may be shared by several Verifiers (one per target): the
+        pytest plugin keeps one worker per runtime for a whole session."""
+        registry.consumer(target)                 # an unknown target is a usage error, before any work
+        self.target = target
+        self.log = log
+        self._workers = {} if workers is None else workers
+        self._starting = {}                       # name -> Future of its WorkerClient, see start_soon
+        self._pool = None
+
+    def _start(self, name: str) -> WorkerClient:
+        """A worker process of the runtime; but for the reference, in a process that has imported TensorFlow
+        already (`tfinterop fix`, a user's pytest session that trains with it), this process itself:
+        importing it again in a worker would cost seconds and buy nothing."""
+        if name == REFERENCE and "tensorflow" in sys.modules:
+            from tfinterop.runtimes.python_tf import InThisProcess
+            here = InThisProcess()
+            if here.name == REFERENCE:
+                return here
+        return WorkerClient(**registry.consumer(name).prepare(self.log))
+
+    def start_soon(self, name: str) -> None:
+        """Starts a worker in a thread, so that its start overlaps another's (the reference imports Python
+        TensorFlow for several seconds; the target starts a JVM meanwhile). worker() waits for it; an error
+        in starting it is raised there, where it would have been raised anyway."""
+        if name in self._workers or name in self._starting:
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+            self._pool = ThreadPoolExecutor(2, thread_name_prefix="verify-start")
+        self._starting[name] = self._pool.submit(self._start, name)
+
+    def worker(self, name: str) -> WorkerClient:
+        if name in self._starting:
+            self._workers[name] = self._starting.pop(name).result()
+        if name not in self._workers or not self._workers[name].alive:
+            self._workers[name] = self._start(name)
+        return self._workers[name]
+
+    def close(self):
+        for name, future in list(self._starting.items()):
+            try:
+                self._workers[name] = future.result()
+            except Exception:  # noqa: BLE001 -- it never started, so there is nothing to close; had it been
+                pass           # needed, worker() would have raised the error already
+        self._starting.clear()
+        for w in self._workers.values():
+            w.close_worker()
+        self._workers.clear()
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def verify(self, directory, tags=None, signature=None, inputs: dict | None = None, inputs_from="",
+               examples=defaults.EXAMPLES, seed=defaults.SEED, expected: dict | None = None, expected_from="",
+               reference_directory=None) -> ModelResult:
+        """`expected` ({output key: array}, e.g. a golden file's, recorded from the reference earlier) replaces
+        running the reference: the target is held to those outputs. `reference_directory` (default: the
+        model itself) is what the reference runs: `fix` holds its rewritten model to the original."""
+        return self.verify_plan(plan(directory, tags, signature, inputs, examples, seed), inputs_from, expected,
+                                expected_from, reference_directory)
+
+    def verify_plan(self, plan: Plan, inputs_from="", expected: dict | None = None, expected_from="",
+                    reference_directory=None) -> ModelResult:
+        directory, tags, key, inputs = plan.directory, plan.tags, plan.key, plan.inputs
+        result = ModelResult(directory, tags, key, plan.synthesized or inputs_from)
+        synthesized = bool(plan.synthesized)
+        self.start_soon(self.target)
+        if expected is not None:
+            reference, error, result.reference = expected, None, expected_from or "the expected outputs given"
+        else:
+            reference, error, _ = self.run_in(REFERENCE, reference_directory or directory, tags, key, inputs)
+        if error is not None:
+            result.status = "unusable"
+            result.error = (f"the reference ({REFERENCE}) could not run it: {error}" + batch_hint(inputs)
+                            + ("; the inputs were synthesized: pass your own with --inputs" if synthesized else ""))
+            return result
+        got, error, result.loaded = self.run_in(self.target, directory, tags, key, inputs)
+        if error is not None:
+            result.status, result.error, result.runtime_message = "target-failed", str(error), error.runtime_message
+            if not result.loaded and self.target in targets.available():
+                from tfinterop.compat import check
+                result.findings = [asdict(f) for f in check.check(directory, targets.load(self.target)).findings
+                                   if sorted(f.tags) == sorted(tags)]
+            return result
+        for k in sorted(reference):
+            c = compare(reference[k], got[k]) if k in got else None
+            o = OutputResult(k, _dtype_name(reference[k].dtype), list(reference[k].shape), bool(c and c.agree),
+                             c.reason if c else f"the target returned no output {k!r}")
+            if c is not None and c.max_abs_error is not None:
+                o.max_abs_error, o.max_rel_error = c.max_abs_error, c.max_rel_error
+                o.max_abs_at = list(c.max_abs_at) if c.max_abs_at else None
+                o.max_rel_at = list(c.max_rel_at) if c.max_rel_at else None
+            result.outputs.append(o)
+        result.status = "agree" if all(o.agree for o in result.outputs) else "differ"
+        return result
+
+    def run_in(self, name, directory, tags, key, inputs):
+        """Runs signature `key` of the model in runtime `name` (its shared worker): (outputs, None, True), or
+        (None, the typed error, whether the model had loaded)."""
+        try:
+            worker = self.worker(name)
+            handle = worker.load(directory, tags)
+        except TfInteropError as e:
+            return None, e, False
+        try:
+            return worker.run(handle, key, inputs), None, True
+        except TfInteropError as e:
+            return None, e, True
+        finally:
+            if worker.alive:
+                worker.close(handle)
+
+
+def _dtype_name(dtype: np.dtype) -> str:
+    """numpy's name, but "bytes" for strings (whose numpy dtype carries the longest one's length, |S6)."""
+    return "bytes" if dtype.kind == "S" else dtype.name
+
+
+def human(result: ModelResult, target: str, verbose: bool = False) -> str:
+    from tfinterop.compat.check import fold, folded_lines, group_title
+    head = f"{result.dir} [{', '.join(result.tags)}] signature {result.signature!r}, {result.reference} vs {target}"
+    lines = [f"{head}: {result.status.upper()}", f"  inputs: {result.inputs}"] if result.signature else \
+        [f"{head}: {result.status.upper()}"]
+    if result.error:
+        lines.append(f"  {result.error}")
+    for group in fold(result.findings):          # check's findings, one line of each kind unless verbose
+        lines.append(f"  check: {group_title(group)}")
+        lines += folded_lines(group, verbose, "    ")
+        lines.append(f"    fix: {group[0]['fix']}")
+    for o in result.outputs:
+        where = "" if o.max_abs_error is None else (
+            f"  max abs error {o.max_abs_error:.3g} at {o.max_abs_at}, max rel error {o.max_rel_error:.3g} "
+            f"at {o.max_rel_at}")
+        lines.append(f"  {o.key}: {o.dtype}{o.shape} {'agrees' if o.agree else 'DIFFERS: ' + o.reason}"
+                     + (where if o.agree else ""))
+    return "\n".join(lines)

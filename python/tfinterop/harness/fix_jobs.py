@@ -1,0 +1,46 @@
+"""The matrix's fix rows: many `tfinterop fix` runs in one process (one reference, and one worker per target,
+for all of them), speaking the jobs protocol of the producer workers (producer_worker.py)."""
+
+import json
+import sys
+
+from tfinterop.commands.fix import fix
+from tfinterop.commands.verify import Verifier
+from tfinterop.contract.arrays import read_npz
+from tfinterop.core.errors import TfInteropError
+from tfinterop.core.tf_import import tensorflow
+from tfinterop.runtimes.worker import reply_channel
+
+
+def serve_jobs() -> int:
+    """`python -m tfinterop.harness.fix_jobs < jobs.json`: {"jobs": [{"dir", "target", "out", "inputs"}, ...]},
+    each fixed in this process; one line of JSON per job on stdout: {"out", "written", "error", "kind", "runtime_message"}. Progress goes to stderr."""
+    replies = reply_channel()
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    tensorflow()                   # imported first, so every Verifier runs the reference here (Verifier._start)
+    workers, verifiers = {}, {}     # the verifiers (one per target) share the reference
+    try:
+        for job in json.loads(sys.stdin.read())["jobs"]:
+            reply = {"out": job["out"], "written": False, "error": "", "kind": "", "runtime_message": None}
+            try:
+                verifier = verifiers.setdefault(job["target"], Verifier(job["target"], log=log, workers=workers))
+                inputs = read_npz(job["inputs"]) if job.get("inputs") else None
+                fix(job["dir"], job["target"], job["out"], inputs=inputs, inputs_from=job.get("inputs", ""),
+                    overwrite=True, verifier=verifier, log=log)
+                reply["written"] = True
+            except TfInteropError as e:
+                reply["error"], reply["kind"] = str(e), e.kind
+                report = getattr(e, "report", None)      # TensorFlow's own words, where the target gave them
+                said = [s.verification.get("runtime_message") for s in report.signatures] if report else []
+                reply["runtime_message"] = next((m for m in said if m), e.runtime_message)
+            except Exception as e:  # noqa: BLE001 -- one job's failure is its result, not the end of the others
+                reply["error"], reply["kind"] = f"{type(e).__name__}: {e}", "error"
+            replies.write(json.dumps(reply) + "\n")
+    finally:
+        for verifier in verifiers.values():
+            verifier.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(serve_jobs())

@@ -1,0 +1,122 @@
+"""`tfinterop targets --regenerate`: each target runtime reports on itself (its op registry, the GraphDef
+versions it accepts, the data types it knows), written as compat/op_registries/<name>.json.gz. It imports Python
+TensorFlow in this process and runs the Java side as a subprocess: the two runtimes never share a process."""
+
+import base64
+import gzip
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from tfinterop.commands import outputs
+from tfinterop.compat.targets import LOADERS, SUFFIX, targets_dir
+from tfinterop.core.atomic import write_atomically
+from tfinterop.core.errors import JavaModuleMissingError, TfInteropError
+from tfinterop.runtimes import registry
+
+
+def dump_java(consumer=None, log=print) -> dict:
+    """A TF Java 1.x consumer of the runtime registry (default: TF Java 1.8.0, `make java`'s) reporting on
+    itself through `tfinterop-java op-registry`; another version's module is built first (Gradle)."""
+    consumer = consumer or registry.DEFAULT_JAVA
+    if consumer.is_default and not any(consumer.lib.glob("*.jar")):
+        raise JavaModuleMissingError(f"the Java module is not built: no jars in {consumer.lib}; run `make java`")
+    consumer.prepare(log)
+    with tempfile.TemporaryDirectory(prefix="tfinterop-op-registry-") as scratch:
+        out = Path(scratch) / "java.json"
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+        proc = subprocess.run(consumer.command("org.tfinterop.Cli", ["op-registry", "--out", out]),
+                              capture_output=True, text=True, env=env, timeout=600)
+        if proc.returncode != 0:
+            raise TfInteropError(f"tfinterop-java op-registry ({consumer.name}) failed (exit {proc.returncode}): "
+                                 f"{proc.stderr.strip()}")
+        raw = json.loads(out.read_text())
+    return {"language": "java", "tensorflow_version": raw["tensorflow_version"],
+            "package": f"org.tensorflow:tensorflow:{raw['tensorflow_version']} (Maven Central, through Gradle)",
+            "dumped_by": "tfinterop-java op-registry: TensorFlow.registeredOpList(); versions and data types "
+                         "probed by Graph.importGraphDef",
+            "op_list": base64.b64decode(raw["op_list"]), "graph_def_versions": raw["graph_def_versions"],
+            "data_types": raw["data_types"]}
+
+
+def dump_python() -> dict:
+    """This process's Python TensorFlow (imports it: never call this in a process that runs a JVM)."""
+    from tfinterop.core.tf_import import tensorflow
+    tf = tensorflow()
+    from tensorflow.core.framework import attr_value_pb2, graph_pb2
+    from tensorflow.python.client import pywrap_tf_session as c_api
+
+    def accepts(graph_def) -> bool:
+        try:
+            with tf.Graph().as_default():
+                tf.graph_util.import_graph_def(graph_def, name="")
+            return True
+        except Exception:   # noqa: BLE001 -- any refusal is a "no"; the probe asks only whether it imports
+            return False
+
+    data_types = []
+    for number in range(1, 100):
+        g = graph_pb2.GraphDef()
+        node = g.node.add(name="probe", op="Placeholder")
+        node.attr["dtype"].CopyFrom(attr_value_pb2.AttrValue(type=number))
+        if accepts(g):
+            data_types.append(number)
+    buffer = c_api.TF_GetAllOpList()
+    return {"language": "python", "tensorflow_version": tf.__version__,
+            "package": f"tensorflow-cpu=={tf.__version__} (PyPI)",
+            "dumped_by": "tfinterop targets --regenerate: TF_GetAllOpList() through pywrap_tf_session; versions "
+                         "from tf.version; data types probed by tf.graph_util.import_graph_def",
+            "op_list": c_api.TF_GetBuffer(buffer),
+            "graph_def_versions": {"producer": tf.version.GRAPH_DEF_VERSION,
+                                   "min_consumer": tf.version.GRAPH_DEF_VERSION_MIN_CONSUMER,
+                                   "min_producer": tf.version.GRAPH_DEF_VERSION_MIN_PRODUCER,
+                                   "consumer": tf.version.GRAPH_DEF_VERSION},
+            "data_types": data_types}
+
+
+def render(dump: dict) -> tuple[str, bytes]:
+    """A dump as the committed file: the OpList as JSON (docs dropped), sorted, gzip without a timestamp."""
+    from google.protobuf import json_format
+    from tensorflow.core.framework import op_def_pb2, types_pb2
+
+    op_list = op_def_pb2.OpList()
+    op_list.ParseFromString(dump["op_list"])
+    ops = []
+    for op in sorted(op_list.op, key=lambda o: o.name):
+        op.ClearField("summary")
+        op.ClearField("description")
+        for arg in list(op.input_arg) + list(op.output_arg):
+            arg.ClearField("description")
+        for attr in op.attr:
+            attr.ClearField("description")
+        ops.append(json_format.MessageToDict(op, preserving_proto_field_name=True))
+    names = {v.number: v.name for v in types_pb2.DataType.DESCRIPTOR.values}
+    name = f"{dump['language']}-tf-{dump['tensorflow_version']}"
+    doc = {"target": name,
+           "runtime": {"language": dump["language"], "tensorflow_version": dump["tensorflow_version"],
+                       "package": dump["package"], "loader": LOADERS[dump["language"]]},
+           "dumped_by": dump["dumped_by"],
+           "graph_def_versions": dump["graph_def_versions"],
+           "data_types": [{"number": n, "name": names.get(n, f"DT_{n}")} for n in dump["data_types"]],
+           "ops": ops}
+    text = json.dumps(doc, indent=1, sort_keys=False) + "\n"
+    return name, gzip.compress(text.encode(), mtime=0)
+
+
+def regenerate(out_dir: Path | None = None, log=print) -> list[Path]:
+    out_dir = Path(out_dir or targets_dir())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    java = [c for c in registry.JAVA_TENSORFLOWS if c.artifact.startswith("org.tensorflow:tensorflow:1.")]
+    # The JVMs run in subprocesses; Python TensorFlow in this one.
+    for dump in [dump_java(c, log) for c in java] + [dump_python()]:
+        name, blob = render(dump)
+        path = out_dir / (name + SUFFIX)
+        outputs.check_output_file(path, True, "--out")      # a dump of its own name, meant to be regenerated
+        write_atomically(path, lambda f: f.write(blob), "--out")
+        log(f"targets: {name}: {len(dump['data_types'])} data types, GraphDef versions {dump['graph_def_versions']} "
+            f"-> {path}")
+        written.append(path)
+    return written

@@ -1,0 +1,111 @@
+"""The house: the package's folders are its layers, and a layer imports only the layers below it; the tool a team
+points at its own model (check, inspect, verify, fix, predict, the pytest plugin) never loads the harness that
+proves it (MNIST data, models, training, export variants, the matrix) nor the tools (bench, fuzz)."""
+
+import ast
+import concurrent.futures
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+from tfinterop.core import paths
+
+PACKAGE = paths.PACKAGE
+# Low to high. A module may import its own layer and the layers below; the TF 1.x testees import nothing of ours.
+LAYERS = ["core", "savedmodel", "contract", "compat", "runtimes", "commands", "harness", "tools", "front"]
+FRONT = {"cli", "pytest_plugin", "__main__"}        # the command line and the pytest plugin: the tool's faces
+# What the faces of the tool may not import at all (the command line loads them only in the harness's commands).
+NOT_FOR_THE_TOOL = ("tfinterop.harness", "tfinterop.tools")
+
+
+def layer_of(module: str) -> str:
+    part = module.split(".")[1] if module.count(".") else ""
+    return "front" if part in FRONT else part
+
+
+def module_name(path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path) -> list:
+    """(line, imported module) for every import of tfinterop in the file, top-level or inside a function."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "tfinterop":
+            base = node.module
+            for alias in node.names:            # `from tfinterop.compat import check`: the module is .compat.check
+                candidate = f"{base}.{alias.name}"
+                is_module = (PACKAGE.parent / candidate.replace(".", "/")).with_suffix(".py").is_file()
+                found.append((node.lineno, candidate if is_module else base))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "tfinterop"]
+    return found
+
+
+SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "tf1_testees" not in p.parts)
+
+
+def test_every_module_is_in_a_layer():
+    assert {layer_of(module_name(p)) for p in SOURCES if module_name(p) != "tfinterop"} <= set(LAYERS)
+
+
+def test_no_module_imports_a_higher_layer():
+    reaching_up = []
+    for path in SOURCES:
+        here = module_name(path)
+        if here == "tfinterop":
+            continue
+        for line, imported in imports_of(path):
+            if imported == "tfinterop":
+                continue
+            if LAYERS.index(layer_of(imported)) > LAYERS.index(layer_of(here)):
+                reaching_up.append(f"{path.relative_to(REPO)}:{line} ({layer_of(here)}) imports {imported} "
+                                   f"({layer_of(imported)})")
+    assert reaching_up == []
+
+
+def test_the_pytest_plugin_never_imports_the_harness_or_the_tools():
+    imported = [m for _, m in imports_of(PACKAGE / "pytest_plugin.py")]
+    assert not [m for m in imported if m.startswith(NOT_FOR_THE_TOOL)], imported
+
+
+def test_the_testees_of_old_pythons_import_nothing_of_the_package():
+    for path in (PACKAGE / "harness" / "tf1_testees").glob("*.py"):
+        assert imports_of(path) == [], path
+
+
+@pytest.fixture(scope="module")
+def tool_imports(tmp_path_factory, java_built):
+    """`python -X importtime -m tfinterop COMMAND ...` in new interpreters, as a user starts them: the tfinterop
+    modules each command imported."""
+    tmp = tmp_path_factory.mktemp("imports")
+    model, inputs = paths.GOLDEN / "compat-serve", paths.GOLDEN / "dtypes" / "inputs.npz"
+    commands = {
+        "check": ["check", model],
+        "inspect": ["inspect", model],
+        "verify": ["verify", model],
+        "fix": ["fix", model, "--out", tmp / "fixed"],
+        "predict": ["predict", paths.GOLDEN / "dtypes" / "model", "--runtime", "python", "--inputs", inputs,
+                    "--outputs", tmp / "y.npz"],
+    }
+
+    def run(args):
+        r = subprocess.run([sys.executable, "-X", "importtime", "-m", "tfinterop", *map(str, args)],
+                           capture_output=True, text=True, cwd=REPO, timeout=600)
+        names = [line.rsplit("|", 1)[1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")]
+        return r, [n for n in names if n.startswith("tfinterop")]
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        return dict(zip(commands, pool.map(run, commands.values())))
+
+
+@pytest.mark.parametrize("command", ["check", "inspect", "verify", "fix", "predict"])
+def test_the_tool_never_loads_the_harness(command, tool_imports):
+    r, modules = tool_imports[command]
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "tfinterop.commands" in " ".join(modules) or command == "check", modules   # it did import the tool
+    assert [m for m in modules if m.startswith(NOT_FOR_THE_TOOL)] == []
