@@ -52,7 +52,9 @@ def test_run_prints_the_table_and_writes_json(default_slice):
     assert "loads in java-tf-1.8.0" in done.stdout and "compat-mytag" in done.stdout
     assert "36 cells: 27 pass, 9 expected failures" in done.stdout
     assert "train:" in done.stderr and "[36/36, 0 left]" in done.stderr    # progress is shown
-    assert doc["ok"] and doc["summary"] == {"cells": 36, "pass": 27, "expected": 9, "fail": 0, "crash": 0, "ok": True}
+    assert doc["ok"] and doc["counts"] == {"cells": 36, "pass": 27, "fail": 9, "crash": 0, "skip": 0, "known": 9,
+                                           "unexpected": 0, "unexpected pass": 0, "unexpected fail": 0,
+                                           "unexpected crash": 0}
     assert doc["data"].startswith("mnist")
 
 

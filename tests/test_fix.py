@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 from tfinterop.commands import fix
 from tfinterop.commands.verify import Verifier
-from tfinterop.contract import arrays, signatures
+from tfinterop.contract import arrays
+from tfinterop.contract.signatures import Inputs
 from tfinterop.core.tf_import import tensorflow
 from tfinterop.harness import corpus
 from dataclasses import asdict
@@ -57,10 +58,10 @@ results = {}
 for name, directory in built.items():
     out = root / "fixed" / name
     npz = directory.parent / f"{name}.inputs.npz"
-    inputs = arrays.read_npz(npz) if npz.exists() else None
+    inputs = Inputs(arrays.read_npz(npz), str(npz)) if npz.exists() else Inputs()
     doc = {}
     try:
-        report = fix.fix(directory, "java-tf-1.8.0", out, inputs=inputs, inputs_from=str(npz), verifier=verifier,
+        report = fix.fix(directory, "java-tf-1.8.0", out, inputs=inputs, verifier=verifier,
                          log=lambda m: print(m, file=sys.stderr))
         doc["report"] = report.to_dict()
         expected = root / "corpus" / f"{name}.expected.npz"

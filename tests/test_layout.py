@@ -109,3 +109,15 @@ def test_the_tool_never_loads_the_harness(command, tool_imports):
     assert r.returncode == 0, r.stderr[-2000:]
     assert "tfinterop.commands" in " ".join(modules) or command == "check", modules   # it did import the tool
     assert [m for m in modules if m.startswith(NOT_FOR_THE_TOOL)] == []
+
+
+def test_every_runtime_is_a_row_with_its_capabilities():
+    """A consumer is one row implementing the Runtime protocol: what it may do follows from its flags."""
+    from tfinterop.harness import matrix
+    from tfinterop.runtimes import registry
+    rows = list(registry.CONSUMERS.values()) + list(registry.PRODUCERS.values())
+    for row in rows:
+        for attribute in ("name", "produces", "consumes", "fixable_for", "prepare"):
+            assert hasattr(row, attribute), (row, attribute)
+    assert all(registry.CONSUMERS[name].name == name for name in registry.CONSUMERS)
+    assert matrix.fix_targets(list(registry.CONSUMERS)) == ["java-tf-1.8.0", "java-tf-1.15.0"]

@@ -111,24 +111,33 @@ class TfInterop:
         """`tfinterop verify` of one model: a verify.ModelResult (status "agree", "differ", "target-failed" or
         "unusable"; per output, the comparison). inputs: {key: array}, an .npz path, or None to synthesize.
         Relative paths are resolved against pytest's rootdir."""
-        return self._verify(model_dir, target, tags, signature, inputs, examples, seed, None, "")
+        return self._verify(model_dir, target, tags, signature, self._inputs(inputs, examples, seed), None, "")
 
     def path(self, path) -> Path:
         """A model or inputs path as the plugin reads it: relative ones against pytest's rootdir."""
         return Path(self._request.config.rootpath) / path
 
-    def _verify(self, model_dir, target, tags, signature, inputs, examples, seed, expected, expected_from):
+    def _inputs(self, inputs, examples=EXAMPLES, seed=SEED):
+        """A test's inputs as one value: {key: array}, an .npz path (relative: from the rootdir), or None to
+        synthesize them."""
         from tfinterop.contract.arrays import read_npz
+        from tfinterop.contract.signatures import Inputs
         from tfinterop.core.errors import TfInteropError
-        inputs_from = ""
+        if isinstance(inputs, (str, Path)):
+            try:
+                return Inputs(read_npz(self.path(inputs), what="inputs"), str(inputs))
+            except TfInteropError as e:
+                pytest.fail(f"tfinterop: {e.kind}: {e} (relative paths are read from pytest's rootdir, "
+                            f"{self._request.config.rootpath})", pytrace=False)
+        if inputs is not None:
+            return Inputs(inputs, "the inputs given")
+        return Inputs(examples=examples, seed=seed)
+
+    def _verify(self, model_dir, target, tags, signature, inputs, expected, expected_from):
+        from tfinterop.core.errors import TfInteropError
         try:
-            if isinstance(inputs, (str, Path)):
-                inputs_from, inputs = str(inputs), read_npz(self.path(inputs), what="inputs")
-            elif inputs is not None:
-                inputs_from = "the inputs given"
             return self._session.verifier(target or self.target).verify(
-                self.path(model_dir), tags, signature, inputs, inputs_from, examples, seed, expected=expected,
-                expected_from=expected_from)
+                self.path(model_dir), tags, signature, inputs, expected=expected, expected_from=expected_from)
         except TfInteropError as e:
             if e.exit_code != 2:          # the model or the target said no: that is a result, not a usage error
                 raise
@@ -143,14 +152,18 @@ class TfInterop:
         golden = self._golden_path()
         target = target or self.target
         if self._request.config.getoption("tfinterop_regen"):
-            self._regenerate(golden, model_dir, tags, signature, inputs)
+            self._regenerate(golden, model_dir, tags, signature, self._inputs(inputs))
         expected = None
         if golden.is_file():
             from tfinterop.contract.arrays import read_npz
+            from tfinterop.contract.signatures import Inputs
             recorded = read_npz(golden, what="golden")
-            inputs = {k[len(INPUT_PREFIX):]: v for k, v in recorded.items() if k.startswith(INPUT_PREFIX)}
+            given = Inputs({k[len(INPUT_PREFIX):]: v for k, v in recorded.items() if k.startswith(INPUT_PREFIX)},
+                           f"golden {golden}")
             expected = {k[len(OUTPUT_PREFIX):]: v for k, v in recorded.items() if k.startswith(OUTPUT_PREFIX)}
-        result = self._verify(model_dir, target, tags, signature, inputs, EXAMPLES, SEED, expected,
+        else:
+            given = self._inputs(inputs)
+        result = self._verify(model_dir, target, tags, signature, given, expected,
                               f"golden {golden}" if expected is not None else "")
         if not result.agree:
             pytest.fail(failure_message(result, target, verify.human(result, target)), pytrace=False)
@@ -168,14 +181,12 @@ class TfInterop:
         from tfinterop.contract import arrays
         from tfinterop.core.errors import TfInteropError
         try:
-            if isinstance(inputs, (str, Path)):
-                inputs = arrays.read_npz(self.path(inputs), what="inputs")
-            call = plan(self.path(model_dir), tags, signature, inputs, EXAMPLES, SEED)
+            call = plan(self.path(model_dir), tags, signature, inputs)
         except TfInteropError as e:
             pytest.fail(f"tfinterop: cannot regenerate {golden}: {e.kind}: {e}", pytrace=False)
         verifier = self._session.verifier(REFERENCE)
-        outputs, error, _ = verifier.run_in(REFERENCE, call.directory, call.tags, call.key, call.inputs)
-        inputs = call.inputs
+        outputs, error, _ = verifier.run_in(REFERENCE, call.directory, call.tags, call.key, call.arrays)
+        inputs = call.arrays
         if error is not None:
             pytest.fail(f"tfinterop: cannot regenerate {golden}: the reference ({REFERENCE}) could not run "
                         f"{model_dir}: {error}", pytrace=False)

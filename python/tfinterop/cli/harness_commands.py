@@ -120,7 +120,7 @@ def cmd_run(args) -> int:
           file=text_stream(args))
     print(reports.table(result), file=text_stream(args))
     if args.json:
-        outputs.write_text(args.json, reports.json_text(result, data=mnist.source, summary=reports.summary(result)),
+        outputs.write_text(args.json, reports.json_text(result, data=mnist.source),
                            "--json")
     return 0 if result.ok else 1
 

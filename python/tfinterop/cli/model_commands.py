@@ -9,6 +9,7 @@ from tfinterop.cli.options import (add_inputs_options, add_json_option, add_targ
 from tfinterop.commands import outputs
 from tfinterop.core import defaults
 from tfinterop.core.errors import TfInteropError, UsageError
+from tfinterop.runtimes import RUNTIMES
 
 COMMANDS = ("predict", "inspect", "verify", "fix", "check", "targets")
 
@@ -24,7 +25,7 @@ def add_parsers(sub, detailed: bool) -> None:
                     "and --output Y.npy take and give that one array. The inputs are checked against the "
                     "signature before the runtime starts.")
     predict.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory")
-    predict.add_argument("--runtime", choices=("python", "java"), required=True,
+    predict.add_argument("--runtime", choices=RUNTIMES, required=True,
                          help="python: the Python TensorFlow tfinterop runs on; java: TF Java (java-tf-1.8.0)")
     predict.add_argument("--tag", action="append", metavar="TAG",
                          help="a tag of the MetaGraphDef to load (repeat for a tag-set of several; default: serve)")
@@ -56,7 +57,7 @@ def add_parsers(sub, detailed: bool) -> None:
                     "MetaGraphDef declares and those in assets/ and assets.extra/. TF2 concrete functions are "
                     "not listed (a note says so). The same text from either runtime; the model is not loaded.")
     inspect.add_argument("dir", metavar="DIR", type=Path, help="the SavedModel directory")
-    inspect.add_argument("--runtime", choices=("python", "java"), default="python",
+    inspect.add_argument("--runtime", choices=RUNTIMES, default="python",
                          help="read saved_model.pb with tfinterop's SavedModel reader (default; no TensorFlow) or with "
                               "the Java module's (org.tensorflow:proto, in a Java process)")
     inspect.set_defaults(handler=cmd_inspect)
@@ -222,7 +223,7 @@ def cmd_verify(args) -> int:
     plans, unusable = [], False
     for directory in args.dir:
         try:
-            plans.append(verify.plan(directory, args.tag, args.signature, inputs, args.examples, args.seed))
+            plans.append(verify.plan(directory, args.tag, args.signature, inputs))
         except TfInteropError as e:
             if e.exit_code != 2:
                 raise
@@ -231,7 +232,7 @@ def cmd_verify(args) -> int:
     results, out = [], text_stream(args)
     try:
         for plan in plans:
-            r = verifier.verify_plan(plan, str(args.inputs or ""))
+            r = verifier.verify_plan(plan)
             results.append(r)
             unusable = unusable or r.status == "unusable"
             print(verify.human(r, args.target, verbose=args.verbose), file=out, flush=True)
@@ -250,9 +251,8 @@ def cmd_fix(args) -> int:
     inputs = _inputs_to_verify_with(args, avoid={args.dir: "the model being fixed", args.out: "--out"})
     report, code = None, 0
     try:
-        report = fix.fix(args.dir, args.target, args.out, args.tag, args.signature, inputs,
-                         str(args.inputs or ""), args.examples, args.seed, args.freeze, args.overwrite,
-                         args.allow_untrusted, log=log)
+        report = fix.fix(args.dir, args.target, args.out, tags=args.tag, signatures=args.signature, inputs=inputs,
+                         freeze=args.freeze, overwrite=args.overwrite, allow_untrusted=args.allow_untrusted, log=log)
     except fix.FixRefusedError as e:
         report, code = getattr(e, "report", None), e.exit_code
         if report is None:
@@ -264,15 +264,18 @@ def cmd_fix(args) -> int:
 
 
 def _inputs_to_verify_with(args, avoid: dict):
-    """verify's and fix's --examples, --json and --inputs, checked: the .npz's arrays, or None to synthesize."""
+    """verify's and fix's --inputs, --examples and --seed as one value, and --json checked."""
     from tfinterop.contract.arrays import read_npz
+    from tfinterop.contract.signatures import Inputs
 
     if args.examples < 1:
         raise UsageError("--examples must be at least 1")
     if args.json:
         outputs.check_output_file(args.json, args.overwrite, "--json",
                                   avoid={**avoid, args.inputs: "the inputs file"})
-    return read_npz(args.inputs) if args.inputs else None
+    if args.inputs:
+        return Inputs(read_npz(args.inputs), str(args.inputs))
+    return Inputs(examples=args.examples, seed=args.seed)
 
 
 def cmd_check(args) -> int:

@@ -32,10 +32,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tfinterop.commands import outputs
-from tfinterop.commands.verify import human as verify_human, Verifier
+from tfinterop.commands.verify import human as verify_human, plan, Verifier
+from tfinterop.contract.signatures import Inputs
 from tfinterop.compat import check, legacy_forms, untrusted
 from tfinterop.runtimes import registry
-from tfinterop.core import defaults, interrupts
+from tfinterop.core import interrupts
 from tfinterop.core.errors import (ModelLoadError, SignatureNotFoundError, TagSetNotFoundError,
                                    TargetIncompatibleError, UntrustedModelError, UsageError)
 from tfinterop.core.tf_import import tensorflow
@@ -98,9 +99,8 @@ class _LoweredSignature:
     renamed: object = None            # tensor name in graph_def -> its name in the fixed graph (set by _merge)
 
 
-def fix(directory, target_name, out, tags=None, signatures=(), inputs=None, inputs_from="", examples=defaults.EXAMPLES,
-        seed=defaults.SEED, freeze=False, overwrite=False, allow_untrusted=False, verifier: Verifier | None = None,
-        log=print) -> FixReport:
+def fix(directory, target_name, out, *, tags=None, signatures=(), inputs: Inputs = Inputs(), freeze=False,
+        overwrite=False, allow_untrusted=False, verifier: Verifier | None = None, log=print) -> FixReport:
     """Writes OUT and returns the report, or raises: a usage or unreadable-model error (the CLI's exit 2), or
     FixRefusedError / UntrustedModelError (exit 1; nothing written). A refusal's report is on the error
     (`.report`)."""
@@ -136,8 +136,8 @@ def fix(directory, target_name, out, tags=None, signatures=(), inputs=None, inpu
                 raise _refusal(report, "the rewritten model still has what the target rejects: " + "; ".join(
                     f"[{', '.join(f['tags'])}] {f['message']}" for f in report.findings_after))
             for sig in lowered:
-                result = verifier.verify(staged, sig.tags, sig.key, _inputs_for(inputs, sig), inputs_from, examples,
-                                         seed, reference_directory=directory)
+                result = verifier.verify_plan(plan(staged, sig.tags, sig.key, inputs, its_keys_only=True),
+                                              reference_directory=directory)
                 interrupts.check()        # a failure caused by the interrupt is not the model's
                 _name_the_staged_model(result, staged, out)
                 log(verify_human(result, verifier.target))
@@ -183,13 +183,6 @@ def _why(result) -> str:
     if result.error:
         return result.error
     return "; ".join(f"{o.key}: {o.reason}" for o in result.outputs if not o.agree)
-
-
-def _inputs_for(inputs, sig):
-    """The user's inputs for one signature: the keys it takes (one .npz may serve several signatures)."""
-    if inputs is None:
-        return None
-    return {k: v for k, v in inputs.items() if k in sig.signature_def.inputs}
 
 
 def _choose(model, tags, signatures) -> dict:

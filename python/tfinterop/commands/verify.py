@@ -15,7 +15,8 @@ import numpy as np
 
 from tfinterop.compat import targets
 from tfinterop.contract import signatures
-from tfinterop.contract.tolerance import compare
+from tfinterop.contract.signatures import Inputs
+from tfinterop.contract.tolerance import compare_outputs
 from tfinterop.core import defaults
 from tfinterop.core.errors import TfInteropError, UsageError
 from tfinterop.runtimes import environments, registry
@@ -70,52 +71,25 @@ def choose_tags(model, wanted) -> list:
                      + " ".join("[" + ", ".join(t) + "]" for t in tag_sets))
 
 
-def synthesize(signature, examples: int, seed: int) -> dict:
-    """Inputs for every key of the signature: its dtype, its shape with unknown dimensions = examples;
-    floats in [0, 1), integers in [0, 10) (ids and counts are small and non-negative), bools and bytes."""
-    rng = np.random.RandomState(seed)
-    out = {}
-    for key in sorted(signature.inputs):
-        info = signature.inputs[key]
-        dtype = signatures.numpy_dtype(info)
-        dims = savedmodel.shape_of(info.tensor_shape)
-        shape = [examples] if dims is None else [examples if d < 0 else d for d in dims]
-        if dtype.kind == "f":
-            out[key] = rng.rand(*shape).astype(dtype)
-        elif dtype.kind in "iu":
-            out[key] = rng.randint(0, 10, size=shape).astype(dtype)
-        elif dtype.kind == "b":
-            out[key] = rng.rand(*shape) < 0.5
-        else:
-            out[key] = np.array([b"x%d" % i for i in rng.randint(0, 100, size=shape).reshape(-1)],
-                                dtype=np.bytes_).reshape(shape)
-    return out
-
-
 @dataclass
 class Plan:
-    """One model's call, settled and checked before any runtime starts: the tag-set, the signature and inputs
-    that fit it (given, or synthesized from it)."""
+    """One model's call, settled and checked before any runtime starts: the tag-set, the signature, and the
+    arrays that fit it (given, or synthesized from it) with where they came from."""
     directory: str
     tags: list
     key: str
-    inputs: dict
-    synthesized: str = ""          # how they were synthesized, if they were
+    arrays: dict
+    inputs: Inputs
 
 
-def plan(directory, tags=None, signature=None, inputs: dict | None = None, examples=defaults.EXAMPLES,
-         seed=defaults.SEED) -> Plan:
-    """Raises the reader's typed errors for an unreadable model, and feeds' for inputs that do not fit the
+def plan(directory, tags=None, signature=None, inputs: Inputs = Inputs(), its_keys_only=False) -> Plan:
+    """Raises the reader's typed errors for an unreadable model, and signatures' for inputs that do not fit the
     signature (the same words `predict` gives), with no runtime started."""
     model = savedmodel.read(directory)
     tags = choose_tags(model, tags)
     mg = signatures.meta_graph(model, tags)
     key = signatures.choose_signature(mg.signature_def, signature, tags)
-    if inputs is None:
-        return Plan(str(directory), tags, key, synthesize(mg.signature_def[key], examples, seed),
-                    f"synthesized from the signature: {examples} example(s), seed {seed}")
-    signatures.check_inputs(mg.signature_def[key], inputs, key)
-    return Plan(str(directory), tags, key, inputs)
+    return Plan(str(directory), tags, key, inputs.for_signature(mg.signature_def[key], key, its_keys_only), inputs)
 
 
 def batch_hint(inputs: dict) -> str:
@@ -182,20 +156,18 @@ class Verifier:
         if self._pool is not None:
             self._pool.shutdown()
 
-    def verify(self, directory, tags=None, signature=None, inputs: dict | None = None, inputs_from="",
-               examples=defaults.EXAMPLES, seed=defaults.SEED, expected: dict | None = None, expected_from="",
-               reference_directory=None) -> ModelResult:
+    def verify(self, directory, tags=None, signature=None, inputs: Inputs = Inputs(), expected: dict | None = None,
+               expected_from="", reference_directory=None) -> ModelResult:
         """`expected` ({output key: array}, e.g. a golden file's, recorded from the reference earlier) replaces
         running the reference: the target is held to those outputs. `reference_directory` (default: the
         model itself) is what the reference runs: `fix` holds its rewritten model to the original."""
-        return self.verify_plan(plan(directory, tags, signature, inputs, examples, seed), inputs_from, expected,
-                                expected_from, reference_directory)
+        return self.verify_plan(plan(directory, tags, signature, inputs), expected, expected_from, reference_directory)
 
-    def verify_plan(self, plan: Plan, inputs_from="", expected: dict | None = None, expected_from="",
+    def verify_plan(self, plan: Plan, expected: dict | None = None, expected_from="",
                     reference_directory=None) -> ModelResult:
-        directory, tags, key, inputs = plan.directory, plan.tags, plan.key, plan.inputs
-        result = ModelResult(directory, tags, key, plan.synthesized or inputs_from)
-        synthesized = bool(plan.synthesized)
+        directory, tags, key, inputs = plan.directory, plan.tags, plan.key, plan.arrays
+        result = ModelResult(directory, tags, key, plan.inputs.describe())
+        synthesized = plan.inputs.synthesized
         self.start_soon(self.target)
         if expected is not None:
             reference, error, result.reference = expected, None, expected_from or "the expected outputs given"
@@ -214,11 +186,9 @@ class Verifier:
                 result.findings = [asdict(f) for f in check.check(directory, targets.load(self.target)).findings
                                    if sorted(f.tags) == sorted(tags)]
             return result
-        for k in sorted(reference):
-            c = compare(reference[k], got[k]) if k in got else None
-            o = OutputResult(k, _dtype_name(reference[k].dtype), list(reference[k].shape), bool(c and c.agree),
-                             c.reason if c else f"the target returned no output {k!r}")
-            if c is not None and c.max_abs_error is not None:
+        for k, c in compare_outputs(reference, got).items():
+            o = OutputResult(k, _dtype_name(reference[k].dtype), list(reference[k].shape), c.agree, c.reason)
+            if c.max_abs_error is not None:
                 o.max_abs_error, o.max_rel_error = c.max_abs_error, c.max_rel_error
                 o.max_abs_at = list(c.max_abs_at) if c.max_abs_at else None
                 o.max_rel_at = list(c.max_rel_at) if c.max_rel_at else None

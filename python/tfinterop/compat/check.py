@@ -20,7 +20,7 @@ and every node of its graph and of its function library is held against the targ
   duplicate-asset     an asset listed twice in saved_model_assets: TF 1.8's C++ loader feeds each entry
                       and fails with 'Endpoint "..." fed more than once' (C API loader only)
 
-The loader-dependent rules were measured on these machines (see ../../README.md and the shared notes):
+The loader-dependent rules were measured on these machines (COMPATIBILITY.md, docs/harness.md):
 the dumps say what exists; the loader says how strictly it is held.
 """
 

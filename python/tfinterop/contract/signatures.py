@@ -9,14 +9,19 @@ SavedModel reader, no TensorFlow) picks the inputs, their dtypes and shapes, and
     prepare_call(meta_graph, ...)    all three, as every adapter's run() starts
     resolve(signatures, key, ...)    one input and one output key of a signature, resolved to tensor names
                                      (a key may be left out when the signature has only one)
+    Inputs                           what a call is made with, as one value: given arrays and where they came
+                                     from, or how to synthesize them from the signature (synthesize())
 
 Integers of another width are accepted only when every value fits (no silent wrap-around); every other
 dtype must be the signature's exactly. Strings are numpy bytes arrays (dtype 'S'), since an .npz cannot
 hold Python objects without pickle.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from tfinterop.core import defaults
 from tfinterop.core.errors import (InvalidInputError, SignatureKeyNotFoundError, SignatureNotFoundError,
                                    TagSetNotFoundError, UnsupportedDataTypeError)
 from tfinterop.savedmodel import reader as savedmodel
@@ -164,3 +169,55 @@ def _dense(key, role, tensors, wanted):
         raise InvalidInputError(f"signature {key!r} {role} {wanted!r} is a composite tensor (no single tensor name); "
                                 f"only dense tensors are supported")
     return tensors[wanted]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a model is called with, as one value: the arrays a user gave ({input key: array}) and where they came
+    from, or, when none were given, how to synthesize them from each signature (unknown dimensions = examples,
+    values from seed)."""
+    arrays: dict | None = None
+    source: str = ""
+    examples: int = defaults.EXAMPLES
+    seed: int = defaults.SEED
+
+    @property
+    def synthesized(self) -> bool:
+        return self.arrays is None
+
+    def describe(self) -> str:
+        if self.synthesized:
+            return f"synthesized from the signature: {self.examples} example(s), seed {self.seed}"
+        return self.source or "the inputs given"
+
+    def for_signature(self, signature, key: str, its_keys_only: bool = False) -> dict:
+        """The arrays for a call of `signature`: synthesized, or the given ones checked against it (with the words
+        `predict` gives). its_keys_only: leave out given arrays it does not take (one .npz for several signatures,
+        as `fix` verifies every signature of a model with one file)."""
+        if self.synthesized:
+            return synthesize(signature, self.examples, self.seed)
+        given = {k: v for k, v in self.arrays.items() if k in signature.inputs} if its_keys_only else self.arrays
+        check_inputs(signature, given, key)
+        return given
+
+
+def synthesize(signature, examples: int, seed: int) -> dict:
+    """Inputs for every key of the signature: its dtype, its shape with unknown dimensions = examples;
+    floats in [0, 1), integers in [0, 10) (ids and counts are small and non-negative), bools and bytes."""
+    rng = np.random.RandomState(seed)
+    out = {}
+    for key in sorted(signature.inputs):
+        info = signature.inputs[key]
+        dtype = numpy_dtype(info)
+        dims = savedmodel.shape_of(info.tensor_shape)
+        shape = [examples] if dims is None else [examples if d < 0 else d for d in dims]
+        if dtype.kind == "f":
+            out[key] = rng.rand(*shape).astype(dtype)
+        elif dtype.kind in "iu":
+            out[key] = rng.randint(0, 10, size=shape).astype(dtype)
+        elif dtype.kind == "b":
+            out[key] = rng.rand(*shape) < 0.5
+        else:
+            out[key] = np.array([b"x%d" % i for i in rng.randint(0, 100, size=shape).reshape(-1)],
+                                dtype=np.bytes_).reshape(shape)
+    return out

@@ -103,6 +103,14 @@ def compare(reference: np.ndarray, candidate: np.ndarray, c: Contract | None = N
     return Comparison(not reasons, "; ".join(reasons), max_abs, at_abs, max_rel, at_rel, argmax_agreement)
 
 
+def compare_outputs(reference: dict, candidate: dict) -> dict:
+    """{output key: Comparison} for every output of a call the reference returned, in key order, each under its
+    dtype's contract; one the candidate did not return disagrees and says so. The one comparison of whole calls:
+    `verify`, `fix` and the matrix all judge a runtime with it."""
+    return {k: compare(reference[k], candidate[k]) if k in candidate
+            else Comparison(False, f"the candidate returned no output {k!r}") for k in sorted(reference)}
+
+
 def _compare_exactly(reference: np.ndarray, candidate: np.ndarray) -> Comparison:
     unequal = np.flatnonzero(reference.reshape(-1) != candidate.reshape(-1))
     if not unequal.size:

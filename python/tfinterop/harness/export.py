@@ -1,5 +1,5 @@
 """Export variants. Each builds its model in a fresh graph, loads the trained values into it and
-writes one SavedModel, into a temporary folder beside the target that is renamed into place only when
+writes one SavedModel, into a temporary folder beside its destination that is renamed into place only when
 complete: an interrupted export never leaves something that looks like a SavedModel.
 
   seed-simple-save  simple_save, tag `serve`, signature `serving_default`: the seed's calls, verbatim.
@@ -15,7 +15,7 @@ complete: an interrupted export never leaves something that looks like a SavedMo
                     its Keras exports: model.export() in Keras 3, model.save(save_format="tf") in Keras 2.
   probe-*           on request only: every fix but one, to hold `check` against what TF Java does.
 
-"Exported for a target" (`export --target NAME`; measured, see shared notes tf18-compat.md): ref
+"Exported for a target" (`export --target NAME`; measured, see COMPATIBILITY.md and docs/harness.md): ref
 variables (resource-variable ops carry attrs TF 1.8 lacks), a non-sharded Saver (the sharded one adds
 StaticRegexFullMatch), strip_default_attrs=True (TF 1.8's C API loader rejects every attr it does not
 know), the assets listed once per MetaGraphDef, and legacy forms of ops the target lacks (compat/legacy_forms.py:
@@ -118,11 +118,11 @@ def get_variant(name) -> Variant:
         raise UsageError(f"unknown export variant {name!r}; the variants are: {', '.join(VARIANTS)}") from None
 
 
-def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwrite: bool = False, log=None) -> Path:
+def export_variant(trained: TrainedModel, variant: Variant, dest: Path, overwrite: bool = False, log=None) -> Path:
     tf = tensorflow()
 
-    target = Path(target)
-    outputs.check_output_folder(target, overwrite, what="the export")
+    dest = Path(dest)
+    outputs.check_output_folder(dest, overwrite, what="the export")
     runtime = legacy_target = None
     if variant.target or variant.legacy_forms_for:
         from tfinterop.compat import targets
@@ -131,11 +131,11 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
     if variant.form != "graph":
         if not tf.__version__.startswith("2."):
             raise UsageError(f"the {variant.name} variant needs TensorFlow 2.x; this is {tf.__version__}")
-        with outputs.staging_folder(target) as staging:
+        with outputs.staging_folder(dest) as staging:
             export_object_based(tf, trained, variant, staging / "model")
-            outputs.commit(staging / "model", target)
-        return target
-    with outputs.staging_folder(target) as staging:
+            outputs.commit(staging / "model", dest)
+        return dest
+    with outputs.staging_folder(dest) as staging:
         export_dir = staging / "model"     # the builders insist on creating the folder themselves
         asset_source = staging / ASSET_NAME
         asset_source.write_text("".join(f"{digit}\n" for digit in range(10)))
@@ -168,8 +168,8 @@ def export_variant(trained: TrainedModel, variant: Variant, target: Path, overwr
             extra = export_dir / "assets.extra"
             extra.mkdir(exist_ok=True)
             (extra / EXTRA_NAME).write_text(json.dumps(provenance(trained, variant), indent=2) + "\n")
-        outputs.commit(export_dir, target)
-    return target
+        outputs.commit(export_dir, dest)
+    return dest
 
 
 def export_object_based(tf, trained: TrainedModel, variant: Variant, export_dir: Path) -> None:

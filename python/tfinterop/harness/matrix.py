@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfinterop.contract.tolerance import accuracy, compare
+from tfinterop.contract.tolerance import accuracy, compare_outputs
 from tfinterop.core import paths
 from tfinterop.core.errors import TfInteropError, UsageError, WorkerCrashedError
 from tfinterop.core.parallel import side_by_side
@@ -144,11 +144,17 @@ class MatrixResult:
         return not self.problems and all(c.expected for c in self.cells)
 
     def counts(self) -> dict:
-        out = {s: 0 for s in (PASS, FAIL, CRASH, SKIP)}
+        """The one tally of the cells, every report's: how many of each status (pass, fail, crash, skip), how many
+        failures the known-incompatibilities list expects, and how many cells are not as expected (in all and
+        of each status: an unexpected pass is a cell the list says fails)."""
+        out = {"cells": len(self.cells), **{s: 0 for s in (PASS, FAIL, CRASH, SKIP)}, "known": 0, "unexpected": 0,
+               **{f"unexpected {s}": 0 for s in (PASS, FAIL, CRASH)}}
         for c in self.cells:
             out[c.status] += 1
-        out["known"] = sum(1 for c in self.cells if c.known_failure)
-        out["unexpected"] = sum(1 for c in self.cells if not c.expected)
+            out["known"] += c.known_failure
+            if not c.expected:
+                out["unexpected"] += 1
+                out[f"unexpected {c.status}"] += 1
         return out
 
     def to_json(self) -> dict:
@@ -502,9 +508,10 @@ def consume_all(by_consumer: dict, exports: dict, processes: dict, unavailable: 
 
 
 def fix_targets(consumers) -> list:
-    """The selected consumers `tfinterop fix` can rewrite for: TF Java 1.x, whose registries are dumped."""
+    """The selected consumers `tfinterop fix` can rewrite for (the registry's fixable_for), whose op registries
+    are dumped."""
     from tfinterop.compat import targets
-    return [c for c in consumers if c.startswith("java-tf-1.") and c in targets.available()]
+    return [c for c in consumers if registry.consumer(c).fixable_for and c in targets.available()]
 
 
 def fix_failing_exports(cells, exports: dict, consumers, inputs: dict, timings, log) -> list:
@@ -601,11 +608,7 @@ def compare_with_reference(cells, everything):
                             f"model ({ref.status if ref else 'not run'}), so these outputs cannot be checked")
             continue
         differ, errors = [], []
-        for key in sorted(ref.outputs):
-            if key not in cell.outputs:
-                differ.append(f"{key}: missing")
-                continue
-            result = compare(ref.outputs[key], cell.outputs[key])
+        for key, result in compare_outputs(ref.outputs, cell.outputs).items():
             if result.max_abs_error is not None:
                 errors.append(result.max_abs_error)
             if result.argmax_agreement is not None:

@@ -72,7 +72,7 @@ def _rows(result: MatrixResult):
 
 def summary_line(result: MatrixResult) -> str:
     n = result.counts()
-    return (f"{len(result.cells)} cells: {n[PASS]} pass, {n[FAIL]} fail, {n[CRASH]} crash, {n[SKIP]} skip; "
+    return (f"{n['cells']} cells: {n[PASS]} pass, {n[FAIL]} fail, {n[CRASH]} crash, {n[SKIP]} skip; "
             f"{n['known']} of the failures are known incompatibilities, {n['unexpected']} unexpected"
             + (f"; {len(result.problems)} problem(s) with the list" if result.problems else ""))
 
@@ -168,7 +168,7 @@ def html_page(result: MatrixResult, title="tfinterop compatibility matrix") -> s
 
 
 def json_text(result: MatrixResult, **extra) -> str:
-    """The result as JSON; `extra` adds top-level keys (`run` adds the data source and its summary)."""
+    """The result as JSON; `extra` adds top-level keys (`run` adds the data source)."""
     return json.dumps({**result.to_json(), **extra}, indent=2) + "\n"
 
 
@@ -177,14 +177,6 @@ def json_text(result: MatrixResult, **extra) -> str:
 
 def _fmt(value, spec, empty="-"):
     return empty if value is None else format(value, spec)
-
-
-def summary(result: MatrixResult) -> dict:
-    cells = result.cells
-    return {"cells": len(cells), "pass": sum(c.status == PASS and c.expected for c in cells),
-            "expected": sum(c.known_failure for c in cells),
-            "fail": sum(not c.expected and c.status != CRASH for c in cells),
-            "crash": sum(not c.expected and c.status == CRASH for c in cells), "ok": result.ok}
 
 
 def table(result: MatrixResult) -> str:
@@ -220,10 +212,11 @@ def table(result: MatrixResult) -> str:
                       "; ".join(verdicts) or "pass"])
     widths = [max(len(str(r[i])) for r in [header, *lines]) for i in range(len(header) - 1)]
     out = ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)) + "  " + str(r[-1]) for r in [header, *lines]]
-    s = summary(result)
+    n = result.counts()
     out.append("")
-    out.append(f"{s['cells']} cells: {s['pass']} pass, {s['expected']} expected failures (known-incompatibilities.txt), "
-               f"{s['fail']} unexpected failures, {s['crash']} crashes")
+    out.append(f"{n['cells']} cells: {n[PASS] - n['unexpected pass']} pass, {n['known']} expected failures "
+               f"(known-incompatibilities.txt), {n['unexpected'] - n['unexpected crash']} unexpected failures, "
+               f"{n['unexpected crash']} crashes")
     seen = {c.known.line: c.known for c in cells if c.known_failure}
     for line, known in sorted(seen.items()):
         out.append(f"  expected, known-incompatibilities.txt line {line}: {known.message_prefix}")

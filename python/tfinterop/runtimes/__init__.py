@@ -19,15 +19,17 @@ and the TF 1.x native library abort when loaded into one process (RTLD_GLOBAL pr
 native crash in a consumer must become a result, not the end of the run.
 """
 
-RUNTIMES = ("python", "java")
+import importlib
+
+# The in-process adapter of each kind of runtime: module and class, imported only when that kind is opened (the
+# Python adapter imports TensorFlow, the Java one starts a JVM).
+ADAPTERS = {"python": ("tfinterop.runtimes.python_tf", "PythonTF"), "java": ("tfinterop.runtimes.java_tf", "JavaTF")}
+RUNTIMES = tuple(ADAPTERS)
 
 
 def open_consumer(runtime: str):
-    if runtime == "python":
-        from tfinterop.runtimes.python_tf import PythonTF
-        return PythonTF()
-    if runtime == "java":
-        from tfinterop.runtimes.java_tf import JavaTF
-        return JavaTF()
-    from tfinterop.core.errors import UsageError
-    raise UsageError(f"unknown runtime {runtime!r}; expected one of: {', '.join(RUNTIMES)}")
+    if runtime not in ADAPTERS:
+        from tfinterop.core.errors import UsageError
+        raise UsageError(f"unknown runtime {runtime!r}; expected one of: {', '.join(RUNTIMES)}")
+    module, cls = ADAPTERS[runtime]
+    return getattr(importlib.import_module(module), cls)()

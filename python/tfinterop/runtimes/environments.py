@@ -45,6 +45,12 @@ class PythonTensorFlow:
     legacy: bool = False          # runs harness/tf1_testees/*.py, not the package
     produces = True               # exports every model and default variant (tf1_testees/producer.py too)
     consumes = True               # its own loader is a consumer, and every export's reference
+    fixable_for = False           # fix writes TF 1.x graphs for TF Java 1.x; a Python TensorFlow loads the original
+
+    @property
+    def name(self) -> str:
+        """As a consumer (a Runtime of the registry): its own loader."""
+        return self.consumer
 
     @property
     def producer(self) -> str:

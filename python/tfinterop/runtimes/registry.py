@@ -5,12 +5,16 @@ Java classpath). The matrix, `run`, the fuzzer and the resource benchmark take t
 
     Python TensorFlows   environments.PYTHON_TENSORFLOWS: producers ("tf-X") and consumers ("python-tf-X")
     TF Java              JAVA_TENSORFLOWS below: consumers ("java-tf-X", X the TensorFlow it runs)
+
+Every row is a Runtime (the protocol below): a new consumer implements it and is added as one row; what the
+matrix, verify and fix may do with it follows from its capability flags, never from its name.
 """
 
 import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from tfinterop.core import paths
 from tfinterop.core.errors import JavaModuleMissingError, TfInteropError, UsageError
@@ -35,6 +39,17 @@ def java_command(main: str, args=(), jvm=(), lib: Path = paths.JAVA_LIB) -> list
     return [str(java), *jvm, "-cp", os.pathsep.join(map(str, java_jars(lib))), main, *map(str, args)]
 
 
+class Runtime(Protocol):
+    """A row of the registry: a runtime tfinterop drives, with what it can do."""
+    name: str               # what users call it: --target, a matrix column ("java-tf-1.8.0", "python-tf-2.21.0")
+    produces: bool          # exports the harness's models (a producer of the matrix)
+    consumes: bool          # loads and runs models by signature: a target of verify, a column of the matrix
+    fixable_for: bool       # `tfinterop fix` rewrites models for it (a TF 1.x graph runtime, its op registry dumped)
+
+    def prepare(self, log=print) -> dict:
+        """Makes it ready (a virtual environment, a Gradle build) and returns its worker's WorkerClient arguments."""
+
+
 @dataclass(frozen=True)
 class JavaTensorFlow:
     name: str            # consumer name, "java-tf-<TensorFlow version>" as the worker reports it
@@ -42,8 +57,14 @@ class JavaTensorFlow:
     project: str         # the Gradle project that wraps it
     properties: tuple    # (("tfJavaVersion", "1.15.0"), ...)
     lib: Path            # where `installDist` puts the jars (TFINTEROP_JAVA_LIB for the worker)
+    api: str = "1.x"     # the TF Java API its module is written for: "1.x" (org.tensorflow:tensorflow) or "current"
     produces = False
     consumes = True
+
+    @property
+    def fixable_for(self) -> bool:
+        """TF Java 1.x runs TF 1.x graphs, which `fix` writes; its op registry is dumped by the 1.x module."""
+        return self.api == "1.x"
 
     @property
     def is_default(self) -> bool:
@@ -96,7 +117,8 @@ JAVA_TENSORFLOWS = (
                    (("tfJavaVersion", "1.15.0"), ("installDir", str(JAVA_INSTALLS / "tfinterop-java-1.15.0"))),
                    JAVA_INSTALLS / "tfinterop-java-1.15.0" / "lib"),
     JavaTensorFlow("java-tf-2.18.0", "org.tensorflow:tensorflow-core-api:1.1.0", ":java-current", (),
-                   paths.REPO_ROOT / "java-current" / "build" / "install" / "tfinterop-java-current" / "lib"),
+                   paths.REPO_ROOT / "java-current" / "build" / "install" / "tfinterop-java-current" / "lib",
+                   api="current"),
 )
 DEFAULT_JAVA = JAVA_TENSORFLOWS[0]
 

@@ -286,7 +286,7 @@ def verify_inputs(model, tags) -> tuple:
     tags = verify.choose_tags(read, tags)
     mg = signatures.meta_graph(read, tags)
     key = signatures.choose_signature(mg.signature_def, None, tags)
-    return key, verify.synthesize(mg.signature_def[key], VERIFY_EXAMPLES, VERIFY_SEED)
+    return key, signatures.synthesize(mg.signature_def[key], VERIFY_EXAMPLES, VERIFY_SEED)
 
 
 def tile_rows(arrays: dict, rows: int) -> dict:

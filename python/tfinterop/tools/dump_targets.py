@@ -109,7 +109,7 @@ def regenerate(out_dir: Path | None = None, log=print) -> list[Path]:
     out_dir = Path(out_dir or targets_dir())
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    java = [c for c in registry.JAVA_TENSORFLOWS if c.artifact.startswith("org.tensorflow:tensorflow:1.")]
+    java = [c for c in registry.JAVA_TENSORFLOWS if c.api == "1.x"]      # dumped by the 1.x module's op-registry
     # The JVMs run in subprocesses; Python TensorFlow in this one.
     for dump in [dump_java(c, log) for c in java] + [dump_python()]:
         name, blob = render(dump)

@@ -92,11 +92,11 @@ public class GoldenFixtureTest {
         }
         Npy input = Npy.read(golden().resolve(manifest.get("input").getAsString()));
         Npy expected = Npy.read(golden().resolve(entry.getAsJsonObject("expected").get(String.join("+", tags)).getAsString()));
-        Tolerance tolerance = Tolerance.read(Paths.get(System.getProperty("tfinterop.tolerance")));
+        ToleranceContract tolerance = ToleranceContract.load();
         try (Model m = Model.load(dir, tags);
              Prediction p = m.run(manifest.get("input_name").getAsString(), input.buffer(), input.shape(),
                      manifest.get("output_name").getAsString())) {
-            String problem = tolerance.check(expected.shape(), expected.data(), p.shape(), p.toArray());
+            String problem = tolerance.disagreement(expected.shape(), expected.data(), p.shape(), p.toArray());
             if (problem != null) {
                 fail(where + ": output differs from Python's: " + problem);
             }

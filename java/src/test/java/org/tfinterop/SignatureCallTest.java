@@ -36,38 +36,10 @@ public class SignatureCallTest {
         return GoldenFixtureTest.golden().resolve("dtypes");
     }
 
-    private static Tolerance tolerance(String dtype) throws IOException {
-        return Tolerance.read(java.nio.file.Paths.get(System.getProperty("tfinterop.tolerance")), dtype);
-    }
-
-    /** Null when they agree: floats under the contract, every other dtype exactly; shapes and dtypes always. */
-    static String disagreement(String key, TensorData want, TensorData got) throws IOException {
-        if (!want.dtype().equals(got.dtype()) || !Arrays.equals(want.shape(), got.shape())) {
-            return key + ": expected " + want + ", got " + got;
-        }
-        if (want.dtype().equals("float32")) {
-            float[] w = new float[want.numBytes() / 4];
-            float[] g = new float[w.length];
-            want.data().asFloatBuffer().get(w);
-            got.data().asFloatBuffer().get(g);
-            String r = tolerance("float32").check(want.shape(), w, got.shape(), g);
-            return r == null ? null : key + ": " + r;
-        }
-        if (want.dtype().equals("float64")) {
-            Tolerance t = tolerance("float64");
-            for (int i = 0; i < want.numBytes() / 8; i++) {
-                double w = want.data().asDoubleBuffer().get(i);
-                double g = got.data().asDoubleBuffer().get(i);
-                if (!(Math.abs(g - w) <= t.atol + t.rtol * Math.abs(w))) {
-                    return key + ": element " + i + " is " + g + ", expected " + w;
-                }
-            }
-            return null;
-        }
-        if (want.isString()) {
-            return Arrays.deepEquals(want.strings(), got.strings()) ? null : key + ": the strings differ";
-        }
-        return want.data().equals(got.data()) ? null : key + ": the " + want.dtype() + " values differ";
+    /** Null when they agree under the contract users' tests go through (ToleranceContract, as SavedModelAssert). */
+    static String disagreement(String key, TensorData want, TensorData got) {
+        String why = ToleranceContract.load().disagreement(want, got);
+        return why == null ? null : key + ": " + why;
     }
 
     @Test

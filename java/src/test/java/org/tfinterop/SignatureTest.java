@@ -58,7 +58,7 @@ public class SignatureTest {
     public void runSignatureEqualsRunByNameAndTheGoldenOutput() throws IOException {
         Npy x = Npy.read(GoldenFixtureTest.golden().resolve("input.npy"));
         Npy expected = Npy.read(GoldenFixtureTest.golden().resolve("expected").resolve("compat-mytag__myTag.npy"));
-        Tolerance tolerance = Tolerance.read(java.nio.file.Paths.get(System.getProperty("tfinterop.tolerance")));
+        ToleranceContract tolerance = ToleranceContract.load();
         try (Model m = Model.load(compatMyTag(), "myTag");
              Prediction bySignature = m.runSignature("predict", null, x.buffer(), x.shape(), null);
              Prediction named = m.runSignature("predict", "myInput", x.buffer(), x.shape(), "myOutput");
@@ -66,7 +66,7 @@ public class SignatureTest {
             assertArrayEquals(byName.toArray(), bySignature.toArray(), 0f);
             assertArrayEquals(byName.toArray(), named.toArray(), 0f);
             assertArrayEquals(expected.shape(), bySignature.shape());
-            String problem = tolerance.check(expected.shape(), expected.data(), bySignature.shape(), bySignature.toArray());
+            String problem = tolerance.disagreement(expected.shape(), expected.data(), bySignature.shape(), bySignature.toArray());
             assertEquals(null, problem);
         }
     }
