@@ -121,3 +121,14 @@ def test_every_runtime_is_a_row_with_its_capabilities():
             assert hasattr(row, attribute), (row, attribute)
     assert all(registry.CONSUMERS[name].name == name for name in registry.CONSUMERS)
     assert matrix.fix_targets(list(registry.CONSUMERS)) == ["java-tf-1.8.0", "java-tf-1.15.0"]
+
+
+def test_the_java_core_knows_no_tf_java():
+    """java-core/ is what the TF Java modules share: it imports nothing of org.tensorflow, and each module brings
+    its own TfJavaRuntime (registered as the TfJava service) over its TF Java's API."""
+    core = sorted((REPO / "java-core" / "src" / "main" / "java").rglob("*.java"))
+    assert core and [p.name for p in core if "import org.tensorflow" in p.read_text()] == []
+    for module in ("java", "java-current"):
+        service = REPO / module / "src" / "main" / "resources" / "META-INF" / "services" / "org.tfinterop.TfJava"
+        assert service.read_text().split() == ["org.tfinterop.TfJavaRuntime"]
+        assert (REPO / module / "src" / "main" / "java" / "org" / "tfinterop" / "TfJavaRuntime.java").is_file()

@@ -103,8 +103,9 @@ class JavaTensorFlow:
     def _inputs_digest(self) -> str:
         root = paths.REPO_ROOT
         files = [root / "build.gradle", root / "settings.gradle", root / "java" / "build.gradle",
-                 root / "java-current" / "build.gradle"]
-        for src in (root / "java" / "src" / "main", root / "java-current" / "src" / "main"):
+                 root / "java-core" / "build.gradle", root / "java-current" / "build.gradle", *paths.SHARED.glob("*")]
+        for src in (root / "java" / "src" / "main", root / "java-core" / "src" / "main",
+                    root / "java-current" / "src" / "main"):
             files += sorted(p for p in src.rglob("*") if p.is_file())
         return paths.content_digest(self.artifact, self.properties, *[f.read_bytes() for f in files if f.is_file()])
 

@@ -106,7 +106,7 @@ public final class Model implements LoadedModel {
             long[] outShape = fetched.shape().asArray();
             float[] values = new float[(int) Shapes.elements(outShape)];
             ((TFloat32) fetched).copyTo(DataBuffers.of(values, false, false));
-            return new Prediction(outShape, values);
+            return new CopiedPrediction(outShape, values);
         } catch (TfInteropException e) {
             throw e;
         } catch (RuntimeException e) {

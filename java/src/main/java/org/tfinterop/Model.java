@@ -166,7 +166,7 @@ public final class Model implements LoadedModel {
                 throw new UnsupportedDataTypeException("output '" + outputName + "' produced "
                         + DTypes.of(result.dataType()) + "; only float32 outputs are supported");
             }
-            return new Prediction(result);
+            return new TensorPrediction(result);
         } finally {
             lock.readLock().unlock();
         }

@@ -47,7 +47,7 @@ public final class SavedModelAssert {
         }
         Map<String, TensorData> got;
         String where = modelDir + " " + tags + " signature " + (signatureKey == null ? "(default)" : "'" + signatureKey + "'");
-        TfJava runtime = new TfJavaRuntime();
+        TfJava runtime = TfJava.onTheClasspath();
         try (LoadedModel model = runtime.load(modelDir, LoadOptions.defaults(), tags.toArray(new String[0]))) {
             got = model.runSignature(signatureKey, inputs, new ArrayList<>(expected.keySet()));
         } catch (TfInteropException e) {
