@@ -42,7 +42,7 @@ python-test: setup
 # The slow fault tests: the whole bad-input catalogue through both command lines (two process starts
 # per case) and a fuzz run of 500 mutants (`make test` runs 100).
 test-faults: setup
-	TFINTEROP_FULL_FAULTS=1 $(PY) -m pytest -q tests/test_bad_input_catalogue.py tests/test_fuzz.py
+	TFINTEROP_FULL_FAULTS=1 $(PY) -m pytest -q tests/runtimes/test_bad_input_catalogue.py tests/tools/test_fuzz.py
 
 # The wheel a user installs (setup.py ships the Java module's jars in it), in build/wheel.
 wheel: setup

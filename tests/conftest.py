@@ -1,7 +1,7 @@
 """Shared fixtures. The pytest process itself imports neither TensorFlow nor the JVM: the producer and
 each consumer run in processes of their own (tfinterop.runtimes.worker), exactly as `tfinterop run` does.
 The Python command lines the tests run are forks of one process that has imported TensorFlow
-(tests/forkserver.py), except where a test is about a new interpreter (cli_fresh) or the command starts
+(tests/support/forkserver.py), except where a test is about a new interpreter (cli_fresh) or the command starts
 the JVM in-process."""
 
 import functools
@@ -10,12 +10,17 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
+import pytest  # noqa: I001
 
-from tfinterop.cli.harness_commands import RUN_MARKER
-from tfinterop.core import paths
-from tfinterop.harness import data
-from tfinterop.runtimes.worker import WorkerClient
+# The suite's helpers (the fork server, the bad-input catalogue's builder, the inspect helper) are in support/; the
+# tests are in one folder per layer of the package (unit, runtimes, commands, harness, tools).
+SUPPORT = Path(__file__).resolve().parent / "support"
+sys.path.insert(0, str(SUPPORT))
+
+from tfinterop.cli.harness_commands import RUN_MARKER  # noqa: E402 -- after the support folder is on the path
+from tfinterop.core import paths  # noqa: E402
+from tfinterop.harness import data  # noqa: E402
+from tfinterop.runtimes.worker import WorkerClient  # noqa: E402
 
 # pytester: the pytest plugin (tfinterop/pytest_plugin.py) is tested by running test files through pytest.
 pytest_plugins = ("pytester",)
@@ -40,7 +45,7 @@ def pytest_sessionfinish(session):
 
 
 def python_popen(*args, env=None, stderr_pipe=False):
-    """`python ARGS` as a fork of the fork server (tests/forkserver.py): a process of its own, without
+    """`python ARGS` as a fork of the fork server (tests/support/forkserver.py): a process of its own, without
     importing TensorFlow again. Output goes to /dev/null, or stderr to a pipe (`.stderr`, text)."""
     with open(os.devnull, "r+b") as null:
         read_end, write_end = os.pipe() if stderr_pipe else (None, null.fileno())
@@ -289,12 +294,12 @@ def golden_model():
 
 @pytest.fixture(scope="session")
 def inspected_models(tmp_path_factory):
-    """tests/inspect_models.py, run once: the golden models plus `tf2` and `odd` it makes, each with its
+    """tests/support/inspect_models.py, run once: the golden models plus `tf2` and `odd` it makes, each with its
     directory, Python `inspect` text and saved_model_cli `show --all` text (see that script)."""
     import json
     out = tmp_path_factory.mktemp("inspect-models")
     golden = sorted(p for p in paths.GOLDEN.iterdir() if (p / "saved_model.pb").is_file())
-    done = python_run(REPO / "tests" / "inspect_models.py", out, *golden)
+    done = python_run(SUPPORT / "inspect_models.py", out, *golden)
     assert done.returncode == 0, done.stderr[-3000:]
     return {Path(d).name: dict(t, dir=d) for d, t in json.loads(done.stdout)["models"].items()}
 

@@ -191,7 +191,7 @@ def cmd_matrix(args) -> int:
                                                     (args.html, "--html", reports.html_page)) if f is not None]
     for path, flag, _ in report_files:       # refuse before the run, not after
         outputs.check_output_file(path, args.overwrite, flag)
-    result = matrix.run(args.producers, args.consumers, data=args.data, steps=args.steps, log=log)
+    result = matrix.run(producers=args.producers, consumers=args.consumers, data=args.data, steps=args.steps, log=log)
     if args.fix:
         for change in matrix.fix_list(result, paths.KNOWN_INCOMPATIBILITIES) or ["no change"]:
             log(f"--fix: {change}")

@@ -1,5 +1,5 @@
 """The tool's commands, for any team's own SavedModel: predict, inspect, verify, fix, check and targets. None of
-them imports the harness (tests/test_layout.py holds them to it)."""
+them imports the harness (tests/unit/test_layout.py holds them to it)."""
 
 import sys
 from pathlib import Path

@@ -1,5 +1,5 @@
 """Real model shapes that users bring, built and exported by the TensorFlow (and Keras) of this process on the
-committed MNIST subset: what `tfinterop fix` is held to (tests/test_fix.py).
+committed MNIST subset: what `tfinterop fix` is held to (tests/commands/test_fix.py).
 
   keras-mlp         Keras Dense/ReLU/softmax, model.export()
   keras-cnn         Keras Conv2D, BatchNormalization, MaxPooling, Dropout, Dense, model.export()

@@ -128,6 +128,20 @@ class Cell:
                 "known_reason": self.known.reason if self.known else None, "verdict": self.verdict}
 
 
+@dataclass(frozen=True)
+class Export:
+    """What became of one (producer, model, variant): exported to `folder`, or not, and why (`message`, with the
+    runtime's own words where a refused fix gave them)."""
+    status: str                         # "ok", or the cells' status when it is not: FAIL or SKIP
+    folder: str = ""
+    message: str = ""
+    runtime_message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
 @dataclass
 class MatrixResult:
     cells: list
@@ -300,7 +314,7 @@ class ConsumerProcess:
 
 def signature_key(variant: str, tags) -> str:
     """The SignatureDef the export variant wrote for this tag-set (export.py's table, which the legacy
-    producer follows: tests/test_matrix.py holds the two to each other)."""
+    producer follows: tests/harness/test_matrix.py holds the two to each other)."""
     from tfinterop.harness.export import VARIANTS
     return VARIANTS[base_variant(variant)].signatures[tuple(tags)]
 
@@ -344,7 +358,7 @@ def build_corpus(env, python: str, cache: Path, log) -> dict:
     return {name: out / name for name in corpus.MATRIX_ROWS}
 
 
-def run(producers=None, consumers=None, data=None, steps=None, images=None, labels=None, known_path=None,
+def run(*, producers=None, consumers=None, data=None, steps=None, images=None, labels=None, known_path=None,
         models=None, exports_dir=None, variants=None, fix_failures=True, corpus=None, log=print) -> MatrixResult:
     """Every selected producer x model x default variant (or `variants`) x consumer (None: all of them).
     `images` default to the committed 1,000-image MNIST subset. Exports are cached by content under the
@@ -377,8 +391,45 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
         with np.load(path) as z:
             training[model] = {"test_accuracy": float(z["test_accuracy"]), "weights": str(path)}
 
-    # Produce: one process per producer, exports cached by content.
-    exports = {}     # (producer, model, variant) -> ("ok", dir) | (status, message)
+    exports = produce_exports(chosen_producers, model_names, variants, weights, exports_dir, cache, timings, log)
+
+    # The cells, in report order.
+    rows = [(p, m, v, tags) for p in chosen_producers for m in model_names for v, tag_sets in variants
+            for tags in tag_sets]
+    if fix_failures if corpus is None else corpus:     # by default, the corpus comes with the fixes
+        rows += add_corpus(chosen_producers, exports, inputs, images, cache, log)
+    cells = [Cell(p, m, v, list(tags), c) for p, m, v, tags in rows for c in chosen_consumers]
+    # Each producer's own loader is the reference; it runs even when not selected (its cells are not reported).
+    hidden = [Cell(p, m, v, list(tags), registry.producer(p).consumer) for p, m, v, tags in rows
+              if registry.producer(p).consumer not in chosen_consumers]
+    by_consumer = {}
+    for cell in cells + hidden:
+        by_consumer.setdefault(cell.consumer, []).append(cell)
+    processes, unavailable = prepare_consumers(by_consumer, log)
+    consume_all(by_consumer, exports, processes, unavailable, inputs, labels, timings, log)
+    if fix_failures:
+        fixed = fix_failing_exports(cells, exports, chosen_consumers, inputs, timings, log)
+        rows = [(p, m, v, tags) for p, m, v, tags in fixed]
+        fixed_cells = [Cell(p, m, v, list(tags), c) for p, m, v, tags in rows for c in chosen_consumers]
+        cells += fixed_cells
+        by_fixed = {}
+        for cell in fixed_cells:
+            by_fixed.setdefault(cell.consumer, []).append(cell)
+        consume_all(by_fixed, exports, processes, unavailable, inputs, labels, timings, log, what="fixed ")
+
+    compare_with_reference(cells, cells + hidden)
+    result = MatrixResult(cells, chosen_producers, chosen_consumers, full, timings, [], images=len(images),
+                          training=training)
+    judge(result, expectations.load(known_path or paths.KNOWN_INCOMPATIBILITIES))
+    for cell in cells + hidden:
+        cell.outputs = None    # the arrays are not part of the result
+    return result
+
+
+def produce_exports(chosen_producers, model_names, variants, weights, exports_dir, cache, timings, log) -> dict:
+    """{(producer, model, variant): Export}: one process per producer, its exports cached by content (or written
+    to exports_dir/PRODUCER/MODEL/VARIANT)."""
+    exports = {}     # (producer, model, variant) -> Export
     for name in chosen_producers:
         env = registry.producer(name)
         started = time.perf_counter()
@@ -388,7 +439,7 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
             status = SKIP if isinstance(e, EnvironmentUnavailable) else FAIL
             for model in model_names:
                 for variant, _ in variants:
-                    exports[(name, model, variant)] = (status, f"producer {name} unavailable: {e}")
+                    exports[(name, model, variant)] = Export(status, message=f"producer {name} unavailable: {e}")
             log(f"export: {name}: {status}: {e}")
             continue
         jobs, where = [], {}
@@ -410,45 +461,45 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
         for out, (model, variant) in where.items():
             r = results[out]
             if r.get("ok"):
-                exports[(name, model, variant)] = ("ok", out)
+                exports[(name, model, variant)] = Export("ok", out)
             elif r.get("unsupported"):
-                exports[(name, model, variant)] = (SKIP, f"{name} cannot export this: {r['message']}")
+                exports[(name, model, variant)] = Export(SKIP, message=f"{name} cannot export this: {r['message']}")
             else:
-                exports[(name, model, variant)] = (FAIL, f"export with {name} failed: {r['message']}")
+                exports[(name, model, variant)] = Export(FAIL, message=f"export with {name} failed: {r['message']}")
         cached = all(r.get("cached") for r in results.values())
         timings[f"export {name}" + (" (all cached)" if cached else "")] = round(time.perf_counter() - started, 2)
+    return exports
 
-    # The cells, in report order.
-    rows = [(p, m, v, tags) for p in chosen_producers for m in model_names for v, tag_sets in variants for tags in tag_sets]
-    with_corpus = fix_failures if corpus is None else corpus     # by default, the corpus comes with the fixes
-    if with_corpus:
-        from tfinterop.harness import corpus as corpus_models
-        for name in chosen_producers:
-            env = registry.producer(name)
-            if env.legacy:
-                continue                  # Keras and tf.saved_model.save of a tf.Module are TF 2.x's
-            try:
-                built, failed = build_corpus(env, environments.python_for(env, log=log), cache, log), None
-            except TfInteropError as e:
-                built = dict.fromkeys(corpus_models.MATRIX_ROWS)
-                failed = (SKIP if isinstance(e, EnvironmentUnavailable) else FAIL, f"the corpus of {name}: {e}")
-                log(f"corpus: {name}: {e}")
-            for m, d in built.items():
-                form = corpus_models.FORMS[m]
-                exports[(name, m, form)] = failed or ("ok", str(d))
-                rows.append((name, m, form, ("serve",)))
-        for m in corpus_models.MATRIX_ROWS:
-            inputs[m] = corpus_models.example_inputs(m, images)
-    cells = [Cell(p, m, v, list(tags), c) for p, m, v, tags in rows for c in chosen_consumers]
-    # Each producer's own loader is the reference; it runs even when not selected (its cells are not reported).
-    hidden = [Cell(p, m, v, list(tags), registry.producer(p).consumer) for p, m, v, tags in rows
-              if registry.producer(p).consumer not in chosen_consumers]
-    by_consumer = {}
-    for cell in cells + hidden:
-        by_consumer.setdefault(cell.consumer, []).append(cell)
 
-    # Set every consumer up first, one at a time (Gradle builds, virtual environments), then run them side
-    # by side: each is a process of its own, much of whose time is its runtime's start.
+def add_corpus(chosen_producers, exports, inputs, images, cache, log) -> list:
+    """corpus.py's models, built by each TF 2.x producer, as rows of their export form: adds their Export and their
+    example inputs, and returns the rows."""
+    from tfinterop.harness import corpus as corpus_models
+    rows = []
+    for name in chosen_producers:
+        env = registry.producer(name)
+        if env.legacy:
+            continue                  # Keras and tf.saved_model.save of a tf.Module are TF 2.x's
+        try:
+            built, failed = build_corpus(env, environments.python_for(env, log=log), cache, log), None
+        except TfInteropError as e:
+            built = dict.fromkeys(corpus_models.MATRIX_ROWS)
+            failed = Export(SKIP if isinstance(e, EnvironmentUnavailable) else FAIL,
+                            message=f"the corpus of {name}: {e}")
+            log(f"corpus: {name}: {e}")
+        for m, d in built.items():
+            form = corpus_models.FORMS[m]
+            exports[(name, m, form)] = failed or Export("ok", str(d))
+            rows.append((name, m, form, ("serve",)))
+    for m in corpus_models.MATRIX_ROWS:
+        inputs[m] = corpus_models.example_inputs(m, images)
+    return rows
+
+
+def prepare_consumers(by_consumer: dict, log) -> tuple:
+    """Every consumer set up first, one at a time (Gradle builds, virtual environments), so that they can then run
+    side by side, each a process of its own, much of whose time is its runtime's start: ({consumer:
+    ConsumerProcess}, {consumer: (status, why) for those that could not be set up})."""
     processes, unavailable = {}, {}
     for consumer in by_consumer:
         processes[consumer] = ConsumerProcess(consumer, log)
@@ -458,25 +509,7 @@ def run(producers=None, consumers=None, data=None, steps=None, images=None, labe
             unavailable[consumer] = (SKIP, f"consumer {consumer} unavailable: {e}")
         except TfInteropError as e:
             unavailable[consumer] = (FAIL, f"consumer {consumer} could not be set up: {e}")
-    consume_all(by_consumer, exports, processes, unavailable, inputs, labels, timings, log)
-
-    if fix_failures:
-        fixed = fix_failing_exports(cells, exports, chosen_consumers, inputs, timings, log)
-        rows = [(p, m, v, tags) for p, m, v, tags in fixed]
-        fixed_cells = [Cell(p, m, v, list(tags), c) for p, m, v, tags in rows for c in chosen_consumers]
-        cells += fixed_cells
-        by_fixed = {}
-        for cell in fixed_cells:
-            by_fixed.setdefault(cell.consumer, []).append(cell)
-        consume_all(by_fixed, exports, processes, unavailable, inputs, labels, timings, log, what="fixed ")
-
-    compare_with_reference(cells, cells + hidden)
-    result = MatrixResult(cells, chosen_producers, chosen_consumers, full, timings, [], images=len(images),
-                          training=training)
-    judge(result, expectations.load(known_path or paths.KNOWN_INCOMPATIBILITIES))
-    for cell in cells + hidden:
-        cell.outputs = None    # the arrays are not part of the result
-    return result
+    return processes, unavailable
 
 
 def consume_all(by_consumer: dict, exports: dict, processes: dict, unavailable: dict, inputs: dict, labels, timings,
@@ -489,14 +522,14 @@ def consume_all(by_consumer: dict, exports: dict, processes: dict, unavailable: 
         process = processes[consumer]
         try:
             for cell in by_consumer[consumer]:
-                state, where, *said = exports[(cell.producer, cell.model, cell.variant)]
-                if state != "ok":
-                    cell.status, cell.message = state, where
-                    cell.runtime_message = said[0] if said else None    # a refused fix: TensorFlow's words
+                export = exports[(cell.producer, cell.model, cell.variant)]
+                if not export.ok:
+                    cell.status, cell.message = export.status, export.message
+                    cell.runtime_message = export.runtime_message    # a refused fix: TensorFlow's words
                 elif consumer in unavailable:
                     cell.status, cell.message = unavailable[consumer]
                 else:
-                    consume_cell(process, cell, where, inputs[cell.model], labels)
+                    consume_cell(process, cell, export.folder, inputs[cell.model], labels)
                 n = next(done)
                 log(f"[{what}{n}/{total}, {total - n} left] {consumer}: {cell.producer} {cell.model} {cell.variant} "
                     f"[{', '.join(cell.tags)}] -> {cell.status}")
@@ -517,7 +550,7 @@ def fix_targets(consumers) -> list:
 def fix_failing_exports(cells, exports: dict, consumers, inputs: dict, timings, log) -> list:
     """Runs `tfinterop fix` (one process, python -m tfinterop.harness.fix_jobs) on every export that failed in a fix target,
     for that target; fixed models are cached by content like exports. Adds each to `exports` under its
-    fixed variant (("ok", dir), or (FAIL, the refusal)) and returns the rows [(producer, model, variant,
+    fixed variant (an Export: its folder, or FAIL and the refusal) and returns the rows [(producer, model, variant,
     tags)] to run through every consumer."""
     from tfinterop.commands import fix, verify
     from tfinterop.compat import check, legacy_forms
@@ -531,11 +564,11 @@ def fix_failing_exports(cells, exports: dict, consumers, inputs: dict, timings, 
         failing = {}
         for c in cells:
             if c.consumer == target and c.status in (FAIL, CRASH) and not c.variant.startswith(FIXED_PREFIX) \
-                    and exports[(c.producer, c.model, c.variant)][0] == "ok":
+                    and exports[(c.producer, c.model, c.variant)].ok:
                 failing.setdefault((c.producer, c.model, c.variant), []).append(c.tags)
         for (producer, model, variant), _ in failing.items():
             name = fixed_variant(target, variant)
-            export_dir = exports[(producer, model, variant)][1]
+            export_dir = exports[(producer, model, variant)].folder
             for tags in VARIANTS[variant].tag_sets:
                 rows.append((producer, model, name, tuple(tags)))
             out = cache / "fixed" / target / producer / model / f"{variant}-{paths.content_digest(export_dir, code)}"
@@ -548,8 +581,8 @@ def fix_failing_exports(cells, exports: dict, consumers, inputs: dict, timings, 
     results = run_fix_jobs(jobs, log)
     for out, (producer, model, name) in where.items():
         r = results[out]
-        exports[(producer, model, name)] = ("ok", out) if r["written"] else \
-            (FAIL, f"fix refused: {r['error']}", r.get("runtime_message"))
+        exports[(producer, model, name)] = Export("ok", out) if r["written"] else \
+            Export(FAIL, message=f"fix refused: {r['error']}", runtime_message=r.get("runtime_message"))
     timings["fix failing exports" + (" (all cached)" if all(r.get("cached") for r in results.values()) else "")] = \
         round(time.perf_counter() - started, 2)
     return rows

@@ -48,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -295,6 +296,14 @@ def _signal_name(code):
     return signal.Signals(-code).name if code is not None and code < 0 else None
 
 
+@dataclass
+class _Mapped:
+    """A file the client keeps mapped: an input it stages (an .npy of one shape and dtype) or the output buffer."""
+    path: str
+    capacity: int          # bytes
+    array: np.ndarray      # over the mapping (the .npy's data, or the raw buffer's bytes)
+
+
 class WorkerClient:
     """A consumer running in a child process. Use as a context manager; close() ends the process."""
 
@@ -303,7 +312,7 @@ class WorkerClient:
         """`command` replaces `python -m tfinterop.runtimes.worker runtime`, for a testee that speaks the same
         protocol without this package (harness/tf1_testees/consumer.py under an old Python). `spawn(command, env,
         stderr)` starts it instead of subprocess.Popen: it returns a process with the same stdin/stdout pipes,
-        poll, wait, kill and returncode (the test suite's fork server, tests/forkserver.py)."""
+        poll, wait, kill and returncode (the test suite's fork server, tests/support/forkserver.py)."""
         self.runtime = runtime
         self.timeout = timeout
         self._scratch = tempfile.TemporaryDirectory(prefix=f"tfinterop-{runtime}-")
@@ -412,12 +421,12 @@ class WorkerClient:
 
     def _offer_buffer(self, request):
         if self._buffer_offered:
-            request["output_buffer"], request["output_buffer_bytes"] = self._out[0], self._out[1]
+            request["output_buffer"], request["output_buffer_bytes"] = self._out.path, self._out.capacity
 
     def _from_buffer(self, offset, dtype, shape):
         dtype, shape = np.dtype(dtype), tuple(shape)
         n = dtype.itemsize * math.prod(shape)
-        return self._out[2][offset:offset + n].view(dtype).reshape(shape).copy()   # the buffer is rewritten next call
+        return self._out.array[offset:offset + n].view(dtype).reshape(shape).copy()   # rewritten by the next call
 
     def _after_fallback(self, outputs: dict):
         """The worker wrote the output file(s): it either does not know "output_buffer" (then stop offering it) or
@@ -427,20 +436,20 @@ class WorkerClient:
             return
         layout = buffer_layout(outputs)
         needed = max((layout[k] + outputs[k].nbytes for k in outputs), default=0)
-        if needed <= self._out[1]:
+        if needed <= self._out.capacity:
             self._buffer_offered = False
         else:
-            self._out_buffer(max(2 * self._out[1], needed))
+            self._out_buffer(max(2 * self._out.capacity, needed))
 
     def _out_buffer(self, capacity):
         """A raw file of `capacity` bytes the worker may write outputs into, kept mapped here."""
         if self._out is not None:
-            os.unlink(self._out[0])
+            os.unlink(self._out.path)
         path = self._new_file("out-buffer", ".bin")
         with open(path, "wb") as f:
             f.truncate(capacity)
         # a plain ndarray over the mapping: np.memmap's own slicing costs more than the copy of one prediction
-        self._out = (path, capacity, np.memmap(path, dtype=np.uint8, mode="r+", shape=(capacity,)).view(np.ndarray))
+        self._out = _Mapped(path, capacity, np.memmap(path, dtype=np.uint8, mode="r+", shape=(capacity,)).view(np.ndarray))
 
     def _stage(self, x, slot):
         """Writes x as an .npy file for the worker, which maps it rather than reading it. Consecutive inputs of
@@ -453,14 +462,14 @@ class WorkerClient:
             np.save(path, x, allow_pickle=False)     # odd inputs go as they are; the worker judges them
             return path, True
         staged = self._staged.get(slot)
-        if staged is None or staged[:2] != (x.shape, x.dtype):
+        if staged is None or (staged.array.shape, staged.array.dtype) != (x.shape, x.dtype):
             if staged is not None:
-                os.unlink(staged[2])
+                os.unlink(staged.path)
             path = self._new_file("in", ".npy")
-            staged = self._staged[slot] = (x.shape, x.dtype, path, np.lib.format.open_memmap(
+            staged = self._staged[slot] = _Mapped(path, x.nbytes, np.lib.format.open_memmap(
                 path, mode="w+", dtype=x.dtype, shape=x.shape).view(np.ndarray))
-        staged[3][...] = x
-        return staged[2], False
+        staged.array[...] = x
+        return staged.path, False
 
     def close(self, handle):
         self._call(f"closing model {handle}", op="close", handle=handle)

@@ -21,7 +21,7 @@ OUTPUT_NAME = "myOutput"
 ASSET_NAME = "labels.txt"
 
 # variant -> ([(tags, signature key), ...] in the order the MetaGraphDefs are added, compat?)
-# Mirrors tfinterop/export.py's default variants (tests/test_matrix.py holds the two tables to each other);
+# Mirrors tfinterop/export.py's default variants (tests/harness/test_matrix.py holds the two tables to each other);
 # "compat" = written so TF 1.8's C API loads it.
 VARIANTS = {
     "seed-simple-save": ([(["serve"], "serving_default")], False),
@@ -89,7 +89,7 @@ def build_mixed(tf):
             {"probabilities": y, "label": label, "score": score, "shifted": shifted, "correct": correct}, [W, b])
 
 
-# Mirrors tfinterop/models.py's MODELS (tests/test_matrix.py holds the two tables to each other).
+# Mirrors tfinterop/models.py's MODELS (tests/harness/test_matrix.py holds the two tables to each other).
 MODELS = {"softmax": build_softmax, "cnn": build_cnn, "mixed": build_mixed}
 
 

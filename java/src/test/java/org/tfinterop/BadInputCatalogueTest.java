@@ -341,7 +341,7 @@ public class BadInputCatalogueTest {
     }
 
     /**
-     * The file of a call by signature, as tests/catalogue.py writes it: the golden .npz {@code from}, less
+     * The file of a call by signature, as tests/support/catalogue.py writes it: the golden .npz {@code from}, less
      * {@code drop}, with {@code set}'s arrays; or {@code file}: pseudo-random bytes, or one array alone as a .npy.
      */
     private Path writeInputs(Path root) throws Exception {

@@ -21,7 +21,7 @@ import org.junit.runners.Parameterized.Parameters;
 
 /**
  * The known-incompatibilities grammar on the cases the Python reader is tested on too
- * (fixtures/known-incompatibilities.cases.json; tests/test_expectations.py).
+ * (fixtures/known-incompatibilities.cases.json; tests/unit/test_expectations.py).
  */
 @RunWith(Parameterized.class)
 public class KnownIncompatibilitiesGrammarTest {

@@ -5,7 +5,7 @@ deliberate flaw each (probe-* variants) — is loaded, tag-set by tag-set, in th
 process), and checked against the dumped java-tf-1.8.0 target. They must agree both ways: check finds
 nothing for a tag-set exactly when Java loads it, and when Java refuses, its error is one of check's
 findings for that tag-set. (check reads models without TensorFlow; the batch runs in a process of its own,
-a fork of the fork server, tests/forkserver.py, as every command line of the suite does.)
+a fork of the fork server, tests/support/forkserver.py, as every command line of the suite does.)
 """
 
 import json

@@ -1,6 +1,6 @@
 """`tfinterop inspect`: the same text from both runtimes, and saved_model_cli's own text.
 
-Python TensorFlow runs in a helper process (tests/inspect_models.py) that makes two more SavedModels (a
+Python TensorFlow runs in a helper process (tests/support/inspect_models.py) that makes two more SavedModels (a
 TF2 one and an odd protobuf-built one with every DataType and names that need quoting), and reports,
 for every model, Python's `inspect` text and saved_model_cli's `show --all` text. Java's text comes from
 `tfinterop-java inspect`. The comparison with saved_model_cli applies exactly two documented rewrites

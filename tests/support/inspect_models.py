@@ -1,6 +1,6 @@
 """Run as a process of its own (it imports Python TensorFlow; the pytest process must not):
 
-    python tests/inspect_models.py OUT_DIR MODEL_DIR...
+    python tests/support/inspect_models.py OUT_DIR MODEL_DIR...
 
 Writes two more SavedModels into OUT_DIR -- `tf2` (tf.saved_model.save: an object graph, a function
 library, `__saved_model_init_op`, an asset_file_def, a signature with two outputs) and `odd` (written

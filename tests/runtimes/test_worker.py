@@ -91,18 +91,18 @@ def test_an_output_larger_than_the_buffer_comes_as_a_file_once_then_in_a_larger_
     with WorkerClient("python", spawn=forked_worker) as w:
         handle = w.load(paths.GOLDEN / "compat-serve", ["serve"])
         first = w.predict(handle, "myInput", "myOutput", images)
-        assert w._out[1] >= first.nbytes > 64   # the next call has room
+        assert w._out.capacity >= first.nbytes > 64   # the next call has room
         again = w.predict(handle, "myInput", "myOutput", np.ascontiguousarray(images[::-1]))
         assert compare(first[::-1], again).agree and not compare(first, again).agree
         w.close(handle)
         handle = w.load(dtypes / "model", ["serve"])
         tiled = {k: np.ascontiguousarray(np.concatenate([v] * 40)) for k, v in inputs.items()}
-        small = w._out[1]
+        small = w._out.capacity
         for given, factor in ((inputs, 1), (tiled, 40), (tiled, 40)):
             got = w.run(handle, None, given)
             assert set(got) == set(expected)
             for k, want in expected.items():
                 want = np.concatenate([want] * factor)
                 assert got[k].dtype == want.dtype and compare(want, got[k]).agree, k
-        assert w._out[1] > small                  # the 40-fold outputs did not fit at first
+        assert w._out.capacity > small                  # the 40-fold outputs did not fit at first
         w.close(handle)
