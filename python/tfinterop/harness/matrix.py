@@ -558,7 +558,8 @@ def fix_failing_exports(cells, exports: dict, consumers, inputs: dict, timings, 
     from tfinterop.harness.export import VARIANTS
     started = time.perf_counter()
     cache = paths.cache_dir() / "matrix"
-    code = b"".join(Path(m.__file__).read_bytes() for m in (fix, legacy_forms, check, verify))
+    code = b"".join(f.read_bytes() for f in [*sorted(Path(fix.__file__).parent.glob("*.py")),
+                                             *(Path(m.__file__) for m in (legacy_forms, check, verify))])
     rows, jobs, where = [], [], {}
     for target in fix_targets(consumers):
         failing = {}

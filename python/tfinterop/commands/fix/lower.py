@@ -1,0 +1,128 @@
+"""fix's lower stage: each signature in the reference Python TensorFlow, its function frozen into one plain
+GraphDef (every call inlined, While/If lowered into TF1 control flow); the constants the freezing made from
+variables are known by their captures, and their values kept out of the GraphDef (protobuf's 2 GB limit)."""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from tfinterop.commands.fix.report import FixRefusedError
+from tfinterop.compat import check
+from tfinterop.core.errors import ModelLoadError
+from tfinterop.core.tf_import import tensorflow
+from tfinterop.savedmodel import reader as savedmodel
+
+# Ops that call into the graph's function library, and TF2 control flow; the freezing step removes both.
+CALL_OPS = {"StatefulPartitionedCall", "PartitionedCall"}
+CONTROL_FLOW_V2_OPS = check.FIXED_BY_FREEZING - CALL_OPS - {"DisableCopyOnRead"}
+
+
+@dataclass
+class Variable:
+    name: str          # its node name in the fixed graphs (and its key in variables/)
+    value: object      # numpy array
+
+
+@dataclass
+class LoweredSignature:
+    tags: list
+    key: str
+    graph_def: object                 # the frozen GraphDef
+    variable_nodes: dict              # Const node made from a variable -> Variable
+    inputs: dict                      # signature input key -> tensor name in graph_def
+    outputs: dict                     # signature output key -> tensor name in graph_def
+    signature_def: object             # the original SignatureDef (tensorflow's message)
+    rewrites: Counter
+    renamed: object = None            # tensor name in graph_def -> its name in the fixed graph (set by _merge)
+
+
+def lower(directory, chosen: dict, freeze: bool, log) -> list:
+    tf = tensorflow()
+    from tensorflow.core.protobuf import saved_model_pb2
+    from tensorflow.python.framework import convert_to_constants
+
+    original = saved_model_pb2.SavedModel()
+    original.ParseFromString(savedmodel.saved_model_pb(directory).read_bytes())
+    lowered = []
+    for tag_set, keys in chosen.items():
+        tags = list(tag_set)
+        mg = next(m for m in original.meta_graphs if sorted(m.meta_info_def.tags) == tags)
+        before = _counts(mg)
+        log(f"fix: loading {directory} [{', '.join(tags)}] in TensorFlow {tf.__version__}")
+        try:
+            loaded = tf.saved_model.load(str(directory), tags=tags)
+        except Exception as e:  # noqa: BLE001 -- whatever TF raises, the reference cannot read the model
+            raise ModelLoadError(f"the reference TensorFlow {tf.__version__} cannot load {directory} "
+                                 f"[{', '.join(tags)}]: {type(e).__name__}: {str(e).splitlines()[0]}") from None
+        for key in keys:
+            fn = loaded.signatures[key]
+            names = {id(v.handle): v.name.split(":")[0] for v in fn.variables}
+            captured = {inner.op.name: names.get(id(ext)) for ext, inner in fn.graph.captures
+                        if ext.dtype == tf.resource}
+            try:
+                graph_def, values = _freeze(tf, convert_to_constants, fn, captured)
+            except Exception as e:  # noqa: BLE001 -- the converter's own words, for the refusal
+                raise FixRefusedError(f"[{', '.join(tags)}] signature {key!r}: TensorFlow cannot freeze its "
+                                      f"function: {type(e).__name__}: {str(e).splitlines()[0]}; nothing was "
+                                      f"written") from None
+            variable_nodes = {}
+            for node in graph_def.node:
+                if node.op == "Const" and node.name in captured:
+                    value = values[node.name] if node.name in values else tf.make_ndarray(node.attr["value"].tensor)
+                    variable_nodes[node.name] = Variable(captured[node.name] or node.name, value)
+            leftover = [n.name for n in graph_def.node if n.op == "Placeholder" and n.attr["dtype"].type ==
+                        tf.resource.as_datatype_enum]
+            if leftover:
+                raise FixRefusedError(f"[{', '.join(tags)}] signature {key!r}: the function captures resources that "
+                                      f"are not variables ({', '.join(leftover)}: a lookup table, an iterator?), "
+                                      f"which have no TF1 graph form here; nothing was written")
+            arg_keys = list(fn._arg_keywords)        # noqa: SLF001 -- the signature's keys, in fn.inputs order
+            inputs = {k: t.name for k, t in zip(arg_keys, fn.inputs)}
+            # A signature's results are a flat dict, which tf.nest flattens in sorted key order (fn.outputs').
+            out_keys = sorted(fn.structured_outputs) if isinstance(fn.structured_outputs, dict) else []
+            outputs = dict(zip(out_keys, (t.name for t in fn.outputs)))
+            sig = mg.signature_def[key]
+            if sorted(inputs) != sorted(sig.inputs) or sorted(outputs) != sorted(sig.outputs):
+                raise FixRefusedError(f"[{', '.join(tags)}] signature {key!r}: its function's arguments "
+                                      f"({', '.join(sorted(inputs))}) and results ({', '.join(sorted(outputs))}) "
+                                      f"are not the SignatureDef's keys; nothing was written")
+            rewrites = Counter({k: v for k, v in before.items() if v})
+            rewrites["frozen-variables" if freeze else "ref-variables"] = len(variable_nodes)
+            lowered.append(LoweredSignature(tags, key, graph_def, variable_nodes, inputs, outputs, sig, rewrites))
+            log(f"fix: [{', '.join(tags)}] {key}: {len(graph_def.node)} nodes, {len(variable_nodes)} variable(s)"
+                + "".join(f", {n} {kind}" for kind, n in sorted(before.items()) if n))
+    return lowered
+
+
+def _freeze(tf, convert_to_constants, fn, captured) -> tuple:
+    """(the function frozen into one GraphDef, {constant made from a variable: its value}), as
+    convert_variables_to_constants_v2 makes it, but with each variable's constant a one-value splat of its
+    shape and dtype while the function is rebuilt from the GraphDef, and its value kept aside for variables/:
+    the public call puts every weight in the GraphDef, which protobuf's 2 GB limit forbids for a bigger model.
+    The converter's classes are private, the pinned reference TensorFlow's; without them, the public call."""
+    import numpy as np
+    try:
+        data = convert_to_constants._FunctionConverterDataInEager(       # noqa: SLF001
+            func=fn, lower_control_flow=True, aggressive_inlining=False)
+        replace = convert_to_constants._replace_variables_by_constants    # noqa: SLF001
+        construct = convert_to_constants._construct_concrete_function     # noqa: SLF001
+    except AttributeError:
+        frozen = convert_to_constants.convert_variables_to_constants_v2(fn, lower_control_flow=True)
+        return frozen.graph.as_graph_def(), {}
+    values = {}
+    for name, tensor in list(data.tensor_data.items()):
+        if name in captured:
+            values[name] = tensor.numpy
+            data.tensor_data[name] = tensor._replace(numpy=np.zeros((), tensor.numpy.dtype))
+    graph_def, converted = replace(converter_data=data)
+    for node in graph_def.node:
+        if node.op == "Const" and node.name in values:
+            value = values[node.name]
+            node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(np.zeros((), value.dtype), shape=value.shape))
+    return construct(fn, graph_def, converted).graph.as_graph_def(), values
+
+
+def _counts(meta_graph) -> Counter:
+    nodes = list(meta_graph.graph_def.node) + [n for f in meta_graph.graph_def.library.function for n in f.node_def]
+    return Counter({"inlined-calls": sum(n.op in CALL_OPS for n in nodes),
+                    "lowered-control-flow": sum(n.op in CONTROL_FLOW_V2_OPS for n in nodes),
+                    "non-sharded-saver": int(any(n.op in check.SHARDED_SAVER_OPS for n in nodes))})
