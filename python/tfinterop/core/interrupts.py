@@ -16,9 +16,11 @@ def _on_sigint(signum, frame):
 
 
 def _quiet_about_interrupts(unraisable, _default=sys.unraisablehook):
-    """A KeyboardInterrupt swallowed in a finalizer is remembered (check() raises it again), not printed as a
-    traceback; any other unraisable exception is reported as Python reports it."""
-    if not (_interrupted and isinstance(unraisable.exc_value, KeyboardInterrupt)):
+    """Once interrupted, what finalizers raise is not printed as tracebacks: a KeyboardInterrupt swallowed in one is
+    remembered (check() raises it again), and the objects the interrupt left half-built fail in theirs as the
+    process ends (a TensorFlow Session interrupted in its constructor: measured). Before an interrupt, an
+    unraisable exception is reported as Python reports it."""
+    if not _interrupted:
         _default(unraisable)
 
 
