@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-import pytest  # noqa: I001
+import pytest
 
 # The suite's helpers (the fork server, the bad-input catalogue's builder, the inspect helper) are in support/; the
 # tests are in one folder per layer of the package (unit, runtimes, commands, harness, tools).

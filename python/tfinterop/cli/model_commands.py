@@ -151,6 +151,7 @@ def cmd_predict(args) -> int:
     import numpy as np
 
     from tfinterop.contract import arrays, signatures
+    from tfinterop.core.atomic import write_atomically
     from tfinterop.runtimes import open_consumer
     from tfinterop.savedmodel import reader as savedmodel
 
@@ -195,10 +196,10 @@ def cmd_predict(args) -> int:
     finally:
         consumer.close(handle)
     if by_keys:
-        outputs.write_atomically(target, lambda f: arrays.write_npz_to(f, results), "--outputs")
+        write_atomically(target, lambda f: arrays.write_npz_to(f, results), "--outputs")
     else:
         [y] = results.values()
-        outputs.write_atomically(target, lambda f: np.save(f, y, allow_pickle=False), "--output")
+        write_atomically(target, lambda f: np.save(f, y, allow_pickle=False), "--output")
     said = ", ".join(f"{k} {v.dtype}{list(v.shape)}" for k, v in sorted(results.items()))
     log(f"{consumer.name}: {args.dir} [{', '.join(tags)}] {len(inputs)} input(s) -> {said} written to {target}")
     return 0
