@@ -15,6 +15,30 @@ Each is exact: it computes the same values, or it is not planned.
         Exact when T and U are float32 (all FusedBatchNorm takes), the sixth output is unused and
         exponential_avg_factor holds its default (it only matters in training).
 
+    LeakyRelu(x; alpha) -> Maximum(x, Mul(x, alpha))          for 0 <= alpha <= 1
+                        -> Select(Greater(x, 0), x, Mul(x, alpha))   for any other alpha
+        the kernel computes x > 0 ? x : x * alpha; for alpha in [0, 1], x * alpha <= x exactly when x >= 0, so
+        the larger of the two is that (the same product, so the same float: -0.0, infinities and NaN included).
+        Any other alpha takes the kernel's own select. The alpha is kept in the plan: the writer strips it
+        from the node when it holds its default (0.2).
+    BatchMatMulV2(x, y) -> BatchMatMul(x', y')
+        TF 1.x's BatchMatMul does not broadcast: x and y need the same rank and the same batch dimensions.
+        Where one has a known 1 and the other n, known or only known at run time, that input is tiled n
+        times along it (Tile: the same values, repeated; a size known at run time is read with Shape).
+        An input of lower rank whose shape is known is first reshaped with leading 1s (Reshape: the same
+        values). Unknown batch dimensions on both sides are taken as they come: where they differ at run
+        time, BatchMatMul refuses to run (loudly, never silently differently; `fix` runs it to prove which).
+        A lower-rank input of unknown shape has no legacy form yet. grad_x/grad_y (set only in gradients)
+        must hold their default.
+
+
+Forms that fit a target's kernels, for an op the target has but cannot run as used (TF 1.x targets):
+
+    Softmax(x), LogSoftmax(x) of rank other than 2, or unknown -> Reshape(Softmax(Reshape(x, [-1, d])), Shape(x))
+        TF 1.8's kernels take 2-D logits only ("logits must be 2-dimensional", measured in TF Java 1.8 on an
+        attention's [batch, queries, keys] scores); both normalise along the last axis, so flattening the
+        others and restoring them computes the same values (d, the last dimension, is read with Shape).
+
     TensorListGetItem(handle, index, element_shape) -> TensorListGetItem(handle, index)
     TensorListStack(handle, element_shape) -> TensorListStack(handle)
         TF 1.8's TensorList ops are the same ops without the element_shape input (and GetItem's Tshape attr).
@@ -30,7 +54,8 @@ from dataclasses import dataclass, field
 
 from tfinterop.core.errors import TargetIncompatibleError
 
-LEGACY_FORMS = {"SelectV2": "Select", "FusedBatchNormV3": "FusedBatchNorm"}
+LEGACY_FORMS = {"SelectV2": "Select", "FusedBatchNormV3": "FusedBatchNorm", "LeakyRelu": "Maximum",
+                "BatchMatMulV2": "BatchMatMul"}
 # Ops the target has under the same name with an input fewer: op -> (the input's index, its name, the type attr
 # that only that input uses, if any).
 OLDER_SIGNATURES = {"TensorListGetItem": (2, "element_shape", "Tshape"),
@@ -45,18 +70,36 @@ class Rewrite:
     dtype: int = 0                             # SelectV2: DataType of t and e
     drop_input: int | None = None              # OLDER_SIGNATURES: the input the target's op lacks
     drop_attrs: tuple = ()                     # attrs the legacy form lacks, whatever they hold
+    form: str = ""                             # the legacy op, where it is not LEGACY_FORMS' (LeakyRelu -> Select)
+    alpha: float | None = None                 # LeakyRelu's alpha
+    tile: dict = field(default_factory=dict)   # BatchMatMulV2: input index (0 or 1) -> multiples, one per
+    #                                            dimension (None: the other input's size there, at run time)
+    reshape: dict = field(default_factory=dict)  # BatchMatMulV2: input index -> its shape with leading 1s
+
+    @property
+    def legacy_op(self) -> str:
+        return self.form or LEGACY_FORMS.get(self.op, self.op)
 
     @property
     def kind(self) -> str:
         if self.drop_input is not None:
             return f"{self.op} without {OLDER_SIGNATURES[self.op][1]}"
-        return f"{self.op}->{LEGACY_FORMS[self.op]}"
+        return f"{self.op}->{self.legacy_op}"
+
+
+# Ops a TF 1.x target has whose kernels take logits of rank 2 only (see the docstring).
+TWO_D_KERNELS = {"Softmax", "LogSoftmax"}
 
 
 def plan(graph, target) -> list:
     """The rewrites `graph` needs for `target`; raises when an op the target lacks has no legacy form that fits."""
     rewrites, missing = [], []
     for op in graph.get_operations():
+        if op.type in TWO_D_KERNELS and target.tensorflow_version.startswith("1.") and target.has_op(op.type):
+            if op.inputs[0].shape.rank != 2:     # unknown too: for 2-D logits the form computes the same
+                rewrites.append(Rewrite(op.name, op.type, dtype=op.get_attr("T").as_datatype_enum,
+                                        form=f"{op.type} of 2-D"))
+            continue
         if op.type in OLDER_SIGNATURES and target.has_op(op.type):
             rewrite, why_not = _plan_older_signature(op, target)
             if rewrite is not None:
@@ -136,7 +179,47 @@ def _plan_older_signature(op, target):
     return Rewrite(op.name, op.type, drop_input=index, drop_attrs=(type_attr,) if type_attr else ()), None
 
 
-PLANNERS = {"SelectV2": _plan_select, "FusedBatchNormV3": _plan_batch_norm}
+def _plan_leaky_relu(op):
+    dtype = op.get_attr("T")
+    if not dtype.is_floating:
+        return None, f"its legacy form does not fit its dtype {dtype.name}"
+    alpha = float(op.get_attr("alpha"))
+    form = "Maximum" if 0.0 <= alpha <= 1.0 else "Select"
+    return Rewrite(op.name, "LeakyRelu", dtype=dtype.as_datatype_enum, drop_attrs=("alpha",), form=form,
+                   alpha=alpha), None
+
+
+def _plan_batch_matmul(op):
+    x, y = op.inputs
+    for attr in ("grad_x", "grad_y"):
+        if attr in op.node_def.attr and op.get_attr(attr):
+            return None, f"its legacy form 'BatchMatMul' does not fit: {attr} is true (set only in gradients)"
+    misfit = f"its legacy form 'BatchMatMul' does not fit its shapes {x.shape} and {y.shape}"
+    if x.shape.rank is None or y.shape.rank is None or min(x.shape.rank, y.shape.rank) < 2:
+        return None, misfit + " (BatchMatMul takes inputs of known rank, 2 or more)"
+    rank = max(x.shape.rank, y.shape.rank)
+    shapes, reshape = [x.shape.as_list(), y.shape.as_list()], {}
+    for index, shape in enumerate(shapes):
+        if len(shape) < rank:
+            if None in shape:
+                return None, misfit + " (the input of lower rank has a shape known only at run time)"
+            shapes[index] = reshape[index] = [1] * (rank - len(shape)) + shape
+    tile = {}
+    for i, (a, b) in enumerate(zip(shapes[0][:-2], shapes[1][:-2])):
+        if a == b or (a != 1 and b is None) or (b != 1 and a is None):
+            continue                         # the same, or (unknown) the same or refused at run time
+        if a == 1:
+            tile.setdefault(0, [1] * rank)[i] = b       # b, or None: y's size at run time
+        elif b == 1:
+            tile.setdefault(1, [1] * rank)[i] = a
+        else:
+            return None, misfit + f" (batch dimension {i}: {a} against {b})"
+    return Rewrite(op.name, "BatchMatMulV2", dtype=x.dtype.as_datatype_enum, drop_attrs=("grad_x", "grad_y"),
+                   tile=tile, reshape=reshape), None
+
+
+PLANNERS = {"SelectV2": _plan_select, "FusedBatchNormV3": _plan_batch_norm, "LeakyRelu": _plan_leaky_relu,
+            "BatchMatMulV2": _plan_batch_matmul}
 
 
 def apply(meta_graph, rewrites, target) -> None:
@@ -146,13 +229,22 @@ def apply(meta_graph, rewrites, target) -> None:
         node = nodes[rw.node]
         if rw.op == "SelectV2":
             _apply_select(meta_graph, node, rw, target)
+        if rw.op == "LeakyRelu":
+            _apply_leaky_relu(meta_graph, node, rw)
+        if rw.op in TWO_D_KERNELS:
+            _apply_two_d(meta_graph, node, rw)
+            continue
+        if rw.reshape:
+            _apply_reshape(meta_graph, node, rw)
+        if rw.tile:
+            _apply_tile(meta_graph, node, rw)
         if rw.drop_input is not None:
             data = [x for x in node.input if not x.startswith("^")]
             del node.input[list(node.input).index(data[rw.drop_input])]
         for attr in rw.drop_attrs:          # the plan made sure they say nothing the legacy form does not
             if attr in node.attr:
                 del node.attr[attr]
-        node.op = LEGACY_FORMS.get(rw.op, rw.op)
+        node.op = rw.legacy_op
     record_used_ops(meta_graph)
 
 
@@ -170,6 +262,111 @@ def _apply_select(meta_graph, node, rw, target):
         assert _default(target, "Fill", "index_type") in (None, types_pb2.DT_INT32)
         meta_graph.graph_def.node.extend([shape, fill])
         node.input[index] = fill.name
+
+
+def _node(name, op, inputs, device, t=None, **attrs):
+    """A NodeDef for a legacy form: T = t (a DataType), and other attrs as AttrValues."""
+    from tensorflow.core.framework import attr_value_pb2, node_def_pb2
+    node = node_def_pb2.NodeDef(name=name, op=op, input=inputs, device=device)
+    if t is not None:
+        node.attr["T"].CopyFrom(attr_value_pb2.AttrValue(type=t))
+    for key, value in attrs.items():
+        node.attr[key].CopyFrom(value)
+    return node
+
+
+def _const(name, value, dtype, device):
+    from tensorflow.core.framework import attr_value_pb2
+    from tensorflow.python.framework import dtypes, tensor_util
+    tensor = tensor_util.make_tensor_proto(value, dtype=dtypes.as_dtype(dtype))
+    return _node(name, "Const", [], device, value=attr_value_pb2.AttrValue(tensor=tensor),
+                 dtype=attr_value_pb2.AttrValue(type=dtype))
+
+
+def _apply_leaky_relu(meta_graph, node, rw):
+    """x -> Maximum(x, x * alpha), or Select(x > 0, x, x * alpha): the node keeps its name (its consumers'), and
+    its T, which the writer stripped where it held LeakyRelu's default (float32) and Maximum and Select lack."""
+    from tensorflow.core.framework import attr_value_pb2
+    node.attr["T"].CopyFrom(attr_value_pb2.AttrValue(type=rw.dtype))
+    x = node.input[0]
+    alpha = _const(f"{rw.node}/legacy_alpha", rw.alpha, rw.dtype, node.device)
+    scaled = _node(f"{rw.node}/legacy_scaled", "Mul", [x, alpha.name], node.device, rw.dtype)
+    new = [alpha, scaled]
+    if rw.legacy_op == "Maximum":
+        node.input[:] = [x, scaled.name] + [i for i in node.input if i.startswith("^")]
+    else:
+        zero = _const(f"{rw.node}/legacy_zero", 0, rw.dtype, node.device)
+        positive = _node(f"{rw.node}/legacy_positive", "Greater", [x, zero.name], node.device, rw.dtype)
+        new += [zero, positive]
+        node.input[:] = [positive.name, x, scaled.name] + [i for i in node.input if i.startswith("^")]
+    meta_graph.graph_def.node.extend(new)
+
+
+def _apply_two_d(meta_graph, node, rw):
+    """Softmax(x) -> Reshape(Softmax(Reshape(x, [-1, d])), Shape(x)): the node keeps its name, as the final Reshape."""
+    from tensorflow.core.framework import attr_value_pb2, types_pb2
+    int32, x, prefix = types_pb2.DT_INT32, node.input[0], f"{rw.node}/legacy_2d"
+    shape = _node(f"{prefix}/shape", "Shape", [x], node.device, rw.dtype)
+    at = [_const(f"{prefix}/last_{name}", [value], int32, node.device) for name, value in (("begin", -1), ("end", 0),
+                                                                                         ("stride", 1))]
+    last = _node(f"{prefix}/last", "StridedSlice", [shape.name, *(a.name for a in at)], node.device, int32,
+                 Index=attr_value_pb2.AttrValue(type=int32), end_mask=attr_value_pb2.AttrValue(i=1),
+                 shrink_axis_mask=attr_value_pb2.AttrValue(i=1))
+    rows = _const(f"{prefix}/rows", -1, int32, node.device)
+    flat_shape = _node(f"{prefix}/flat_shape", "Pack", [rows.name, last.name], node.device, int32,
+                       N=attr_value_pb2.AttrValue(i=2))
+    flat = _node(f"{prefix}/flat", "Reshape", [x, flat_shape.name], node.device, rw.dtype)
+    kernel = _node(f"{prefix}/{rw.op.lower()}", rw.op, [flat.name], node.device, rw.dtype)
+    meta_graph.graph_def.node.extend([shape, *at, last, rows, flat_shape, flat, kernel])
+    node.op = "Reshape"
+    node.input[:] = [kernel.name, shape.name] + [i for i in node.input if i.startswith("^")]
+    node.attr["T"].CopyFrom(attr_value_pb2.AttrValue(type=rw.dtype))
+
+
+def _apply_reshape(meta_graph, node, rw):
+    """BatchMatMulV2's input of lower rank, reshaped with leading 1s to the other's rank."""
+    from tensorflow.core.framework import types_pb2
+    for index, shape in rw.reshape.items():
+        prefix = f"{rw.node}/legacy_reshape_{index}"
+        target_shape = _const(f"{prefix}/shape", shape, types_pb2.DT_INT32, node.device)
+        reshaped = _node(prefix, "Reshape", [node.input[index], target_shape.name], node.device, rw.dtype)
+        meta_graph.graph_def.node.extend([target_shape, reshaped])
+        node.input[index] = reshaped.name
+
+
+def _apply_tile(meta_graph, node, rw):
+    """BatchMatMulV2's inputs with a batch dimension of 1 where the other's is n, tiled n times along it; an n
+    known only at run time is read from the other input's Shape."""
+    from tensorflow.core.framework import attr_value_pb2, types_pb2
+    int32 = types_pb2.DT_INT32
+    for index, multiples in rw.tile.items():
+        prefix = f"{rw.node}/legacy_tile_{index}"
+        if None not in multiples:
+            m = _const(f"{prefix}/multiples", multiples, int32, node.device)
+            new = [m]
+        else:
+            other = node.input[1 - index]
+            shape = _node(f"{prefix}/other_shape", "Shape", [other], node.device, rw.dtype)
+            new, parts = [shape], []
+            for i, n in enumerate(multiples):
+                if n is not None:
+                    part = _const(f"{prefix}/multiple_{i}", n, int32, node.device)
+                    new.append(part)
+                else:
+                    at = [_const(f"{prefix}/at_{i}_{end}", [i + end], int32, node.device) for end in (0, 1)]
+                    one = _const(f"{prefix}/stride_{i}", [1], int32, node.device)
+                    part = _node(f"{prefix}/multiple_{i}", "StridedSlice", [shape.name, at[0].name, at[1].name,
+                                                                            one.name], node.device, int32,
+                                 Index=attr_value_pb2.AttrValue(type=int32),
+                                 shrink_axis_mask=attr_value_pb2.AttrValue(i=1))
+                    new += [*at, one, part]
+                parts.append(part.name)
+            m = _node(f"{prefix}/multiples", "Pack", parts, node.device, int32,
+                      N=attr_value_pb2.AttrValue(i=len(parts)))
+            new.append(m)
+        tiled = _node(prefix, "Tile", [node.input[index], m.name], node.device, rw.dtype)
+        meta_graph.graph_def.node.extend([*new, tiled])
+        node.input[index] = tiled.name
 
 
 def record_used_ops(meta_graph) -> None:
