@@ -307,20 +307,29 @@ def _apply_two_d(meta_graph, node, rw):
     from tensorflow.core.framework import attr_value_pb2, types_pb2
     int32, x, prefix = types_pb2.DT_INT32, node.input[0], f"{rw.node}/legacy_2d"
     shape = _node(f"{prefix}/shape", "Shape", [x], node.device, rw.dtype)
-    at = [_const(f"{prefix}/last_{name}", [value], int32, node.device) for name, value in (("begin", -1), ("end", 0),
-                                                                                         ("stride", 1))]
-    last = _node(f"{prefix}/last", "StridedSlice", [shape.name, *(a.name for a in at)], node.device, int32,
-                 Index=attr_value_pb2.AttrValue(type=int32), end_mask=attr_value_pb2.AttrValue(i=1),
-                 shrink_axis_mask=attr_value_pb2.AttrValue(i=1))
+    last = _size_at(f"{prefix}/last", shape.name, -1, node.device)
     rows = _const(f"{prefix}/rows", -1, int32, node.device)
-    flat_shape = _node(f"{prefix}/flat_shape", "Pack", [rows.name, last.name], node.device, int32,
+    flat_shape = _node(f"{prefix}/flat_shape", "Pack", [rows.name, last[-1].name], node.device, int32,
                        N=attr_value_pb2.AttrValue(i=2))
     flat = _node(f"{prefix}/flat", "Reshape", [x, flat_shape.name], node.device, rw.dtype)
     kernel = _node(f"{prefix}/{rw.op.lower()}", rw.op, [flat.name], node.device, rw.dtype)
-    meta_graph.graph_def.node.extend([shape, *at, last, rows, flat_shape, flat, kernel])
+    meta_graph.graph_def.node.extend([shape, *last, rows, flat_shape, flat, kernel])
     node.op = "Reshape"
     node.input[:] = [kernel.name, shape.name] + [i for i in node.input if i.startswith("^")]
     node.attr["T"].CopyFrom(attr_value_pb2.AttrValue(type=rw.dtype))
+
+
+def _size_at(name, shape, i, device) -> list:
+    """The nodes that read dimension i (-1: the last) of the Shape node `shape` as an int32 scalar; the last of
+    them (named `name`) is the size."""
+    from tensorflow.core.framework import attr_value_pb2, types_pb2
+    int32 = types_pb2.DT_INT32
+    bounds = [_const(f"{name}/{what}", [v], int32, device)
+              for what, v in (("begin", i), ("end", 0 if i == -1 else i + 1), ("stride", 1))]
+    size = _node(name, "StridedSlice", [shape, *(b.name for b in bounds)], device, int32,
+                 Index=attr_value_pb2.AttrValue(type=int32), shrink_axis_mask=attr_value_pb2.AttrValue(i=1),
+                 end_mask=attr_value_pb2.AttrValue(i=1 if i == -1 else 0))
+    return [*bounds, size]
 
 
 def _apply_reshape(meta_graph, node, rw):
@@ -353,13 +362,9 @@ def _apply_tile(meta_graph, node, rw):
                     part = _const(f"{prefix}/multiple_{i}", n, int32, node.device)
                     new.append(part)
                 else:
-                    at = [_const(f"{prefix}/at_{i}_{end}", [i + end], int32, node.device) for end in (0, 1)]
-                    one = _const(f"{prefix}/stride_{i}", [1], int32, node.device)
-                    part = _node(f"{prefix}/multiple_{i}", "StridedSlice", [shape.name, at[0].name, at[1].name,
-                                                                            one.name], node.device, int32,
-                                 Index=attr_value_pb2.AttrValue(type=int32),
-                                 shrink_axis_mask=attr_value_pb2.AttrValue(i=1))
-                    new += [*at, one, part]
+                    size = _size_at(f"{prefix}/multiple_{i}", shape.name, i, node.device)
+                    new += size
+                    part = size[-1]
                 parts.append(part.name)
             m = _node(f"{prefix}/multiples", "Pack", parts, node.device, int32,
                       N=attr_value_pb2.AttrValue(i=len(parts)))
