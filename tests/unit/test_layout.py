@@ -132,3 +132,48 @@ def test_the_java_core_knows_no_tf_java():
         service = REPO / module / "src" / "main" / "resources" / "META-INF" / "services" / "org.tfinterop.TfJava"
         assert service.read_text().split() == ["org.tfinterop.TfJavaRuntime"]
         assert (REPO / module / "src" / "main" / "java" / "org" / "tfinterop" / "TfJavaRuntime.java").is_file()
+
+
+def _module_aliases(nodes) -> dict:
+    """{local name: tfinterop module} bound by the `from tfinterop... import` statements among `nodes`."""
+    aliases = {}
+    for node in nodes:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "tfinterop":
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                folder = PACKAGE.parent / candidate.replace(".", "/")
+                if folder.with_suffix(".py").is_file() or (folder / "__init__.py").is_file():
+                    aliases[alias.asname or alias.name] = candidate
+    return aliases
+
+
+def _own_nodes(scope):
+    """The nodes of a module or function, not those of the functions (and classes) inside it."""
+    todo = list(ast.iter_child_nodes(scope))
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def test_every_attribute_the_code_takes_from_a_module_of_the_package_exists():
+    """`module.name` for every module of the package a file imports (at its top or inside a function): a name
+    that moved to another module fails here, not in the one command line that reaches it."""
+    import importlib
+    missing = []
+    for path in SOURCES:
+        tree = ast.parse(path.read_text())
+        top = _module_aliases(_own_nodes(tree))
+        scopes = [tree] + [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for scope in scopes:
+            own = list(_own_nodes(scope))
+            assigned = {n.id for n in own if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            if scope is not tree:
+                assigned |= {a.arg for a in scope.args.args + scope.args.kwonlyargs}
+            aliases = {k: v for k, v in top.items() if k not in assigned} | _module_aliases(own)
+            for node in own:
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
+                    if not hasattr(importlib.import_module(aliases[node.value.id]), node.attr):
+                        missing.append(f"{path.relative_to(REPO)}:{node.lineno}: {aliases[node.value.id]}.{node.attr}")
+    assert missing == []

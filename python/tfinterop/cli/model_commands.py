@@ -312,7 +312,8 @@ def cmd_targets(args) -> int:
     from tfinterop.compat import targets
 
     if args.regenerate:
-        targets.regenerate(args.out, log=log)
+        from tfinterop.tools import dump_targets
+        dump_targets.regenerate(args.out, log=log)
         return 0
     for name in targets.available():
         t = targets.load(name)
