@@ -120,12 +120,11 @@ class TfInterop:
     def _inputs(self, inputs, examples=EXAMPLES, seed=SEED):
         """A test's inputs as one value: {key: array}, an .npz path (relative: from the rootdir), or None to
         synthesize them."""
-        from tfinterop.contract.arrays import read_npz
         from tfinterop.contract.signatures import Inputs
         from tfinterop.core.errors import TfInteropError
         if isinstance(inputs, (str, Path)):
             try:
-                return Inputs(read_npz(self.path(inputs), what="inputs"), str(inputs))
+                return Inputs.read(self.path(inputs), what="inputs")
             except TfInteropError as e:
                 pytest.fail(f"tfinterop: {e.kind}: {e} (relative paths are read from pytest's rootdir, "
                             f"{self._request.config.rootpath})", pytrace=False)

@@ -58,7 +58,7 @@ results = {}
 for name, directory in built.items():
     out = root / "fixed" / name
     npz = directory.parent / f"{name}.inputs.npz"
-    inputs = Inputs(arrays.read_npz(npz), str(npz)) if npz.exists() else Inputs()
+    inputs = Inputs.read(npz) if npz.exists() else Inputs()
     doc = {}
     try:
         report = fix.fix(directory, "java-tf-1.8.0", out, inputs=inputs, verifier=verifier,

@@ -266,7 +266,6 @@ def cmd_fix(args) -> int:
 
 def _inputs_to_verify_with(args, avoid: dict):
     """verify's and fix's --inputs, --examples and --seed as one value, and --json checked."""
-    from tfinterop.contract.arrays import read_npz
     from tfinterop.contract.signatures import Inputs
 
     if args.examples < 1:
@@ -275,7 +274,7 @@ def _inputs_to_verify_with(args, avoid: dict):
         outputs.check_output_file(args.json, args.overwrite, "--json",
                                   avoid={**avoid, args.inputs: "the inputs file"})
     if args.inputs:
-        return Inputs(read_npz(args.inputs), str(args.inputs))
+        return Inputs.read(args.inputs)
     return Inputs(examples=args.examples, seed=args.seed)
 
 

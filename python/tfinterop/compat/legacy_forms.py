@@ -249,14 +249,10 @@ def apply(meta_graph, rewrites, target) -> None:
 
 
 def _apply_select(meta_graph, node, rw, target):
-    from tensorflow.core.framework import attr_value_pb2, node_def_pb2, types_pb2
+    from tensorflow.core.framework import types_pb2
     for index, source in rw.fill.items():
-        shape = node_def_pb2.NodeDef(name=f"{rw.node}/legacy_shape_{index}", op="Shape", input=[source],
-                                     device=node.device)
-        shape.attr["T"].CopyFrom(attr_value_pb2.AttrValue(type=rw.dtype))
-        fill = node_def_pb2.NodeDef(name=f"{rw.node}/legacy_fill_{index}", op="Fill",
-                                    input=[shape.name, node.input[index]], device=node.device)
-        fill.attr["T"].CopyFrom(attr_value_pb2.AttrValue(type=rw.dtype))
+        shape = _node(f"{rw.node}/legacy_shape_{index}", "Shape", [source], node.device, rw.dtype)
+        fill = _node(f"{rw.node}/legacy_fill_{index}", "Fill", [shape.name, node.input[index]], node.device, rw.dtype)
         # out_type/index_type default to int32 in the target as in today's TF: left unset, as stripped.
         assert _default(target, "Shape", "out_type") == types_pb2.DT_INT32
         assert _default(target, "Fill", "index_type") in (None, types_pb2.DT_INT32)

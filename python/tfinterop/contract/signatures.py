@@ -181,6 +181,12 @@ class Inputs:
     examples: int = defaults.EXAMPLES
     seed: int = defaults.SEED
 
+    @classmethod
+    def read(cls, path, what="--inputs") -> "Inputs":
+        """The arrays of an .npz, by input key, with the file as their source."""
+        from tfinterop.contract.arrays import read_npz
+        return cls(read_npz(path, what), str(path))
+
     @property
     def synthesized(self) -> bool:
         return self.arrays is None

@@ -6,7 +6,6 @@ import sys
 
 from tfinterop.commands.fix import fix
 from tfinterop.commands.verify import Verifier
-from tfinterop.contract.arrays import read_npz
 from tfinterop.contract.signatures import Inputs
 from tfinterop.core.errors import TfInteropError
 from tfinterop.core.tf_import import tensorflow
@@ -25,7 +24,7 @@ def serve_jobs() -> int:
             reply = {"out": job["out"], "written": False, "error": "", "kind": "", "runtime_message": None}
             try:
                 verifier = verifiers.setdefault(job["target"], Verifier(job["target"], log=log, workers=workers))
-                inputs = Inputs(read_npz(job["inputs"]), job["inputs"]) if job.get("inputs") else Inputs()
+                inputs = Inputs.read(job["inputs"]) if job.get("inputs") else Inputs()
                 fix(job["dir"], job["target"], job["out"], inputs=inputs, overwrite=True, verifier=verifier, log=log)
                 reply["written"] = True
             except TfInteropError as e:
