@@ -153,14 +153,23 @@ def run_the_default_slice(tmp_path):
     return done, out, report
 
 
+def _test_module(path):
+    """A test module of another folder, by its path (it need not have been collected yet: `pytest tests/commands`)."""
+    import importlib.util
+    name = Path(path).stem
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / path)
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
 def build_the_any_dtype_models(tmp_path):
-    from test_signatures_any_dtype import build_models
-    return build_models(tmp_path)
+    return _test_module("runtimes/test_signatures_any_dtype.py").build_models(tmp_path)
 
 
 def fix_the_corpus(tmp_path):
-    from test_fix import fix_the_corpus
-    return fix_the_corpus(tmp_path), tmp_path
+    return _test_module("commands/test_fix.py").fix_the_corpus(tmp_path), tmp_path
 
 
 # session fixture name -> its job. A job may use the result of one the tests need earlier (early_session_result):

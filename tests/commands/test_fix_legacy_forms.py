@@ -1,4 +1,5 @@
-"""`tfinterop fix` rewrites ops TF 1.8 lacks into exact older forms, proven in the real TF Java 1.8: LeakyRelu
+"""`tfinterop fix` rewrites ops TF 1.8 lacks into exact older forms, proven in the real TF Java 1.8 (and the same
+model fixed for TF Java 1.15, which has the ops): LeakyRelu
 (Maximum for 0 <= alpha <= 1, the kernel's own Select otherwise) and BatchMatMulV2 (BatchMatMul, with the batch
 dimensions broadcast explicitly: Reshape and Tile, a size known only at run time read with Shape), and Softmax
 of rank 3, which TF 1.8 registers but whose kernel takes 2-D logits only. The inputs hold negatives, -0.0, both
@@ -7,6 +8,7 @@ infinities and NaN, so every branch of every form is held to the reference."""
 import json
 
 import numpy as np
+import pytest
 
 from conftest import cli, python_run
 
@@ -41,22 +43,27 @@ for name, module in (("attention", Attention()), ("unknown", Unknown())):
 '''
 
 
-def test_leaky_relu_and_batch_matmul_v2_are_fixed_for_tf_java_18_and_agree(tmp_path, java_built):
+# The rewrites each target needs: TF 1.15 has LeakyRelu and BatchMatMulV2. TF 1.8 has Softmax, but its kernel takes
+# 2-D logits only: "logits must be 2-dimensional" (measured) without the form.
+REWRITES = {"java-tf-1.8.0": {"legacy-form LeakyRelu->Maximum": 1, "legacy-form LeakyRelu->Select": 1,
+                              "legacy-form BatchMatMulV2->BatchMatMul": 4, "legacy-form Softmax->Softmax of 2-D": 1},
+            "java-tf-1.15.0": {"legacy-form Softmax->Softmax of 2-D": 1}}
+
+
+@pytest.mark.parametrize("target", list(REWRITES))
+def test_leaky_relu_and_batch_matmul_v2_are_fixed_for_tf_java_1x_and_agree(tmp_path, target, java_built):
     built = python_run("-c", BUILD, tmp_path)
     assert built.returncode == 0, built.stderr[-3000:]
     x = np.random.RandomState(0).randn(6, 5, 4).astype(np.float32) * 3
     x[0, 0] = [-0.0, np.inf, -np.inf, np.nan]
     np.savez(tmp_path / "x.npz", x=x)
     r = cli("fix", tmp_path / "attention", "--out", tmp_path / "fixed", "--inputs", tmp_path / "x.npz",
-            "--json", tmp_path / "report.json")
+            "--target", target, "--json", tmp_path / "report.json")
     assert r.returncode == 0 and "FIXED and verified" in r.stdout, r.stderr[-3000:]
     report = json.loads((tmp_path / "report.json").read_text())
     [signature] = report["signatures"]
-    assert signature["rewrites"]["legacy-form LeakyRelu->Maximum"] == 1
-    assert signature["rewrites"]["legacy-form LeakyRelu->Select"] == 1
-    assert signature["rewrites"]["legacy-form BatchMatMulV2->BatchMatMul"] == 4
-    # TF 1.8 has Softmax, but its kernel takes 2-D logits only: "logits must be 2-dimensional" (measured) without it.
-    assert signature["rewrites"]["legacy-form Softmax->Softmax of 2-D"] == 1
+    forms = {k: n for k, n in signature["rewrites"].items() if k.startswith("legacy-form")}
+    assert forms == REWRITES[target]
     outputs = {o["key"]: o for o in signature["verification"]["outputs"]}
     assert sorted(outputs) == ["broadcast", "lower_rank", "mixed", "scores"]
     assert all(o["agree"] for o in outputs.values()), outputs

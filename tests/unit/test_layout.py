@@ -177,3 +177,10 @@ def test_every_attribute_the_code_takes_from_a_module_of_the_package_exists():
                     if not hasattr(importlib.import_module(aliases[node.value.id]), node.attr):
                         missing.append(f"{path.relative_to(REPO)}:{node.lineno}: {aliases[node.value.id]}.{node.attr}")
     assert missing == []
+
+
+def test_git_holds_no_build_outputs():
+    """Compiled classes, jars and build folders are made by `make`, never committed (java-core/build/ once was)."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    built = [p for p in tracked if "/build/" in f"/{p}" or p.endswith((".class", ".jar", ".pyc"))]
+    assert not built, built[:10]

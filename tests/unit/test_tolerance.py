@@ -66,6 +66,16 @@ def test_nan_in_the_same_place_agrees_but_not_elsewhere():
     assert not compare(a, b, C).agree
 
 
+def test_the_same_infinity_agrees_with_no_error_but_not_the_other():
+    a = probs()
+    a[0, 1], a[1, 2] = np.inf, -np.inf
+    r = compare(a, a.copy(), C)
+    assert r.agree and r.max_abs_error == 0 and r.max_rel_error == 0      # inf - inf is NaN: not an error
+    b = a.copy()
+    b[0, 1] = -np.inf
+    assert not compare(a, b, C).agree
+
+
 def test_accuracy():
     p = np.eye(10, dtype=np.float32)[[1, 2, 3, 4]]
     assert accuracy(p, np.array([1, 2, 3, 0])) == 0.75

@@ -32,7 +32,12 @@ def main(argv=None) -> int:
     try:
         return args.handler(args)
     except TfInteropError as e:
-        return report_error(e)
+        if not interrupts.happened():
+            return report_error(e)
+        # TensorFlow turns a KeyboardInterrupt into its own error at some points (tf.saved_model.load retries
+        # and raises "MetaGraphDef ... could not be found"): once interrupted, a failure is the interrupt's.
+        log("interrupted")
+        return INTERRUPTED
     except KeyboardInterrupt:
         log("interrupted")
         return INTERRUPTED

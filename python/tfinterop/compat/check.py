@@ -39,8 +39,8 @@ SHARDED_SAVER_OPS = {"StaticRegexFullMatch"}
 # Function calls and control flow v2, which `tfinterop fix` removes by freezing each signature.
 FIXED_BY_FREEZING = {"StatefulPartitionedCall", "PartitionedCall", "While", "StatelessWhile", "If", "StatelessIf",
                      "Case", "StatelessCase", "DisableCopyOnRead"}
-# Legacy forms that `tfinterop export --target` rewrites to (harness/export.py applies them; named here for the fix).
-from tfinterop.compat.legacy_forms import LEGACY_FORMS, OLDER_SIGNATURES  # noqa: E402 -- named in the fix
+# Legacy and composed forms that `tfinterop fix` (and `export --target`) rewrite to: named here for the fix.
+from tfinterop.compat.legacy_forms import ATTR_FITS, COMPOSED_FORMS, LEGACY_FORMS, OLDER_SIGNATURES  # noqa: E402
 
 
 @dataclass
@@ -131,6 +131,9 @@ def _check_node(tags, node, function, functions, producer_ops, target):
         if legacy and target.has_op(legacy):
             fix = (f"use the legacy form {legacy!r}, which {target.name} has (`tfinterop fix --target "
                    f"{target.name}` rewrites it where that is exact)")
+        elif node.op in COMPOSED_FORMS:
+            fix = (f"`tfinterop fix --target {target.name}` computes it with ops {target.name} has (an exact "
+                   f"composed form) and proves the outputs equal")
         elif node.op in FIXED_BY_FREEZING:
             fix = (f"`tfinterop fix --target {target.name}` inlines the function calls and lowers the control "
                    f"flow (it freezes each signature into one plain graph) and proves the outputs equal")
@@ -162,6 +165,9 @@ def _check_node(tags, node, function, functions, producer_ops, target):
         elif default_valued:
             kind, fix = "unknown-attr", (f"`tfinterop fix --target {target.name}` drops it; at export time, "
                                          "strip_default_attrs=True drops default-valued attrs")
+        elif node.op in ATTR_FITS:
+            kind, fix = "unknown-attr", (f"`tfinterop fix --target {target.name}` computes the node with ops "
+                                         f"{target.name} has (an exact composed form) and proves the outputs equal")
         else:
             kind, fix = "unknown-attr", (f"no export setting drops a non-default attr: build {node.name!r} with "
                                          f"options the target's {node.op!r} has")

@@ -32,12 +32,10 @@ Each is exact: it computes the same values, or it is not planned.
         must hold their default.
 
 
-Forms that fit a target's kernels, for an op the target has but cannot run as used (TF 1.x targets):
-
-    Softmax(x), LogSoftmax(x) of rank other than 2, or unknown -> Reshape(Softmax(Reshape(x, [-1, d])), Shape(x))
-        TF 1.8's kernels take 2-D logits only ("logits must be 2-dimensional", measured in TF Java 1.8 on an
-        attention's [batch, queries, keys] scores); both normalise along the last axis, so flattening the
-        others and restoring them computes the same values (d, the last dimension, is read with Shape).
+Composed forms (composed_forms.py: Einsum, BroadcastTo, and for TF 1.x targets the uses of ops they register
+but whose kernels cannot run them: grouped Conv2D, NCHW FusedBatchNorm, half-pixel resizes, Softmax of rank
+other than 2) replace a node by a subgraph built with TensorFlow's own ops in a scratch graph: the node keeps its
+name as the Identity (IdentityN) of the form's results, so its consumers read the same tensors.
 
     TensorListGetItem(handle, index, element_shape) -> TensorListGetItem(handle, index)
     TensorListStack(handle, element_shape) -> TensorListStack(handle)
@@ -52,6 +50,7 @@ An op the target lacks that has no legacy form, or whose legacy form does not fi
 
 from dataclasses import dataclass, field
 
+from tfinterop.compat import composed_forms
 from tfinterop.core.errors import TargetIncompatibleError
 
 LEGACY_FORMS = {"SelectV2": "Select", "FusedBatchNormV3": "FusedBatchNorm", "LeakyRelu": "Maximum",
@@ -75,6 +74,8 @@ class Rewrite:
     tile: dict = field(default_factory=dict)   # BatchMatMulV2: input index (0 or 1) -> multiples, one per
     #                                            dimension (None: the other input's size there, at run time)
     reshape: dict = field(default_factory=dict)  # BatchMatMulV2: input index -> its shape with leading 1s
+    subgraph: list = field(default_factory=list)  # composed forms: the NodeDefs that compute the node's outputs
+    results: list = field(default_factory=list)   # composed forms: the tensors that are its outputs, in order
 
     @property
     def legacy_op(self) -> str:
@@ -87,18 +88,38 @@ class Rewrite:
         return f"{self.op}->{self.legacy_op}"
 
 
-# Ops a TF 1.x target has whose kernels take logits of rank 2 only (see the docstring).
-TWO_D_KERNELS = {"Softmax", "LogSoftmax"}
+# Ops a TF 1.x target registers whose kernels cannot run some uses of them: op -> the composed form of such a use
+# (None where the node's use is fine).
+KERNEL_FITS = {"Softmax": composed_forms.two_d, "LogSoftmax": composed_forms.two_d,
+               "Conv2D": composed_forms.grouped_conv, "FusedBatchNorm": composed_forms.nchw_batch_norm,
+               "FusedBatchNormV3": composed_forms.nchw_batch_norm}
+# Ops whose attr the target's op lacks, holding a value other than its default: op -> the composed form.
+ATTR_FITS = {"ResizeBilinear": composed_forms.half_pixel_resize,
+             "ResizeNearestNeighbor": composed_forms.half_pixel_resize}
+# Ops a target lacks with a composed form.
+COMPOSED_FORMS = {"Einsum": composed_forms.einsum, "BroadcastTo": composed_forms.broadcast_to}
 
 
 def plan(graph, target) -> list:
     """The rewrites `graph` needs for `target`; raises when an op the target lacks has no legacy form that fits."""
     rewrites, missing = [], []
+    tf1 = target.tensorflow_version.startswith("1.")
     for op in graph.get_operations():
-        if op.type in TWO_D_KERNELS and target.tensorflow_version.startswith("1.") and target.has_op(op.type):
-            if op.inputs[0].shape.rank != 2:     # unknown too: for 2-D logits the form computes the same
-                rewrites.append(Rewrite(op.name, op.type, dtype=op.get_attr("T").as_datatype_enum,
-                                        form=f"{op.type} of 2-D"))
+        if graph._is_function(op.type):            # noqa: SLF001 -- functions aren't ops
+            continue
+        fit = None
+        try:
+            if tf1 and op.type in KERNEL_FITS:
+                fit = KERNEL_FITS[op.type](op)
+            elif op.type in ATTR_FITS and target.has_op(op.type):
+                fit = ATTR_FITS[op.type](op, target)
+            elif op.type in COMPOSED_FORMS and not target.has_op(op.type):
+                fit = COMPOSED_FORMS[op.type](op)
+            if fit is not None:
+                rewrites.append(compose(op, *fit, target))
+                continue
+        except composed_forms.Misfit as e:
+            missing.append((op, f"its composed form does not fit: {e}"))
             continue
         if op.type in OLDER_SIGNATURES and target.has_op(op.type):
             rewrite, why_not = _plan_older_signature(op, target)
@@ -107,7 +128,7 @@ def plan(graph, target) -> list:
             elif why_not:
                 missing.append((op, why_not))
             continue
-        if target.has_op(op.type) or graph._is_function(op.type):   # noqa: SLF001 -- functions aren't ops
+        if target.has_op(op.type):
             continue
         legacy = LEGACY_FORMS.get(op.type)
         why_not = None
@@ -126,6 +147,46 @@ def plan(graph, target) -> list:
         raise TargetIncompatibleError(f"{target.name} cannot run this graph: {listed}. Nothing was written; "
                                       f"build the graph from ops {target.name} registers")
     return rewrites
+
+
+def compose(op, form, build, target) -> Rewrite:
+    """The Rewrite that replaces `op` by what build(tf, *inputs) computes: built in a scratch graph on placeholders
+    shaped as op's inputs, its nodes named under `op.name/legacy_form/` and fed by op's own inputs, each holding only
+    attrs the target's op has (an attr it lacks must hold its default, which the target assumes)."""
+    from tensorflow.python.framework import op_def_registry
+    from tfinterop.core.tf_import import tensorflow
+    tf = tensorflow()
+    scratch = tf.Graph()
+    with scratch.as_default():
+        args = [tf.compat.v1.placeholder(x.dtype, x.shape, name=f"arg_{i}") for i, x in enumerate(op.inputs)]
+        results = build(tf, *args)
+    prefix = f"{op.name}/legacy_form"
+    feeds = {f"arg_{i}": x.name for i, x in enumerate(op.inputs)}
+
+    def renamed(ref):
+        node, _, port = ref.lstrip("^").partition(":")
+        if node in feeds:
+            return feeds[node]
+        return ("^" if ref.startswith("^") else "") + f"{prefix}/{node}" + (f":{port}" if port else "")
+
+    nodes = []
+    for node in scratch.as_graph_def().node:
+        if node.name in feeds:
+            continue
+        if not target.has_op(node.op):
+            raise composed_forms.Misfit(f"its form uses {node.op!r}, which {target.name} lacks")
+        theirs = {a.name for a in target.op_def(node.op).attr}
+        defaults = {a.name: a.default_value for a in op_def_registry.get(node.op).attr if a.HasField("default_value")}
+        for name in [n for n in node.attr if n not in theirs]:
+            if defaults.get(name) != node.attr[name]:
+                raise composed_forms.Misfit(f"its form's {node.op!r} needs attr {name!r}, which {target.name} lacks")
+            del node.attr[name]
+        node.ClearField("experimental_type")
+        node.name, node.device = f"{prefix}/{node.name}", op.device
+        node.input[:] = [renamed(i) for i in node.input]
+        nodes.append(node)
+    return Rewrite(op.name, op.type, form=form, subgraph=nodes, results=[renamed(t.name) for t in results],
+                   dtype=results[0].dtype.as_datatype_enum)
 
 
 def _same(a, b) -> bool:
@@ -231,8 +292,8 @@ def apply(meta_graph, rewrites, target) -> None:
             _apply_select(meta_graph, node, rw, target)
         if rw.op == "LeakyRelu":
             _apply_leaky_relu(meta_graph, node, rw)
-        if rw.op in TWO_D_KERNELS:
-            _apply_two_d(meta_graph, node, rw)
+        if rw.subgraph:
+            _apply_composed(meta_graph, node, rw)
             continue
         if rw.reshape:
             _apply_reshape(meta_graph, node, rw)
@@ -298,21 +359,20 @@ def _apply_leaky_relu(meta_graph, node, rw):
     meta_graph.graph_def.node.extend(new)
 
 
-def _apply_two_d(meta_graph, node, rw):
-    """Softmax(x) -> Reshape(Softmax(Reshape(x, [-1, d])), Shape(x)): the node keeps its name, as the final Reshape."""
-    from tensorflow.core.framework import attr_value_pb2, types_pb2
-    int32, x, prefix = types_pb2.DT_INT32, node.input[0], f"{rw.node}/legacy_2d"
-    shape = _node(f"{prefix}/shape", "Shape", [x], node.device, rw.dtype)
-    last = _size_at(f"{prefix}/last", shape.name, -1, node.device)
-    rows = _const(f"{prefix}/rows", -1, int32, node.device)
-    flat_shape = _node(f"{prefix}/flat_shape", "Pack", [rows.name, last[-1].name], node.device, int32,
-                       N=attr_value_pb2.AttrValue(i=2))
-    flat = _node(f"{prefix}/flat", "Reshape", [x, flat_shape.name], node.device, rw.dtype)
-    kernel = _node(f"{prefix}/{rw.op.lower()}", rw.op, [flat.name], node.device, rw.dtype)
-    meta_graph.graph_def.node.extend([shape, *last, rows, flat_shape, flat, kernel])
-    node.op = "Reshape"
-    node.input[:] = [kernel.name, shape.name] + [i for i in node.input if i.startswith("^")]
-    node.attr["T"].CopyFrom(attr_value_pb2.AttrValue(type=rw.dtype))
+def _apply_composed(meta_graph, node, rw):
+    """The node becomes the Identity of its composed form's result (IdentityN of several), keeping its name and
+    control inputs."""
+    from tensorflow.core.framework import attr_value_pb2
+    meta_graph.graph_def.node.extend(rw.subgraph)
+    controls = [i for i in node.input if i.startswith("^")]
+    node.ClearField("attr")
+    del node.input[:]
+    node.input.extend(rw.results + controls)
+    if len(rw.results) == 1:
+        node.op = "Identity"
+        node.attr["T"].CopyFrom(attr_value_pb2.AttrValue(type=rw.dtype))
+    else:
+        raise AssertionError("composed forms compute one output")     # none computes more, yet
 
 
 def _size_at(name, shape, i, device) -> list:

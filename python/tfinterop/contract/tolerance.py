@@ -76,10 +76,11 @@ def compare(reference: np.ndarray, candidate: np.ndarray, c: Contract | None = N
     abs_err = np.abs(cand - ref)
     with np.errstate(divide="ignore", invalid="ignore"):
         rel_err = np.where(ref != 0, abs_err / np.abs(ref), np.where(abs_err == 0, 0.0, np.inf))
-    # NaN in the same place on both sides is agreement (TensorFlow propagates NaN inputs).
-    same_nan = np.isnan(ref) & np.isnan(cand)
-    abs_err = np.where(same_nan, 0.0, abs_err)
-    rel_err = np.where(same_nan, 0.0, rel_err)
+    # NaN in the same place on both sides is agreement (TensorFlow propagates NaN inputs), and so is the same
+    # infinity (whose difference is NaN).
+    same = (ref == cand) | (np.isnan(ref) & np.isnan(cand))
+    abs_err = np.where(same, 0.0, abs_err)
+    rel_err = np.where(same, 0.0, rel_err)
     if abs_err.size:
         i_abs = np.unravel_index(np.nanargmax(np.nan_to_num(abs_err, nan=np.inf)), abs_err.shape)
         i_rel = np.unravel_index(np.nanargmax(np.nan_to_num(rel_err, nan=np.inf)), rel_err.shape)

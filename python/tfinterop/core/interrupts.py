@@ -31,6 +31,10 @@ def install() -> None:
         sys.unraisablehook = _quiet_about_interrupts
 
 
+def happened() -> bool:
+    return _interrupted
+
+
 def check() -> None:
     """Raises KeyboardInterrupt if SIGINT came, even if its first KeyboardInterrupt was swallowed."""
     if _interrupted:

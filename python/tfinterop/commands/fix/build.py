@@ -156,12 +156,14 @@ def _signature_def(sig, graph):
 def _drop_unknown_default_attrs(graph, target, rewrites) -> Counter:
     """Refuses attrs the target's op lacks that do not hold their default (their meaning would be lost);
     counts those that do (SavedModelBuilder's strip_default_attrs drops them when it writes). Attrs a legacy
-    form drops are the rewrite's (legacy_forms.py says why that is exact)."""
+    form drops are the rewrite's (legacy_forms.py says why that is exact); a node a composed form replaces
+    keeps none of its attrs."""
     from tensorflow.python.framework import op_def_registry
     dropped = Counter()
     by_rewrite = {rw.node: set(rw.drop_attrs) for rw in rewrites}
+    composed = {rw.node for rw in rewrites if rw.subgraph}
     for op in graph.get_operations():
-        if not target.has_op(op.type):
+        if not target.has_op(op.type) or op.name in composed:
             continue                 # a missing op is legacy_forms' (or check's) to say
         known = {a.name for a in target.op_def(op.type).attr} | by_rewrite.get(op.name, set())
         ours = {a.name: a for a in op_def_registry.get(op.type).attr}

@@ -1,18 +1,19 @@
 """fix's lower stage: each signature in the reference Python TensorFlow, its function frozen into one plain
-GraphDef (every call inlined, While/If lowered into TF1 control flow); the constants the freezing made from
+GraphDef (every call inlined, While/If lowered into TF1 control flow; inline.py inlines what freezing leaves); the constants the freezing made from
 variables are known by their captures, and their values kept out of the GraphDef (protobuf's 2 GB limit)."""
 
 from collections import Counter
 from dataclasses import dataclass
 
+from tfinterop.commands.fix.inline import CALL_OPS, inline_calls
 from tfinterop.commands.fix.report import FixRefusedError
 from tfinterop.compat import check
 from tfinterop.core.errors import ModelLoadError
 from tfinterop.core.tf_import import tensorflow
 from tfinterop.savedmodel import reader as savedmodel
 
-# Ops that call into the graph's function library, and TF2 control flow; the freezing step removes both.
-CALL_OPS = {"StatefulPartitionedCall", "PartitionedCall"}
+# TF2 control flow, which the freezing step lowers (and calls into the graph's function library, which it and
+# inline.py inline).
 CONTROL_FLOW_V2_OPS = check.FIXED_BY_FREEZING - CALL_OPS - {"DisableCopyOnRead"}
 
 
@@ -64,6 +65,7 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
                 raise FixRefusedError(f"[{', '.join(tags)}] signature {key!r}: TensorFlow cannot freeze its "
                                       f"function: {type(e).__name__}: {str(e).splitlines()[0]}; nothing was "
                                       f"written") from None
+            inline_calls(graph_def)
             variable_nodes = {}
             for node in graph_def.node:
                 if node.op == "Const" and node.name in captured:

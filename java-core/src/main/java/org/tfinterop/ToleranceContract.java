@@ -107,10 +107,13 @@ public final class ToleranceContract {
         double maxAbs = 0;
         double maxRel = 0;
         for (int i = 0; i < w.length; i++) {
-            boolean bothNaN = Double.isNaN(w[i]) && Double.isNaN(h[i]);
-            double abs = bothNaN ? 0 : Math.abs(h[i] - w[i]);
+            // NaN on both sides, or the same infinity (whose difference is NaN), agrees; an infinity against anything
+            // else differs (as numpy.isclose says: rtol * inf would call every value close to it).
+            boolean same = w[i] == h[i] || (Double.isNaN(w[i]) && Double.isNaN(h[i]));
+            double abs = same ? 0 : Math.abs(h[i] - w[i]);
             double rel = abs == 0 ? 0 : w[i] == 0 ? Double.POSITIVE_INFINITY : abs / Math.abs(w[i]);
-            if (!bothNaN && !(abs <= atol + rtol * Math.abs(w[i]))) {
+            boolean infinite = Double.isInfinite(w[i]) || Double.isInfinite(h[i]);
+            if (!same && (infinite || !(abs <= atol + rtol * Math.abs(w[i])))) {
                 bad++;
             }
             if (Double.isNaN(abs) || abs > maxAbs) {

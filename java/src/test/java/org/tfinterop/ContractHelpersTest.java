@@ -42,6 +42,13 @@ public class ContractHelpersTest {
         assertThat(t.disagreement(s, want, s, nan), containsString("max abs error NaN at [0, 2]"));
         // NaN where the reference has NaN agrees, as in Python's contract (numpy.isclose(equal_nan=True)).
         assertNull(t.disagreement(s, nan, s, nan.clone()));
+        // So does the same infinity (inf - inf is NaN), and not the other one.
+        float[] inf = want.clone();
+        inf[3] = Float.POSITIVE_INFINITY;
+        assertNull(t.disagreement(s, inf, s, inf.clone()));
+        float[] minusInf = inf.clone();
+        minusInf[3] = Float.NEGATIVE_INFINITY;
+        assertThat(t.disagreement(s, inf, s, minusInf), containsString("1 of 6 elements beyond"));
         assertThat(t.disagreement(s, want, new long[] {3, 2}, want), containsString("got float32[3, 2]"));
     }
 }

@@ -1,0 +1,319 @@
+"""Composed forms: an op, or a use of an op, that a TF 1.x target cannot run, computed by a small subgraph of ops it
+can. Each form is written as TensorFlow code over the node's inputs (legacy_forms.compose builds it in a scratch
+graph and splices its nodes in place of the node) and each is exact: the same arithmetic on the same values, in
+the order the op's own kernel does it, so any difference is float rounding, held to the contract when `fix`
+runs the result against the original.
+
+    Einsum(a[, b]; equation)
+        -> Sum over the labels only one operand has, Transpose to [batch, free, contracted], Reshape to 3-D,
+           BatchMatMul (MatMul without batch labels), Reshape and Transpose to the output's labels: what TF's own
+           Einsum kernel does (einsum_op_impl.h), with its steps as ops. Ellipses and implicit outputs are
+           expanded to labels first; sizes unknown until run time are read with Shape. A batch label of size 1
+           (statically) on one side and n on the other is squeezed out of the first (a broadcast). A label
+           repeated within one operand (a diagonal) and more than two operands have no form here.
+    BroadcastTo(x, shape) -> Mul(x, Fill(shape, 1))      (LogicalAnd with true for bool)
+        multiplying by one is exact for every value (-0.0, infinities and NaN included), and the product
+        broadcasts as BroadcastTo does, failing where it fails.
+    Conv2D with fewer filter input channels than the input has (a grouped convolution; TF 1.x's CPU kernel
+    takes the filter's depth to equal the input's)
+        -> DepthwiseConv2dNative with the filter reshaped to [h, w, channels, multiplier], where each group is one
+           channel (groups == channels, NHWC, no dilation: ConvNeXt's, MobileNet-style),
+        -> else Split the input (channels) and the filter (output channels) into the groups, Conv2D each, and
+           ConcatV2 the results: a grouped convolution is exactly that.
+    FusedBatchNorm[V3] in NCHW (TF 1.x's CPU kernel: "only supports NHWC tensor format"), where only y is used
+        -> Transpose to NHWC, FusedBatchNorm, Transpose back: per-channel arithmetic does not depend on layout
+           (in inference with the given statistics, in training mode with the batch's: Keras 2's
+           LayerNormalization normalises so).
+    ResizeBilinear with half_pixel_centers (TF 2.x's default; TF 1.8's op has no such attr)
+        -> GatherV2 of the rows and columns the kernel interpolates between, and its lerp
+           (top + (bottom - top) * y_lerp of the two x-lerps), with the indices and weights computed here from
+           the static sizes as the kernel computes them in float32 (HalfPixelScaler: (i + 0.5) * scale - 0.5). The
+           sizes must be known statically (the output's, where shape inference worked them out of the size input).
+    ResizeNearestNeighbor with half_pixel_centers
+        -> GatherV2 of rows and columns min(floor((i + 0.5) * scale), size - 1): the kernel's choice, so a
+           selection of the same values.
+    Softmax, LogSoftmax of rank other than 2 (TF 1.x's kernels: "logits must be 2-dimensional")
+        -> Reshape to [-1, d], the op, Reshape back: both normalise along the last axis.
+
+A form that does not fit a node raises Misfit with the reason, which becomes fix's refusal.
+"""
+
+import numpy as np
+
+
+class Misfit(Exception):
+    """The form does not fit this node: the message says why."""
+
+
+# ---- Einsum
+
+def einsum(op):
+    equation = op.get_attr("equation").decode()
+    ranks = [x.shape.rank for x in op.inputs]
+    if None in ranks:
+        raise Misfit(f"its operands' ranks are not all known ({equation!r})")
+    if len(ranks) > 2:
+        raise Misfit(f"it has {len(ranks)} operands (the form takes one or two)")
+    terms, out = _einsum_labels(equation, ranks)
+
+    def build(tf, *operands):
+        return [_einsum(tf, list(operands), terms, out)]
+    return f"Einsum ({len(ranks)} operand{'s' if len(ranks) > 1 else ''})", build
+
+
+def _einsum_labels(equation, ranks) -> tuple:
+    """The equation's terms and output as strings of one label per dimension: an ellipsis becomes labels of its
+    own (right-aligned across the operands, as it broadcasts), an implicit output the labels used once, sorted."""
+    lhs, arrow, out = equation.replace(" ", "").partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(ranks):
+        raise Misfit(f"its equation {equation!r} has {len(terms)} terms for {len(ranks)} operands")
+    spans = [rank - (len(t) - 3) for t, rank in zip(terms, ranks) if "..." in t]
+    width = max(spans, default=0)
+    ellipsis = [chr(0x100 + i) for i in range(width)]        # labels no equation uses
+    expanded = []
+    for term, rank in zip(terms, ranks):
+        if "..." in term:
+            n = rank - (len(term) - 3)
+            term = term.replace("...", "".join(ellipsis[width - n:]))
+        if len(term) != rank:
+            raise Misfit(f"its equation {equation!r} does not match its operands' ranks {ranks}")
+        if len(set(term)) != len(term):
+            raise Misfit(f"its equation {equation!r} repeats a label within an operand (a diagonal)")
+        expanded.append(term)
+    if arrow:
+        out = out.replace("...", "".join(ellipsis))
+    else:
+        counts = {}
+        for label in "".join(expanded):
+            counts[label] = counts.get(label, 0) + 1
+        out = "".join(ellipsis) + "".join(sorted(l for l, n in counts.items() if n == 1 and l not in ellipsis))
+    return expanded, out
+
+
+class _Sized:
+    """A tensor with the labels of its dimensions, whose sizes are ints where known statically, else scalars read
+    with Shape at run time."""
+
+    def __init__(self, tf, tensor, labels):
+        self.tf, self.tensor, self.labels, self._shape = tf, tensor, labels, None
+
+    def size(self, label):
+        tf, i = self.tf, self.labels.index(label)
+        known = self.tensor.shape[i]
+        if known is not None:
+            return int(known)
+        if self._shape is None:
+            self._shape = tf.raw_ops.Shape(input=self.tensor)
+        return tf.raw_ops.StridedSlice(input=self._shape, begin=[i], end=[i + 1], strides=[1], shrink_axis_mask=1)
+
+
+def _product(tf, sizes):
+    """The product of sizes: an int where all are known, else a scalar computed at run time."""
+    known = int(np.prod([s for s in sizes if isinstance(s, int)], dtype=np.int64))
+    unknown = [s for s in sizes if not isinstance(s, int)]
+    if not unknown:
+        return known
+    result = unknown[0]
+    for s in unknown[1:]:
+        result = tf.raw_ops.Mul(x=result, y=s)
+    return result if known == 1 else tf.raw_ops.Mul(x=result, y=tf.constant(known))
+
+
+def _shape(tf, sizes):
+    if all(isinstance(s, int) for s in sizes):
+        return tf.constant(sizes, tf.int32)
+    return tf.raw_ops.Pack(values=[s if not isinstance(s, int) else tf.constant(s) for s in sizes], axis=0)
+
+
+def _transposed(tf, x: _Sized, labels) -> _Sized:
+    if list(labels) == list(x.labels):
+        return x
+    perm = [x.labels.index(label) for label in labels]
+    return _Sized(tf, tf.raw_ops.Transpose(x=x.tensor, perm=perm), "".join(labels))
+
+
+def _summed(tf, x: _Sized, keep) -> _Sized:
+    gone = [i for i, label in enumerate(x.labels) if label not in keep]
+    if not gone:
+        return x
+    return _Sized(tf, tf.raw_ops.Sum(input=x.tensor, axis=gone, keep_dims=False),
+                  "".join(label for label in x.labels if label in keep))
+
+
+def _squeezed(tf, x: _Sized, labels) -> _Sized:
+    if not labels:
+        return x
+    axes = [x.labels.index(label) for label in labels]
+    return _Sized(tf, tf.raw_ops.Squeeze(input=x.tensor, axis=axes),
+                  "".join(label for label in x.labels if label not in labels))
+
+
+def _einsum(tf, operands, terms, out):
+    xs = [_Sized(tf, t, term) for t, term in zip(operands, terms)]
+    if len(xs) == 1:
+        return _transposed(tf, _summed(tf, xs[0], out), out).tensor
+    a, b = xs
+    a = _summed(tf, a, set(b.labels) | set(out))
+    b = _summed(tf, b, set(a.labels) | set(out))
+    # A label in both whose size is a static 1 on one side only is a broadcast: that side has no such dimension.
+    shared = [label for label in a.labels if label in b.labels]
+    ones_a = [l for l in shared if a.tensor.shape[a.labels.index(l)] == 1 and b.tensor.shape[b.labels.index(l)] != 1]
+    ones_b = [l for l in shared if b.tensor.shape[b.labels.index(l)] == 1 and l not in ones_a
+              and a.tensor.shape[a.labels.index(l)] != 1]
+    if any(label not in out for label in ones_a + ones_b):
+        raise Misfit("a contracted label has size 1 on one side only")
+    a, b = _squeezed(tf, a, ones_a), _squeezed(tf, b, ones_b)
+    batch = [label for label in out if label in a.labels and label in b.labels]
+    contracted = [label for label in a.labels if label in b.labels and label not in out]
+    free_a = [label for label in a.labels if label not in b.labels]
+    free_b = [label for label in b.labels if label not in a.labels]
+    a = _transposed(tf, a, batch + free_a + contracted)
+    b = _transposed(tf, b, batch + contracted + free_b)
+    m, k, n = (_product(tf, [x.size(l) for l in labels])
+               for x, labels in ((a, free_a), (a, contracted), (b, free_b)))
+    if batch:
+        nb = _product(tf, [a.size(l) for l in batch])
+        product = tf.raw_ops.BatchMatMul(x=tf.raw_ops.Reshape(tensor=a.tensor, shape=_shape(tf, [nb, m, k])),
+                                         y=tf.raw_ops.Reshape(tensor=b.tensor, shape=_shape(tf, [nb, k, n])))
+    else:
+        product = tf.raw_ops.MatMul(a=tf.raw_ops.Reshape(tensor=a.tensor, shape=_shape(tf, [m, k])),
+                                    b=tf.raw_ops.Reshape(tensor=b.tensor, shape=_shape(tf, [k, n])))
+    sizes = [a.size(l) for l in batch + free_a] + [b.size(l) for l in free_b]
+    result = _Sized(tf, tf.raw_ops.Reshape(tensor=product, shape=_shape(tf, sizes)), "".join(batch + free_a + free_b))
+    return _transposed(tf, result, out).tensor
+
+
+# ---- BroadcastTo
+
+def broadcast_to(op):
+    dtype = op.inputs[0].dtype
+    if not (dtype.is_floating or dtype.is_integer or dtype.is_complex or dtype.is_bool):
+        raise Misfit(f"its dtype {dtype.name} has no exact product with one")
+
+    def build(tf, x, shape):
+        if dtype.is_bool:
+            return [tf.raw_ops.LogicalAnd(x=x, y=tf.raw_ops.Fill(dims=shape, value=tf.constant(True)))]
+        return [tf.raw_ops.Mul(x=x, y=tf.raw_ops.Fill(dims=shape, value=tf.constant(1, dtype)))]
+    return "Mul by ones", build
+
+
+# ---- kernels a TF 1.x target has but cannot run as used
+
+def grouped_conv(op):
+    """None where the filter's depth is the input's (an ordinary convolution)."""
+    x, w = op.inputs
+    layout = op.get_attr("data_format").decode()
+    axis = 3 if layout == "NHWC" else 1
+    channels, depth, outputs = x.shape[axis], w.shape[2], w.shape[3]
+    if channels is None or depth is None or channels == depth:
+        return None
+    if channels % depth or outputs is None or outputs % (channels // depth):
+        raise Misfit(f"its input has {channels} channels and its filter {w.shape}: not a grouping")
+    groups = channels // depth
+    attrs = dict(strides=op.get_attr("strides"), padding=op.get_attr("padding"), data_format=layout,
+                 dilations=op.get_attr("dilations"))
+    depthwise = (depth == 1 and layout == "NHWC" and list(attrs["dilations"]) == [1, 1, 1, 1]
+                 and None not in w.shape.as_list())
+
+    def build(tf, x, w):
+        if depthwise:
+            kh, kw = w.shape[0], w.shape[1]
+            w = tf.raw_ops.Reshape(tensor=w, shape=[kh, kw, groups, outputs // groups])
+            return [tf.raw_ops.DepthwiseConv2dNative(input=x, filter=w, **attrs)]
+        xs = tf.raw_ops.Split(axis=axis, value=x, num_split=groups)
+        ws = tf.raw_ops.Split(axis=3, value=w, num_split=groups)
+        parts = [tf.raw_ops.Conv2D(input=xi, filter=wi, **attrs) for xi, wi in zip(xs, ws)]
+        return [tf.raw_ops.ConcatV2(values=parts, axis=axis)]
+    return ("DepthwiseConv2dNative" if depthwise else f"{groups} Conv2D groups"), build
+
+
+def nchw_batch_norm(op):
+    """None in NHWC."""
+    if op.get_attr("data_format") != b"NCHW":
+        return None
+    if op.inputs[0].shape.rank != 4 or op.inputs[0].dtype.name != "float32":
+        raise Misfit(f"its input is {op.inputs[0].shape} {op.inputs[0].dtype.name} (the form takes 4-D float32)")
+    if any(out.consumers() for out in op.outputs[1:]):
+        raise Misfit("an output other than y is used (the form computes y)")
+    if "exponential_avg_factor" in op.node_def.attr and op.get_attr("exponential_avg_factor") != 1.0:
+        raise Misfit(f"exponential_avg_factor={op.get_attr('exponential_avg_factor')} (not its default 1.0)")
+    # Training mode normalises with the batch's own mean and variance (Keras 2's LayerNormalization is one): in
+    # NHWC, the same statistics per channel.
+    epsilon, training = op.get_attr("epsilon"), op.get_attr("is_training")
+
+    def build(tf, x, scale, offset, mean, variance, *rest):
+        nhwc = tf.raw_ops.Transpose(x=x, perm=[0, 2, 3, 1])
+        y = tf.raw_ops.FusedBatchNorm(x=nhwc, scale=scale, offset=offset, mean=mean, variance=variance,
+                                      epsilon=epsilon, data_format="NHWC", is_training=training)[0]
+        return [tf.raw_ops.Transpose(x=y, perm=[0, 3, 1, 2])]
+    return "FusedBatchNorm in NHWC", build
+
+
+def half_pixel_resize(op, target):
+    """None where the node does not use half-pixel centers, or the target's op has the attr."""
+    if not op.get_attr("half_pixel_centers") or any(a.name == "half_pixel_centers"
+                                                    for a in target.op_def(op.type).attr):
+        return None
+    x, y = op.inputs[0], op.outputs[0]
+    # The output's static size is the size input's value, wherever shape inference could work it out (Keras 2
+    # computes it from the input's static shape).
+    if x.shape.rank != 4 or None in x.shape.as_list()[1:3] or y.shape.rank != 4 or None in y.shape.as_list()[1:3]:
+        raise Misfit(f"its input's height and width ({x.shape}) and its output's ({y.shape}) must be known before "
+                     f"it runs")
+    (h, w), (oh, ow) = x.shape.as_list()[1:3], y.shape.as_list()[1:3]
+    if op.type == "ResizeNearestNeighbor":
+        rows, cols = _nearest(h, oh), _nearest(w, ow)
+
+        def build(tf, x, size):
+            return [tf.raw_ops.GatherV2(params=tf.raw_ops.GatherV2(params=x, indices=rows, axis=1), indices=cols,
+                                        axis=2)]
+        return "GatherV2 of the nearest rows and columns", build
+    (top, bottom, y_lerp), (left, right, x_lerp) = _bilinear(h, oh), _bilinear(w, ow)
+
+    def build(tf, x, size):
+        if x.dtype != tf.float32:
+            x = tf.raw_ops.Cast(x=x, DstT=tf.float32)
+        gather = tf.raw_ops.GatherV2
+        rows = [gather(params=x, indices=i, axis=1) for i in (top, bottom)]
+        (tl, tr), (bl, br) = ([gather(params=r, indices=i, axis=2) for i in (left, right)] for r in rows)
+        xl = tf.constant(x_lerp.reshape(1, 1, ow, 1))
+        yl = tf.constant(y_lerp.reshape(1, oh, 1, 1))
+        sub, mul, add = tf.raw_ops.Sub, tf.raw_ops.Mul, tf.raw_ops.Add
+        upper = add(x=tl, y=mul(x=sub(x=tr, y=tl), y=xl))
+        lower = add(x=bl, y=mul(x=sub(x=br, y=bl), y=xl))
+        return [add(x=upper, y=mul(x=sub(x=lower, y=upper), y=yl))]
+    return "GatherV2 and lerp", build
+
+
+def _scale(size, out) -> np.float32:
+    return np.float32(size) / np.float32(out)
+
+
+def _bilinear(size, out) -> tuple:
+    """The kernel's compute_interpolation_weights with HalfPixelScaler, in float32."""
+    source = (np.arange(out, dtype=np.float32) + np.float32(0.5)) * _scale(size, out) - np.float32(0.5)
+    floor = np.floor(source)
+    lower = np.maximum(floor, 0).astype(np.int32)
+    upper = np.minimum(np.ceil(source), size - 1).astype(np.int32)
+    return lower, upper, (source - floor).astype(np.float32)
+
+
+def _nearest(size, out) -> np.ndarray:
+    """The kernel's nearest index with HalfPixelScalerForNN, in float32."""
+    source = (np.arange(out, dtype=np.float32) + np.float32(0.5)) * _scale(size, out)
+    return np.maximum(np.minimum(np.floor(source), size - 1), 0).astype(np.int32)
+
+
+def two_d(op):
+    """None for 2-D logits."""
+    if op.inputs[0].shape.rank == 2:
+        return None
+    kernel = op.type
+
+    def build(tf, x):
+        shape = tf.raw_ops.Shape(input=x)
+        last = tf.raw_ops.StridedSlice(input=shape, begin=[-1], end=[0], strides=[1], shrink_axis_mask=1, end_mask=1)
+        flat = tf.raw_ops.Reshape(tensor=x, shape=tf.raw_ops.Pack(values=[tf.constant(-1), last], axis=0))
+        return [tf.raw_ops.Reshape(tensor=getattr(tf.raw_ops, kernel)(logits=flat), shape=shape)]
+    return f"{kernel} of 2-D", build
