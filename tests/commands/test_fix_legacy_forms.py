@@ -75,6 +75,6 @@ def test_a_batch_matmul_whose_broadcast_is_unknown_is_refused_with_the_reason(tm
     assert built.returncode == 0, built.stderr[-3000:]
     r = cli("fix", tmp_path / "unknown", "--out", tmp_path / "fixed")
     assert r.returncode == 1 and "REFUSED, nothing written" in r.stdout, r.stderr[-3000:]
-    assert "op 'BatchMatMulV2': its legacy form 'BatchMatMul' does not fit its shapes (None, 5, 4) and (None, 3)" \
+    assert "op 'BatchMatMulV2': its legacy form does not fit: its shapes (None, 5, 4) and (None, 3)" \
         in r.stdout and "the input of lower rank has a shape known only at run time" in r.stdout
     assert not (tmp_path / "fixed").exists()

@@ -174,7 +174,7 @@ except TargetIncompatibleError as e:
 with tf.Graph().as_default() as g2:
     x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
     tf.where(x > 0, x, 0.0, name="fits")
-    print([(r.node, sorted(r.fill)) for r in legacy_forms.plan(g2, target)])
+    print([(r.node, r.form, sorted(n.op for n in r.subgraph)) for r in legacy_forms.plan(g2, target)])
 """
 
 
@@ -182,10 +182,10 @@ def test_ops_without_a_legacy_form_stop_the_export_naming_the_node():
     proc = python_run("-c", LEGACY_PLAN, TARGET)
     assert proc.returncode == 0, proc.stderr
     refused, planned = proc.stdout.strip().splitlines()
-    assert "node 'broadcast_row'" in refused and "does not fit its shapes" in refused
+    assert "node 'broadcast_row'" in refused and "its legacy form does not fit: its shapes" in refused
     assert "node 'regex'" in refused and "'StaticRegexFullMatch'" in refused and "no legacy form" in refused
     assert "'fits'" not in refused and "Nothing was written" in refused
-    assert planned == "[('fits', [2])]"
+    assert planned == "[('fits', 'Select', ['Fill', 'Select', 'Shape'])]"
 
 
 def test_export_target_usage_errors(tmp_path):

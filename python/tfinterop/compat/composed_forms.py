@@ -4,6 +4,23 @@ graph and splices its nodes in place of the node) and each is exact: the same ar
 the order the op's own kernel does it, so any difference is float rounding, held to the contract when `fix`
 runs the result against the original.
 
+    SelectV2(c, t, e) -> Select(c, t', e')
+        TF 1.x's Select does not broadcast: t and e must have the output's shape, c that shape or be a
+        scalar. A scalar arm is broadcast with Fill(Shape(other), arm); any other shape mismatch has no form.
+    LeakyRelu(x; alpha) -> Maximum(x, Mul(x, alpha))          for 0 <= alpha <= 1
+                        -> Select(Greater(x, 0), x, Mul(x, alpha))   for any other alpha
+        the kernel computes x > 0 ? x : x * alpha; for alpha in [0, 1], x * alpha <= x exactly when x >= 0, so
+        the larger of the two is that (the same product, so the same float: -0.0, infinities and NaN included).
+        Any other alpha takes the kernel's own select.
+    BatchMatMulV2(x, y) -> BatchMatMul(x', y')
+        TF 1.x's BatchMatMul does not broadcast: x and y need the same rank and the same batch dimensions.
+        Where one has a known 1 and the other n, known or only known at run time, that input is tiled n
+        times along it (Tile: the same values, repeated; a size known at run time is read with Shape).
+        An input of lower rank whose shape is known is first reshaped with leading 1s (Reshape: the same
+        values). Unknown batch dimensions on both sides are taken as they come: where they differ at run
+        time, BatchMatMul refuses to run (loudly, never silently differently; `fix` runs it to prove which).
+        A lower-rank input of unknown shape has no form yet. grad_x/grad_y (set only in gradients) must hold
+        their default.
     Einsum(a[, b]; equation)
         -> Sum over the labels only one operand has, Transpose to [batch, free, contracted], Reshape to 3-D,
            BatchMatMul (MatMul without batch labels), Reshape and Transpose to the output's labels: what TF's own
@@ -43,6 +60,90 @@ import numpy as np
 
 class Misfit(Exception):
     """The form does not fit this node: the message says why."""
+
+
+# ---- ops TF 1.8 lacks
+
+def _same(a, b) -> bool:
+    return a.rank is not None and b.rank is not None and a.as_list() == b.as_list()
+
+
+def select_v2(op):
+    cond, t, e = op.inputs
+    out = op.outputs[0].shape
+    misfit = Misfit(f"its shapes (condition {cond.shape}, arms {t.shape} and {e.shape}, output {out}): Select "
+                    f"broadcasts only a scalar condition")
+    full = [i for i, x in ((1, t), (2, e), (0, cond)) if _same(x.shape, out)]
+    if not full or not (cond.shape.rank == 0 or _same(cond.shape, out)):
+        raise misfit
+    scalar = [i for i, arm in ((1, t), (2, e)) if not _same(arm.shape, out)]
+    if any(op.inputs[i].shape.rank != 0 for i in scalar):
+        raise misfit
+
+    def build(tf, *inputs):
+        inputs = list(inputs)
+        for i in scalar:
+            inputs[i] = tf.raw_ops.Fill(dims=tf.raw_ops.Shape(input=inputs[full[0]]), value=inputs[i])
+        return [tf.raw_ops.Select(condition=inputs[0], x=inputs[1], y=inputs[2])]
+    return "Select", build
+
+
+def leaky_relu(op):
+    dtype = op.get_attr("T")
+    if not dtype.is_floating:
+        raise Misfit(f"its dtype {dtype.name} (the form is for floats)")
+    alpha = float(op.get_attr("alpha"))
+    form = "Maximum" if 0.0 <= alpha <= 1.0 else "Select"
+
+    def build(tf, x):
+        scaled = tf.raw_ops.Mul(x=x, y=tf.constant(alpha, dtype))
+        if form == "Maximum":
+            return [tf.raw_ops.Maximum(x=x, y=scaled)]
+        return [tf.raw_ops.Select(condition=tf.raw_ops.Greater(x=x, y=tf.constant(0, dtype)), x=x, y=scaled)]
+    return form, build
+
+
+def batch_matmul(op):
+    x, y = op.inputs
+    for attr in ("grad_x", "grad_y"):
+        if attr in op.node_def.attr and op.get_attr(attr):
+            raise Misfit(f"{attr} is true (set only in gradients)")
+    misfit = f"its shapes {x.shape} and {y.shape}"
+    if x.shape.rank is None or y.shape.rank is None or min(x.shape.rank, y.shape.rank) < 2:
+        raise Misfit(misfit + " (BatchMatMul takes inputs of known rank, 2 or more)")
+    rank = max(x.shape.rank, y.shape.rank)
+    shapes, reshape = [x.shape.as_list(), y.shape.as_list()], {}
+    for i, shape in enumerate(shapes):
+        if len(shape) < rank:
+            if None in shape:
+                raise Misfit(misfit + " (the input of lower rank has a shape known only at run time)")
+            shapes[i] = reshape[i] = [1] * (rank - len(shape)) + shape
+    tile = {}         # input index -> multiples, one per dimension (None: the other input's size there, at run time)
+    for d, (a, b) in enumerate(zip(shapes[0][:-2], shapes[1][:-2])):
+        if a == b or (a != 1 and b is None) or (b != 1 and a is None):
+            continue                         # the same, or (unknown) the same or refused at run time
+        if a == 1:
+            tile.setdefault(0, [1] * rank)[d] = b
+        elif b == 1:
+            tile.setdefault(1, [1] * rank)[d] = a
+        else:
+            raise Misfit(misfit + f" (batch dimension {d}: {a} against {b})")
+    adjoint = dict(adj_x=op.get_attr("adj_x"), adj_y=op.get_attr("adj_y"))
+
+    def build(tf, *xy):
+        xy = list(xy)
+        for i, shape in reshape.items():
+            xy[i] = tf.raw_ops.Reshape(tensor=xy[i], shape=shape)
+        for i, multiples in tile.items():
+            if None in multiples:
+                other = tf.raw_ops.Shape(input=xy[1 - i])
+                multiples = tf.raw_ops.Pack(values=[
+                    tf.constant(m) if m is not None else
+                    tf.raw_ops.StridedSlice(input=other, begin=[d], end=[d + 1], strides=[1], shrink_axis_mask=1)
+                    for d, m in enumerate(multiples)], axis=0)
+            xy[i] = tf.raw_ops.Tile(input=xy[i], multiples=multiples)
+        return [tf.raw_ops.BatchMatMul(x=xy[0], y=xy[1], **adjoint)]
+    return "BatchMatMul", build
 
 
 # ---- Einsum

@@ -153,7 +153,7 @@ def export_variant(trained: TrainedModel, variant: Variant, dest: Path, overwrit
                 with working_directory(staging):
                     _export_with_builder(tf, sess, net, variant, export_dir)
         if rewrites:
-            _rewrite_saved_model(export_dir, rewrites, legacy_target)
+            _rewrite_saved_model(export_dir, rewrites)
         if runtime:
             from tfinterop.compat import check
             report = check.check(export_dir, runtime)
@@ -198,13 +198,13 @@ def export_object_based(tf, trained: TrainedModel, variant: Variant, export_dir:
     tf.saved_model.save(module, str(export_dir), signatures={SERVE[("serve",)]: serve})
 
 
-def _rewrite_saved_model(export_dir, rewrites, runtime):
+def _rewrite_saved_model(export_dir, rewrites):
     from tensorflow.core.protobuf import saved_model_pb2
     pb = export_dir / "saved_model.pb"
     model = saved_model_pb2.SavedModel()
     model.ParseFromString(pb.read_bytes())
     for meta_graph in model.meta_graphs:
-        legacy_forms.apply(meta_graph, rewrites, runtime)
+        legacy_forms.apply(meta_graph, rewrites)
     pb.write_bytes(model.SerializeToString(deterministic=True))
 
 

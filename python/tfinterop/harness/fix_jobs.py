@@ -3,6 +3,8 @@ for all of them), speaking the jobs protocol of the producer workers (producer_w
 
 import json
 import sys
+import time
+from collections import Counter
 
 from tfinterop.commands.fix import fix
 from tfinterop.commands.verify import Verifier
@@ -14,7 +16,9 @@ from tfinterop.runtimes.worker import reply_channel
 
 def serve_jobs() -> int:
     """`python -m tfinterop.harness.fix_jobs < jobs.json`: {"jobs": [{"dir", "target", "out", "inputs"}, ...]},
-    each fixed in this process; one line of JSON per job on stdout: {"out", "written", "error", "kind", "runtime_message"}. Progress goes to stderr."""
+    each fixed in this process; one line of JSON per job on stdout: {"out", "written", "error", "kind",
+    "runtime_message", "largest_abs_error" (over every output of every signature verified), "rewrites" (kind ->
+    count, summed over the signatures), "seconds"}. Progress goes to stderr."""
     replies = reply_channel()
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     tensorflow()                   # imported first, so every Verifier runs the reference here (Verifier._start)
@@ -22,23 +26,36 @@ def serve_jobs() -> int:
     try:
         for job in json.loads(sys.stdin.read())["jobs"]:
             reply = {"out": job["out"], "written": False, "error": "", "kind": "", "runtime_message": None}
+            started, report = time.perf_counter(), None
             try:
                 verifier = verifiers.setdefault(job["target"], Verifier(job["target"], log=log, workers=workers))
                 inputs = Inputs.read(job["inputs"]) if job.get("inputs") else Inputs()
-                fix(job["dir"], job["target"], job["out"], inputs=inputs, overwrite=True, verifier=verifier, log=log)
+                report = fix(job["dir"], job["target"], job["out"], inputs=inputs, overwrite=True, verifier=verifier,
+                             log=log)
                 reply["written"] = True
             except TfInteropError as e:
                 reply["error"], reply["kind"] = str(e), e.kind
                 report = getattr(e, "report", None)      # TensorFlow's own words, where the target gave them
-                said = [s.verification.get("runtime_message") for s in report.signatures] if report else []
+                said = [s.verification.get("runtime_message") for s in report.signatures if s.verification] \
+                    if report else []
                 reply["runtime_message"] = next((m for m in said if m), e.runtime_message)
             except Exception as e:  # noqa: BLE001 -- one job's failure is its result, not the end of the others
                 reply["error"], reply["kind"] = f"{type(e).__name__}: {e}", "error"
+            reply.update(_measured(report), seconds=round(time.perf_counter() - started, 2))
             replies.write(json.dumps(reply) + "\n")
     finally:
         for verifier in verifiers.values():
             verifier.close()
     return 0
+
+
+def _measured(report) -> dict:
+    errors = [o["max_abs_error"] for s in (report.signatures if report else []) if s.verification
+              for o in s.verification["outputs"] if o.get("max_abs_error") is not None]
+    rewrites = Counter()
+    for s in report.signatures if report else []:
+        rewrites.update(s.rewrites)
+    return {"largest_abs_error": max(errors, default=None), "rewrites": dict(rewrites)}
 
 
 if __name__ == "__main__":

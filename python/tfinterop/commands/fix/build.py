@@ -56,7 +56,7 @@ def build(staged: Path, directory: Path, model, lowered: list, target, freeze: b
                                                assets_collection=assets, saver=saver, strip_default_attrs=True)
             first = False
     builder.save()
-    _finish(staged, plans, target)
+    _finish(staged, plans)
     distinct = len({id(v) for v in variables.values()})
     if (directory / "assets.extra").is_dir():
         shutil.copytree(directory / "assets.extra", staged / "assets.extra")
@@ -218,7 +218,7 @@ def _set_values(tf, sess, refs, variables):
     sess.run(assigns, feeds)
 
 
-def _finish(staged: Path, plans: dict, target) -> None:
+def _finish(staged: Path, plans: dict) -> None:
     """Applies the legacy forms planned per tag-set to the written MetaGraphDefs and removes the ops that set
     the variables' values."""
     from tensorflow.core.protobuf import saved_model_pb2
@@ -229,7 +229,7 @@ def _finish(staged: Path, plans: dict, target) -> None:
         kept = [n for n in mg.graph_def.node if not n.name.startswith(VALUE_SCOPE + "/")]
         del mg.graph_def.node[:]
         mg.graph_def.node.extend(kept)
-        legacy_forms.apply(mg, plans.get(tuple(sorted(mg.meta_info_def.tags)), []), target)
+        legacy_forms.apply(mg, plans.get(tuple(sorted(mg.meta_info_def.tags)), []))
     tmp = pb.with_name(".saved_model.pb.partial")
     tmp.write_bytes(model.SerializeToString(deterministic=True))
     os.replace(tmp, pb)
