@@ -13,7 +13,7 @@ JAVA_INSTALL := java/build/install/tfinterop-java
 JAVA_INPUTS := build.gradle settings.gradle java/build.gradle java-core/build.gradle $(wildcard python/tfinterop/shared/*) \
 	$(shell find java/src/main java-core/src/main -type f 2>/dev/null)
 
-.PHONY: run test test-faults test-install examples wheel bench setup java python-test java-test matrix nox clean
+.PHONY: run test test-faults test-install examples wheel bench setup java python-test java-test matrix corpus nox clean
 
 run: setup
 	$(PY) -m tfinterop run $(ARGS)
@@ -66,6 +66,13 @@ matrix: setup
 	mkdir -p build/matrix
 	$(PY) -m tfinterop matrix --overwrite --markdown COMPATIBILITY.md --json build/matrix/matrix.json \
 		--html build/matrix/matrix.html $(ARGS)
+
+# Models no one here wrote (harness/zoo.py: keras.applications, attention, recurrent, resizing, activations),
+# built by TF 2.21 (Keras 3) and TF 2.12 (Keras 2), fixed for every TF Java 1.x target and verified there;
+# results in COMPATIBILITY.md's "Models no one here wrote" section. Cached by content like the matrix.
+corpus: setup
+	mkdir -p build/corpus
+	$(PY) -m tfinterop.harness.zoo_run --markdown COMPATIBILITY.md --json build/corpus/corpus.json $(ARGS)
 
 # One matrix slice at a time, as CI runs them: make nox ARGS='-s "cell(producer='"'"'tf-1.8.0'"'"', consumer='"'"'java-tf-1.8.0'"'"')"'
 nox: setup $(VENV)/bin/nox

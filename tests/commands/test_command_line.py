@@ -106,7 +106,8 @@ def test_json_to_stdout_with_a_dash_and_the_text_to_stderr(tmp_path):
     assert check.returncode == 0 and json.loads(check.stdout)["loadable"] is True
     assert " against java-tf-1.8.0 " in check.stderr
     assert fixed.returncode == 0, fixed.stderr[-2000:]
-    assert json.loads(fixed.stdout)["written"] is True and "FIXED and verified" in fixed.stderr
+    report = json.loads(fixed.stdout)    # it loads in the target as it is: verified, and copied unchanged
+    assert report["written"] is True and report["unchanged"] is True and "LOADS AS IT IS" in fixed.stderr
 
 
 def test_verify_checks_the_inputs_against_the_signature_before_any_runtime_starts(tmp_path):

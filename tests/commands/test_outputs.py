@@ -17,7 +17,7 @@ from tfinterop.commands import outputs
 from tfinterop.core import paths
 from tfinterop.core.errors import EXIT_CODES, OutputExistsError, UnsafeOutputError
 
-MODEL = paths.GOLDEN / "compat-serve"
+MODEL = paths.GOLDEN / "seed-simple-save"     # TF 1.8 rejects it as it is: fix rewrites it
 
 
 def make_project(root: Path) -> Path:

@@ -197,7 +197,10 @@ def cmd_matrix(args) -> int:
             log(f"--fix: {change}")
         matrix.judge(result, matrix.expectations.load(paths.KNOWN_INCOMPATIBILITIES))
     for path, flag, render in report_files:
-        outputs.write_text(path, render(result), flag)
+        text = render(result)
+        if render is reports.markdown and str(path) != outputs.STDOUT and Path(path).is_file():
+            text = reports.kept_sections(Path(path).read_text(), text)      # make corpus's section
+        outputs.write_text(path, text, flag)
         log(f"wrote {path}")
     print(reports.markdown(result), end="")
     return 0 if result.ok else 1

@@ -84,12 +84,14 @@ def add_parsers(sub, detailed: bool) -> None:
     verify.set_defaults(handler=cmd_verify)
     fix = sub.add_parser(
         "fix", help="rewrite a SavedModel into one a target runtime loads; keep it only if its outputs agree",
-        description="Loads DIR in the reference (the Python TensorFlow tfinterop runs on: TF1 graph exports, "
+        description="A model `check` finds nothing wrong with is first verified as it is: if the target runs it "
+                    "and agrees, OUT is a copy of DIR (LOADS AS IT IS). Otherwise fix "
+                    "loads DIR in the reference (the Python TensorFlow tfinterop runs on: TF1 graph exports, "
                     "tf.saved_model.save and Keras exports), freezes each signature's function (calls inlined, "
                     "control flow v2 lowered), and writes a TF1 SavedModel with the same tag-sets, signature keys, "
                     "input and output keys, dtypes, shapes and assets: the variables as ref variables behind a "
                     "non-sharded saver (or, with --freeze, as constants), attrs the target lacks dropped where "
-                    "they hold their default, ops it lacks replaced by exact legacy forms. Before OUT is moved "
+                    "they hold their default, ops it lacks (or cannot run as used) replaced by exact legacy forms. Before OUT is moved "
                     "into place, every signature written is run in the target and held to DIR in the reference "
                     "under the tolerance contract (as `tfinterop verify` does). Exit 0: OUT written and verified; "
                     "1: refused (the message names signature, node, op and why), or the reference does not "

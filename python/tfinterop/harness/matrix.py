@@ -598,7 +598,7 @@ FINAL_REFUSALS = {"fix-refused", "target-incompatible", "untrusted-model"}
 
 
 def run_fix_jobs(jobs: list, log) -> dict:
-    """out -> {"written", "error", "cached"}: cached results (a .json beside each OUT: a refusal is as final
+    """out -> fix_jobs' reply ({"written", "error", ...}, and "cached"): cached results (a .json beside each OUT: a refusal is as final
     as a fix, for the same export and code) without starting anything, the others in one fix process."""
     results, todo = {}, []
     for job in jobs:
@@ -618,7 +618,8 @@ def run_fix_jobs(jobs: list, log) -> dict:
         if reply["written"] or reply["kind"] in FINAL_REFUSALS:     # not a crash: it would say the same again
             record = Path(reply["out"] + ".json")
             record.parent.mkdir(parents=True, exist_ok=True)
-            record.write_text(json.dumps({k: reply.get(k) for k in ("written", "error", "runtime_message")}) + "\n")
+            record.write_text(json.dumps({k: reply.get(k) for k in ("written", "error", "kind", "runtime_message",
+                                                                  "largest_abs_error", "rewrites", "seconds")}) + "\n")
         log(f"fix: {reply['out']}: " + ("fixed and verified" if reply["written"] else f"refused: {reply['error'][:200]}"))
     for job in todo:
         if job["out"] not in results:

@@ -227,3 +227,35 @@ def table(result: MatrixResult) -> str:
                        + (f": {c.message}" if c.message else ""))
     out += [f"  problem: {p}" for p in result.problems]
     return "\n".join(out)
+
+
+# ---- sections other commands keep in the matrix's Markdown file (make corpus writes "corpus" into COMPATIBILITY.md)
+
+def section_begin(name) -> str:
+    return f"<!-- {name}: begin (written by its own command; the matrix keeps it) -->"
+
+
+def section_end(name) -> str:
+    return f"<!-- {name}: end -->"
+
+
+def _section_span(text, name):
+    begin, end = text.find(section_begin(name)), text.find(section_end(name))
+    return (begin, end + len(section_end(name))) if 0 <= begin < end else None
+
+
+def replace_section(text: str, name: str, section: str) -> str:
+    """`text` with section `name` replaced by `section` (which holds its markers), or with it appended."""
+    span = _section_span(text, name)
+    if span is None:
+        return text.rstrip("\n") + ("\n\n" if text.strip() else "") + section
+    return text[:span[0]] + section.rstrip("\n") + text[span[1]:]
+
+
+def kept_sections(old_text: str, new_text: str, names=("corpus",)) -> str:
+    """The matrix's new Markdown with the sections other commands wrote into the old file carried over."""
+    for name in names:
+        span = _section_span(old_text, name)
+        if span is not None:
+            new_text = replace_section(new_text, name, old_text[span[0]:span[1]] + "\n")
+    return new_text

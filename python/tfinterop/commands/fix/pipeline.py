@@ -3,6 +3,9 @@ keep it only when the target gives the reference's outputs.
 
   read     DIR with the SavedModel reader: its tag-sets and signatures, `check`'s findings for the target,
            and the untrusted-op scan (a model with such ops is refused unless allow_untrusted)
+  as it is where `check` finds nothing, every signature is first verified as it is: if the target runs it and
+           agrees, OUT is a copy of DIR, and the report says so; if not (a kernel that cannot run a use of its
+           op is not in any registry), the stages below rewrite it
   lower    each signature in the reference Python TensorFlow (tf.saved_model.load, which reads TF1 graph
            exports, tf.saved_model.save exports and Keras exports alike): its function frozen with
            convert_variables_to_constants_v2(lower_control_flow=True), which inlines every call
@@ -24,6 +27,7 @@ One staging folder beside OUT holds everything (outputs.py's staging: named afte
 leaves nothing at OUT and the next run removes what it left).
 """
 
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 
@@ -69,6 +73,15 @@ def fix(directory, target_name, out, *, tags=None, signatures=(), inputs: Inputs
     try:
         with outputs.staging_folder(out) as staging:
             staged = staging / "model"
+            as_it_is = _verified_as_it_is(directory, chosen, inputs, verifier, log) \
+                if not report.findings_before and not freeze else None
+            if as_it_is:
+                shutil.copytree(directory, staged)
+                interrupts.check()
+                report.signatures, report.unchanged = as_it_is, True
+                outputs.commit(staged, out)
+                report.written = True
+                return report
             lowered = lower(directory, chosen, freeze, log)
             interrupts.check()
             build(staged, directory, model, lowered, target, freeze, log)
@@ -104,6 +117,22 @@ def fix(directory, target_name, out, *, tags=None, signatures=(), inputs: Inputs
     finally:
         if own_verifier:
             verifier.close()
+
+
+def _verified_as_it_is(directory, chosen, inputs, verifier, log) -> list | None:
+    """Every chosen signature of DIR verified in the target as it is: their SignatureFixes if all agree, else None."""
+    done = []
+    for tags, keys in chosen.items():
+        for key in keys:
+            result = verifier.verify_plan(plan(directory, list(tags), key, inputs, its_keys_only=True))
+            interrupts.check()
+            log(verify_human(result, verifier.target))
+            if not result.agree:
+                log(f"fix: [{', '.join(tags)}] {key}: {verifier.target} loads the model as it is, but "
+                    f"{result.status}: rewriting it")
+                return None
+            done.append(SignatureFix(list(tags), key, {}, asdict(result)))
+    return done
 
 
 def _name_the_staged_model(result, staged, out):

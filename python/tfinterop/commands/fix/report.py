@@ -21,6 +21,7 @@ class FixReport:
     target: str
     out: str
     written: bool = False
+    unchanged: bool = False                          # the target ran DIR as it is: OUT is a copy
     freeze: bool = False
     error: str = ""                                  # why nothing was written
     findings_before: list = field(default_factory=list)
@@ -47,7 +48,8 @@ def refusal(report, message):
 def human(report: FixReport, verbose: bool = False) -> str:
     """The report in words; `verbose`: what check finds after the rewrite node by node, not counted by kind."""
     lines = [f"{report.directory} -> {report.out} for {report.target}: "
-             + ("FIXED and verified" if report.written else "REFUSED, nothing written")]
+             + ("LOADS AS IT IS, verified and copied unchanged" if report.unchanged else
+                "FIXED and verified" if report.written else "REFUSED, nothing written")]
 
     def counted(findings):
         return ", ".join(f"{k} {n}" for k, n in sorted(Counter(f["kind"] for f in findings).items())) or "nothing"
