@@ -49,6 +49,17 @@ runs the result against the original.
     ResizeNearestNeighbor with half_pixel_centers
         -> GatherV2 of rows and columns min(floor((i + 0.5) * scale), size - 1): the kernel's choice, so a
            selection of the same values.
+    TensorListReserve(element_shape, n) -> TensorListFromTensor(Fill([n] + element_shape, 0), element_shape)
+        TF 1.8's kernel makes a list of no elements, whatever n is ("Trying to modify element 0 in a list with 0
+        elements", measured in TF 1.8 outside any loop: every Keras RNN's loop fails so). The form's list has n
+        elements, zeros, each of the element shape with its unknown dimensions 0: a list whose elements are
+        all written before they are read (a Keras RNN writes step t at step t) gives the same values; an element
+        read unwritten is zeros where TF 2.x reads zeros (a known shape), and an empty tensor where TF 2.x
+        refuses (an unknown one).
+    TensorListStack(list) of a list whose length k is known before it runs, for a target whose TensorListStack
+    takes no element_shape (TF 1.8: "Tried to stack elements from a list with non-fully-defined shape", the
+    shape of a list a Keras RNN makes for a batch of any size)
+        -> Pack(TensorListGetItem(list, 0), ..., TensorListGetItem(list, k - 1)): stacking is exactly that.
     Softmax, LogSoftmax of rank other than 2 (TF 1.x's kernels: "logits must be 2-dimensional")
         -> Reshape to [-1, d], the op, Reshape back: both normalise along the last axis.
 
@@ -68,7 +79,7 @@ def _same(a, b) -> bool:
     return a.rank is not None and b.rank is not None and a.as_list() == b.as_list()
 
 
-def select_v2(op):
+def select_v2(op, target):
     cond, t, e = op.inputs
     out = op.outputs[0].shape
     misfit = Misfit(f"its shapes (condition {cond.shape}, arms {t.shape} and {e.shape}, output {out}): Select "
@@ -88,7 +99,7 @@ def select_v2(op):
     return "Select", build
 
 
-def leaky_relu(op):
+def leaky_relu(op, target):
     dtype = op.get_attr("T")
     if not dtype.is_floating:
         raise Misfit(f"its dtype {dtype.name} (the form is for floats)")
@@ -103,7 +114,7 @@ def leaky_relu(op):
     return form, build
 
 
-def batch_matmul(op):
+def batch_matmul(op, target):
     x, y = op.inputs
     for attr in ("grad_x", "grad_y"):
         if attr in op.node_def.attr and op.get_attr(attr):
@@ -148,7 +159,7 @@ def batch_matmul(op):
 
 # ---- Einsum
 
-def einsum(op):
+def einsum(op, target):
     equation = op.get_attr("equation").decode()
     ranks = [x.shape.rank for x in op.inputs]
     if None in ranks:
@@ -287,7 +298,7 @@ def _einsum(tf, operands, terms, out):
 
 # ---- BroadcastTo
 
-def broadcast_to(op):
+def broadcast_to(op, target):
     dtype = op.inputs[0].dtype
     if not (dtype.is_floating or dtype.is_integer or dtype.is_complex or dtype.is_bool):
         raise Misfit(f"its dtype {dtype.name} has no exact product with one")
@@ -301,7 +312,7 @@ def broadcast_to(op):
 
 # ---- kernels a TF 1.x target has but cannot run as used
 
-def grouped_conv(op):
+def grouped_conv(op, target):
     """None where the filter's depth is the input's (an ordinary convolution)."""
     x, w = op.inputs
     layout = op.get_attr("data_format").decode()
@@ -329,7 +340,7 @@ def grouped_conv(op):
     return ("DepthwiseConv2dNative" if depthwise else f"{groups} Conv2D groups"), build
 
 
-def nchw_batch_norm(op):
+def nchw_batch_norm(op, target):
     """None in NHWC."""
     if op.get_attr("data_format") != b"NCHW":
         return None
@@ -406,7 +417,41 @@ def _nearest(size, out) -> np.ndarray:
     return np.maximum(np.minimum(np.floor(source), size - 1), 0).astype(np.int32)
 
 
-def two_d(op):
+def filled_list(op, target):
+    shape = op.inputs[0]
+    if shape.shape.rank != 1:
+        raise Misfit(f"its element shape {shape.shape} is not a vector (an element of unknown rank)")
+    dtype = op.get_attr("element_dtype")
+
+    def build(tf, shape, n):
+        count = tf.raw_ops.Reshape(tensor=tf.raw_ops.Cast(x=n, DstT=shape.dtype) if shape.dtype != n.dtype else n,
+                                   shape=[1])
+        known = tf.raw_ops.Maximum(x=shape, y=tf.constant(0, shape.dtype))
+        zeros = tf.raw_ops.Fill(dims=tf.raw_ops.ConcatV2(values=[count, known], axis=0), value=tf.constant(0, dtype))
+        return [tf.raw_ops.TensorListFromTensor(tensor=zeros, element_shape=shape)]
+    return "TensorListFromTensor of zeros", build
+
+
+def stacked_items(op, target):
+    """None where the target's TensorListStack takes an element_shape (it stacks lists of unknown element shapes),
+    or where the list's length is known only at run time (the older signature's rewrite then stands)."""
+    if any(a.name == "element_shape" for a in target.op_def(op.type).input_arg):
+        return None
+    k = op.get_attr("num_elements")
+    if k < 0:
+        k = op.outputs[0].shape[0] if op.outputs[0].shape.rank else None
+    if k is None or k < 0:
+        return None
+    dtype, element_shape = op.get_attr("element_dtype"), op.inputs[1]
+
+    def build(tf, handle, shape):
+        items = [tf.raw_ops.TensorListGetItem(input_handle=handle, index=i, element_shape=shape, element_dtype=dtype)
+                 for i in range(k)]
+        return [tf.raw_ops.Pack(values=items, axis=0)]
+    return f"Pack of {k} TensorListGetItem", build
+
+
+def two_d(op, target):
     """None for 2-D logits."""
     if op.inputs[0].shape.rank == 2:
         return None

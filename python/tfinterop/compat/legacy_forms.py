@@ -10,7 +10,8 @@ Each is exact: it computes the same values, or it is not planned. Three kinds:
   of the form's result, so its consumers read the same tensor.
     - ops the target lacks: SelectV2, LeakyRelu, BatchMatMulV2, Einsum, BroadcastTo;
     - for TF 1.x targets, uses of ops they register whose kernels cannot run them: grouped Conv2D, NCHW
-      FusedBatchNorm, Softmax and LogSoftmax of rank other than 2;
+      FusedBatchNorm, Softmax and LogSoftmax of rank other than 2, TensorListReserve (TF 1.8's is always empty),
+      TensorListStack of lists of unknown element shapes (TF 1.8 refuses to stack them);
     - nodes with an attr the target's op lacks, holding another value than its default: half-pixel resizes.
 
   Renames:
@@ -44,7 +45,8 @@ COMPOSED_FORMS = {"SelectV2": composed_forms.select_v2, "LeakyRelu": composed_fo
 # (None where the node's use is fine).
 KERNEL_FITS = {"Softmax": composed_forms.two_d, "LogSoftmax": composed_forms.two_d,
                "Conv2D": composed_forms.grouped_conv, "FusedBatchNorm": composed_forms.nchw_batch_norm,
-               "FusedBatchNormV3": composed_forms.nchw_batch_norm}
+               "FusedBatchNormV3": composed_forms.nchw_batch_norm, "TensorListReserve": composed_forms.filled_list,
+               "TensorListStack": composed_forms.stacked_items}
 # Ops whose attr the target's op lacks, holding a value other than its default: op -> the composed form.
 ATTR_FITS = {"ResizeBilinear": composed_forms.half_pixel_resize,
              "ResizeNearestNeighbor": composed_forms.half_pixel_resize}
@@ -85,11 +87,11 @@ def plan(graph, target) -> list:
         try:
             fit = None
             if tf1 and op.type in KERNEL_FITS:
-                fit = KERNEL_FITS[op.type](op)
+                fit = KERNEL_FITS[op.type](op, target)
             elif op.type in ATTR_FITS and target.has_op(op.type):
                 fit = ATTR_FITS[op.type](op, target)
             elif op.type in COMPOSED_FORMS and not target.has_op(op.type):
-                fit = COMPOSED_FORMS[op.type](op)
+                fit = COMPOSED_FORMS[op.type](op, target)
             if fit is not None:
                 rewrites.append(compose(op, *fit, target))
                 continue
@@ -148,6 +150,8 @@ def compose(op, form, build, target) -> Rewrite:
             continue
         if not target.has_op(node.op):
             raise composed_forms.Misfit(f"its form uses {node.op!r}, which {target.name} lacks")
+        if node.op in OLDER_SIGNATURES:
+            _fit_signature(node, target)
         theirs = {a.name for a in target.op_def(node.op).attr}
         defaults = {a.name: a.default_value for a in op_def_registry.get(node.op).attr if a.HasField("default_value")}
         for name in [n for n in node.attr if n not in theirs]:
@@ -179,6 +183,15 @@ def _plan_batch_norm(op):
         return None, "its legacy form 'FusedBatchNorm' does not fit: " + "; ".join(problems)
     return Rewrite(op.name, "FusedBatchNormV3", form="FusedBatchNorm",
                    drop_attrs=("U", "exponential_avg_factor")), None
+
+
+def _fit_signature(node, target):
+    """A composed form's NodeDef of an op the target has with an input fewer: that input and its attr dropped."""
+    index, name, type_attr = OLDER_SIGNATURES[node.op]
+    if len(target.op_def(node.op).input_arg) < len([i for i in node.input if not i.startswith("^")]):
+        del node.input[index]
+        if type_attr in node.attr:
+            del node.attr[type_attr]
 
 
 def _plan_older_signature(op, target):

@@ -140,6 +140,7 @@ def export(model, directory: Path):
 
 def build(names, out: Path, log=print) -> dict:
     import keras
+    import keras.applications  # noqa: F401 -- Keras 2.12's package imports it only when asked
     out.mkdir(parents=True, exist_ok=True)
     record = {}
     for name in names:
