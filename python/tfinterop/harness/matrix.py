@@ -267,14 +267,25 @@ def export_all(env: PythonTensorFlow, python: str, jobs: list, log=print) -> dic
     return results
 
 
-def run_job_process(command, env, todo: list, what: str, job: str) -> tuple:
+def run_job_process(command, env, todo: list, what: str, job: str, on_reply=None) -> tuple:
     """One process of the jobs protocol (producer_worker.py's, which `python -m tfinterop.harness.fix_jobs` speaks too):
-    {"jobs": [...]} on its stdin, one JSON line per job on its stdout. Returns (its lines, what to say of a job
-    it did not answer)."""
-    proc = subprocess.run(command, input=json.dumps({"jobs": todo}), text=True, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, env=environments.package_env(env))
-    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
-    tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+    {"jobs": [...]} on its stdin, one JSON line per job on its stdout, each handed to on_reply as it comes (progress
+    on a long run). Returns (its lines, what to say of a job it did not answer)."""
+    import tempfile
+    with tempfile.TemporaryFile("w+") as err:        # a file, not a pipe: stderr never blocks the process
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
+                                env=environments.package_env(env))
+        proc.stdin.write(json.dumps({"jobs": todo}))  # read whole before the first job runs (the protocol)
+        proc.stdin.close()
+        lines = []
+        for line in proc.stdout:
+            if line.strip():
+                lines.append(json.loads(line))
+                if on_reply:
+                    on_reply(lines[-1])
+        proc.wait()
+        err.seek(0)
+        tail = "\n".join(err.read().strip().splitlines()[-15:])
     return lines, f"{what} exited with status {proc.returncode} before this {job}. stderr ends with:\n{tail}"
 
 
@@ -609,18 +620,20 @@ def run_fix_jobs(jobs: list, log) -> dict:
             todo.append(job)
     if not todo:
         return results
-    log(f"fix: {len(todo)} failing export(s) to rewrite, {len(jobs) - len(todo)} cached")
+    log(f"fix: {len(todo)} model(s) to rewrite, {len(jobs) - len(todo)} cached")
     env = environments.DEFAULT
-    replies, unanswered = run_job_process([environments.python_for(env, log=log), "-m", "tfinterop.harness.fix_jobs"], env, todo,
-                                          "the fix process", "job")
-    for reply in replies:
+
+    def record(reply):
         results[reply["out"]] = reply
         if reply["written"] or reply["kind"] in FINAL_REFUSALS:     # not a crash: it would say the same again
-            record = Path(reply["out"] + ".json")
-            record.parent.mkdir(parents=True, exist_ok=True)
-            record.write_text(json.dumps({k: reply.get(k) for k in ("written", "error", "kind", "runtime_message",
-                                                                  "largest_abs_error", "rewrites", "seconds")}) + "\n")
-        log(f"fix: {reply['out']}: " + ("fixed and verified" if reply["written"] else f"refused: {reply['error'][:200]}"))
+            kept = Path(reply["out"] + ".json")
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(json.dumps({k: reply.get(k) for k in ("written", "error", "kind", "runtime_message",
+                                                                "largest_abs_error", "rewrites", "seconds")}) + "\n")
+        log(f"fix: {len(results) - (len(jobs) - len(todo))}/{len(todo)} {reply['out']}: "
+            + ("fixed and verified" if reply["written"] else f"refused: {' '.join(reply['error'].split())[:200]}"))
+    _, unanswered = run_job_process([environments.python_for(env, log=log), "-m", "tfinterop.harness.fix_jobs"], env,
+                                    todo, "the fix process", "job", on_reply=record)
     for job in todo:
         if job["out"] not in results:
             results[job["out"]] = {"written": False, "error": unanswered}

@@ -36,12 +36,17 @@ def build_zoo(producer: str, names, log) -> tuple:
     todo = [n for n in names if n not in known]
     if todo:
         log(f"corpus: {producer} builds {len(todo)} model(s): {', '.join(todo)}")
-        proc = subprocess.run([python, "-m", "tfinterop.harness.zoo", "--out", str(out / "new"), *todo],
-                              stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                              env=environments.package_env(env))
-        if proc.returncode != 0:
+        proc = subprocess.Popen([python, "-m", "tfinterop.harness.zoo", "--out", str(out / "new"), *todo],
+                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                                env=environments.package_env(env))
+        said = []
+        for line in proc.stderr:                     # each model's line as it is built: progress
+            said.append(line)
+            if line.startswith("zoo: "):
+                log(f"corpus: {producer}: {line[5:].rstrip()}")
+        if proc.wait() != 0:
             raise TfInteropError(f"building the corpus with {producer} failed (exit status {proc.returncode}): "
-                                 f"{proc.stderr.strip()[-2000:]}")
+                                 f"{''.join(said).strip()[-2000:]}")
         built = json.loads((out / "new" / "zoo.json").read_text())
         for name in todo:
             if built["models"][name]["built"]:
