@@ -78,6 +78,9 @@ def add_parsers(sub, detailed: bool) -> None:
     verify.add_argument("--signature", metavar="KEY", help="default: serving_default, else the only signature")
     add_target_option(verify, target_names())
     add_inputs_options(verify, "run both runtimes on")
+    verify.add_argument("--allow-untrusted", action="store_true",
+                        help="load models whose graphs read or write files or call out (untrusted-ops.txt) in both "
+                             "runtimes; refused by default, since loading runs the graph's init ops")
     verify.add_argument("--verbose", action="store_true", help="every finding of `check`, not one of each kind")
     add_json_option(verify)
     verify.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
@@ -220,7 +223,8 @@ def cmd_verify(args) -> int:
 
     from tfinterop.commands import verify
 
-    verifier = verify.Verifier(args.target, log=log)     # an unknown target: a usage error, before anything starts
+    # An unknown target: a usage error, before anything starts.
+    verifier = verify.Verifier(args.target, log=log, allow_untrusted=args.allow_untrusted)
     inputs = _inputs_to_verify_with(args, avoid={d: "a model being verified" for d in args.dir})
     # Every DIR and its inputs are checked before any runtime starts: an unusable one costs nothing.
     plans, unusable = [], False

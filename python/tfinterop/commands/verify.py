@@ -104,11 +104,14 @@ def batch_hint(inputs: dict) -> str:
 class Verifier:
     """The reference and the target workers, started on first use and shared by every model verified."""
 
-    def __init__(self, target: str = DEFAULT_TARGET, log=print, workers: dict | None = None):
+    def __init__(self, target: str = DEFAULT_TARGET, log=print, workers: dict | None = None,
+                 allow_untrusted: bool = False):
         """`workers` ({runtime name: WorkerClient}) may be shared by several Verifiers (one per target): the
-        pytest plugin keeps one worker per runtime for a whole session."""
+        pytest plugin keeps one worker per runtime for a whole session. `allow_untrusted`: both runtimes load
+        models whose graphs reach outside the computation (untrusted-ops.txt), which they refuse by default."""
         registry.consumer(target)                 # an unknown target is a usage error, before any work
         self.target = target
+        self.allow_untrusted = allow_untrusted
         self.log = log
         self._workers = {} if workers is None else workers
         self._starting = {}                       # name -> Future of its WorkerClient, see start_soon
@@ -201,7 +204,7 @@ class Verifier:
         (None, the typed error, whether the model had loaded)."""
         try:
             worker = self.worker(name)
-            handle = worker.load(directory, tags)
+            handle = worker.load(directory, tags, allow_untrusted=self.allow_untrusted)
         except TfInteropError as e:
             return None, e, False
         try:

@@ -6,7 +6,9 @@ runs the result against the original.
 
     SelectV2(c, t, e) -> Select(c, t', e')
         TF 1.x's Select does not broadcast: t and e must have the output's shape, c that shape or be a
-        scalar. A scalar arm is broadcast with Fill(Shape(other), arm); any other shape mismatch has no form.
+        scalar. A scalar arm is broadcast with Fill(Shape(other), arm); where the shapes are otherwise or
+        unknown before it runs, each input is broadcast to BroadcastArgs of their shapes as BroadcastTo's form
+        does (numbers and bools).
     LeakyRelu(x; alpha) -> Maximum(x, Mul(x, alpha))          for 0 <= alpha <= 1
                         -> Select(Greater(x, 0), x, Mul(x, alpha))   for any other alpha
         the kernel computes x > 0 ? x : x * alpha; for alpha in [0, 1], x * alpha <= x exactly when x >= 0, so
@@ -82,21 +84,28 @@ def _same(a, b) -> bool:
 def select_v2(op, target):
     cond, t, e = op.inputs
     out = op.outputs[0].shape
-    misfit = Misfit(f"its shapes (condition {cond.shape}, arms {t.shape} and {e.shape}, output {out}): Select "
-                    f"broadcasts only a scalar condition")
     full = [i for i, x in ((1, t), (2, e), (0, cond)) if _same(x.shape, out)]
-    if not full or not (cond.shape.rank == 0 or _same(cond.shape, out)):
-        raise misfit
     scalar = [i for i, arm in ((1, t), (2, e)) if not _same(arm.shape, out)]
-    if any(op.inputs[i].shape.rank != 0 for i in scalar):
-        raise misfit
+    if full and (cond.shape.rank == 0 or _same(cond.shape, out)) and all(op.inputs[i].shape.rank == 0
+                                                                         for i in scalar):
+        def build(tf, *inputs):
+            inputs = list(inputs)
+            for i in scalar:
+                inputs[i] = tf.raw_ops.Fill(dims=tf.raw_ops.Shape(input=inputs[full[0]]), value=inputs[i])
+            return [tf.raw_ops.Select(condition=inputs[0], x=inputs[1], y=inputs[2])]
+        return "Select", build
+    dtype = t.dtype
+    if not (dtype.is_floating or dtype.is_integer or dtype.is_complex or dtype.is_bool):
+        raise Misfit(f"its shapes (condition {cond.shape}, arms {t.shape} and {e.shape}, output {out}) need a "
+                     f"broadcast, which the form makes by multiplying by one: not for {dtype.name}")
 
-    def build(tf, *inputs):
-        inputs = list(inputs)
-        for i in scalar:
-            inputs[i] = tf.raw_ops.Fill(dims=tf.raw_ops.Shape(input=inputs[full[0]]), value=inputs[i])
-        return [tf.raw_ops.Select(condition=inputs[0], x=inputs[1], y=inputs[2])]
-    return "Select", build
+    def broadcast(tf, *inputs):
+        """Each input broadcast to the output's shape as BroadcastTo's form does (exact), then Select."""
+        shapes = [tf.raw_ops.Shape(input=x) for x in inputs]
+        shape = tf.raw_ops.BroadcastArgs(s0=tf.raw_ops.BroadcastArgs(s0=shapes[0], s1=shapes[1]), s1=shapes[2])
+        c, x, y = (_times_one(tf, v, shape) for v in inputs)
+        return [tf.raw_ops.Select(condition=c, x=x, y=y)]
+    return "Select of broadcast inputs", broadcast
 
 
 def leaky_relu(op, target):
@@ -304,10 +313,15 @@ def broadcast_to(op, target):
         raise Misfit(f"its dtype {dtype.name} has no exact product with one")
 
     def build(tf, x, shape):
-        if dtype.is_bool:
-            return [tf.raw_ops.LogicalAnd(x=x, y=tf.raw_ops.Fill(dims=shape, value=tf.constant(True)))]
-        return [tf.raw_ops.Mul(x=x, y=tf.raw_ops.Fill(dims=shape, value=tf.constant(1, dtype)))]
+        return [_times_one(tf, x, shape)]
     return "Mul by ones", build
+
+
+def _times_one(tf, x, shape):
+    """x broadcast to `shape`: x * ones (LogicalAnd with true for bool), exact for every value."""
+    if x.dtype.is_bool:
+        return tf.raw_ops.LogicalAnd(x=x, y=tf.raw_ops.Fill(dims=shape, value=tf.constant(True)))
+    return tf.raw_ops.Mul(x=x, y=tf.raw_ops.Fill(dims=shape, value=tf.constant(1, x.dtype)))
 
 
 # ---- kernels a TF 1.x target has but cannot run as used

@@ -6,7 +6,8 @@ for every TF Java 1.x target and verifies it there.
 
     python -m tfinterop.harness.zoo --out DIR [NAME ...]
 
-writes DIR/NAME (a SavedModel) for each, and DIR/zoo.json: {name: {"built": bool, "why": ..., "parameters": n}}
+writes DIR/NAME (a SavedModel) for each (and DIR/NAME.inputs.npz where synthesized inputs would prove little), and
+DIR/zoo.json: {name: {"built": bool, "why": ..., "parameters": n}}
 (an application this Keras lacks, or one above the size limit, is not built and says why).
 """
 
@@ -14,6 +15,8 @@ import contextlib
 import json
 import sys
 from pathlib import Path
+
+import numpy as np
 
 # keras.applications: the name in this corpus -> (the constructor, the input's height and width). The smallest
 # input each accepts without weights; 10 classes. Every constructor both Keras 2.12 and 3 have, from every family.
@@ -114,6 +117,11 @@ def _activation_names(keras) -> list:
     return names
 
 
+# Inputs for models whose synthesized ones would prove little (strings a vocabulary never holds); the others are
+# verified on inputs synthesized from their signatures.
+INPUTS = {"string-lookup": lambda: {"words": np.array([[b"the", b"cat", b"sat", b"on"], [b"mat", b"dog", b"the", b""],
+                                                       [b"cat", b"cat", b"on", b"\xc3\xa9"]], dtype=np.bytes_)}}
+
 NAMES = list(APPLICATIONS) + ["transformer-encoder", "lstm-text", "gru-text-sequences", "bidirectional-lstm",
                               "simple-rnn", "unet", "gan-generator", "activations", "string-lookup"]
 
@@ -153,6 +161,8 @@ def build(names, out: Path, log=print) -> dict:
         else:
             export(model, out / name)
             record[name] = {"built": True, "why": "", "parameters": model.count_params()}
+            if name in INPUTS:
+                np.savez(out / f"{name}.inputs.npz", **INPUTS[name]())
         log(f"zoo: {name}: " + ("built" if record[name]["built"] else record[name]["why"]))
     (out / "zoo.json").write_text(json.dumps({"keras": keras.__version__, "models": record}, indent=1) + "\n")
     return record

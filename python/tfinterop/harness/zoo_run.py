@@ -51,6 +51,8 @@ def build_zoo(producer: str, names, log) -> tuple:
         for name in todo:
             if built["models"][name]["built"]:
                 (out / "new" / name).rename(out / name)
+                if (out / "new" / f"{name}.inputs.npz").is_file():
+                    (out / "new" / f"{name}.inputs.npz").rename(out / f"{name}.inputs.npz")
         known.update(built["models"])
         record_file.write_text(json.dumps({"keras": built["keras"], "models": known}, indent=1) + "\n")
         (out / "new" / "zoo.json").unlink()
@@ -79,7 +81,9 @@ def run(producers, targets, names, log) -> dict:
                 out = paths.cache_dir() / "zoo-fixed" / target / producer / \
                     f"{name}-{paths.content_digest(folder, code)}"
                 where[str(out)] = (producer, name, target)
-                jobs.append({"dir": str(folder), "target": target, "out": str(out)})
+                given = folder.parent / f"{name}.inputs.npz"
+                jobs.append({"dir": str(folder), "target": target, "out": str(out),
+                             **({"inputs": str(given)} if given.is_file() else {})})
     started = time.perf_counter()
     replies = run_fix_jobs(jobs, log)
     for out, (producer, name, target) in where.items():

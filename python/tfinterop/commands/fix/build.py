@@ -44,16 +44,20 @@ def build(staged: Path, directory: Path, model, lowered: list, target, freeze: b
             assets = _register_assets(tf, asset_files.get(tag_set, []))
             refs = {v.name: graph.get_tensor_by_name(v.name + ":0") for v in variables.values()} if not freeze else {}
             saver = tf.compat.v1.train.Saver(var_list=refs, sharded=False, allow_empty=True) if refs else None
+            # lower.py's tables, filled when the model loads: every TF1 loader runs the main op.
+            inits = [op for op in graph.get_operations() if op.type == "InitializeTableV2"]
+            main_op = tf.group(*inits, name="tfinterop_fix_table_init") if inits else None
             with tf.compat.v1.Session(graph=graph) as sess:
                 _set_values(tf, sess, refs, variables)
                 with contextlib.chdir(directory / "assets") if assets else contextlib.nullcontext():
                     if first:
                         builder.add_meta_graph_and_variables(sess, list(tag_set), signature_def_map=signature_map,
                                                              assets_collection=assets, saver=saver,
-                                                             strip_default_attrs=True)
+                                                             strip_default_attrs=True, main_op=main_op)
                     else:
                         builder.add_meta_graph(list(tag_set), signature_def_map=signature_map,
-                                               assets_collection=assets, saver=saver, strip_default_attrs=True)
+                                               assets_collection=assets, saver=saver, strip_default_attrs=True,
+                                               main_op=main_op)
             first = False
     builder.save()
     _finish(staged, plans)

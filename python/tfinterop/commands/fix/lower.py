@@ -71,12 +71,13 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
                 if node.op == "Const" and node.name in captured:
                     value = values[node.name] if node.name in values else tf.make_ndarray(node.attr["value"].tensor)
                     variable_nodes[node.name] = Variable(captured[node.name] or node.name, value)
+            tables = _rebuild_tables(tf, graph_def, {inner.op.name: ext for ext, inner in fn.graph.captures})
             leftover = [n.name for n in graph_def.node if n.op == "Placeholder" and n.attr["dtype"].type ==
                         tf.resource.as_datatype_enum]
             if leftover:
                 raise FixRefusedError(f"[{', '.join(tags)}] signature {key!r}: the function captures resources that "
-                                      f"are not variables ({', '.join(leftover)}: a lookup table, an iterator?), "
-                                      f"which have no TF1 graph form here; nothing was written")
+                                      f"are neither variables nor lookup tables ({', '.join(leftover)}: an iterator, "
+                                      f"a mutable table?), which have no TF1 graph form here; nothing was written")
             arg_keys = list(fn._arg_keywords)        # noqa: SLF001 -- the signature's keys, in fn.inputs order
             inputs = {k: t.name for k, t in zip(arg_keys, fn.inputs)}
             # A signature's results are a flat dict, which tf.nest flattens in sorted key order (fn.outputs').
@@ -89,6 +90,8 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
                                       f"are not the SignatureDef's keys; nothing was written")
             rewrites = Counter({k: v for k, v in before.items() if v})
             rewrites["frozen-variables" if freeze else "ref-variables"] = len(variable_nodes)
+            if tables:
+                rewrites["tables-initialised-by-main-op"] = tables
             lowered.append(LoweredSignature(tags, key, graph_def, variable_nodes, inputs, outputs, sig, rewrites))
             log(f"fix: [{', '.join(tags)}] {key}: {len(graph_def.node)} nodes, {len(variable_nodes)} variable(s)"
                 + "".join(f", {n} {kind}" for kind, n in sorted(before.items()) if n))
@@ -121,6 +124,52 @@ def _freeze(tf, convert_to_constants, fn, captured) -> tuple:
             value = values[node.name]
             node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(np.zeros((), value.dtype), shape=value.shape))
     return construct(fn, graph_def, converted).graph.as_graph_def(), values
+
+
+# Ops that read a table, and the attrs that name its key and value dtypes.
+TABLE_READERS = {"LookupTableFindV2": ("Tin", "Tout"), "LookupTableSizeV2": None,
+                 "LookupTableExportV2": ("Tkeys", "Tvalues")}
+
+
+def _rebuild_tables(tf, graph_def, external) -> int:
+    """Each captured resource that only table ops read (a StaticHashTable, the table of a StringLookup or a
+    StaticVocabularyTable) becomes a TF1 table in graph_def: HashTableV2 under the placeholder's name, filled by an
+    InitializeTableV2 (NAME/table_init) of its keys and values as constants, read from the live table here. build
+    runs the initialisers as the model's main op, which every TF1 loader runs at load. Returns how many."""
+    readers = {}
+    for node in graph_def.node:
+        for i in node.input:
+            readers.setdefault(i.lstrip("^").split(":")[0], []).append(node)
+    rebuilt = 0
+    for node in list(graph_def.node):
+        if node.op != "Placeholder" or node.attr["dtype"].type != tf.resource.as_datatype_enum:
+            continue
+        using, seen = [], [node.name]            # its readers, through the Identity nodes inlined calls leave
+        while seen:
+            for reader in readers.get(seen.pop(), []):
+                (seen.append(reader.name) if reader.op == "Identity" else using.append(reader))
+        typed = [n for n in using if TABLE_READERS.get(n.op)]
+        if not typed or any(n.op not in TABLE_READERS for n in using) or node.name not in external:
+            continue
+        key_attr, value_attr = TABLE_READERS[typed[0].op]
+        key_dtype, value_dtype = typed[0].attr[key_attr].type, typed[0].attr[value_attr].type
+        keys, values = tf.raw_ops.LookupTableExportV2(table_handle=external[node.name], Tkeys=tf.as_dtype(key_dtype),
+                                                      Tvalues=tf.as_dtype(value_dtype))
+        name = node.name
+        node.Clear()
+        node.name, node.op = name, "HashTableV2"
+        node.attr["key_dtype"].type, node.attr["value_dtype"].type = key_dtype, value_dtype
+        node.attr["use_node_name_sharing"].b = True     # one table per node: a signature's copy is its own
+        contents = []
+        for what, array in (("keys", keys), ("values", values)):
+            const = graph_def.node.add(name=f"{name}/{what}", op="Const")
+            const.attr["dtype"].type = array.dtype.as_datatype_enum
+            const.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(array.numpy()))
+            contents.append(const.name)
+        init = graph_def.node.add(name=f"{name}/table_init", op="InitializeTableV2", input=[name, *contents])
+        init.attr["Tkey"].type, init.attr["Tval"].type = key_dtype, value_dtype
+        rebuilt += 1
+    return rebuilt
 
 
 def _counts(meta_graph) -> Counter:

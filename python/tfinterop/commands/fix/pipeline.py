@@ -66,9 +66,12 @@ def fix(directory, target_name, out, *, tags=None, signatures=(), inputs: Inputs
                                       f"pass --allow-untrusted if you trust where it came from")
     if verifier is not None and verifier.target != target.name:
         raise UsageError(f"the verifier given runs {verifier.target}, not the target {target.name}")
+    if verifier is not None and allow_untrusted and not verifier.allow_untrusted:
+        raise UsageError("allow_untrusted: the verifier given refuses untrusted models; make it with "
+                         "allow_untrusted=True too")
     own_verifier = verifier is None
     # The reference runs in this process, which imports TensorFlow to rewrite the model (Verifier._start).
-    verifier = verifier or Verifier(target.name, log=log)
+    verifier = verifier or Verifier(target.name, log=log, allow_untrusted=allow_untrusted)
     verifier.start_soon(verifier.target)             # the JVM starts while TensorFlow lowers the model
     try:
         with outputs.staging_folder(out) as staging:
