@@ -164,7 +164,9 @@ with g.as_default():
     x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
     fits = tf.where(x > 0, x, 0.0, name="fits")                               # scalar arm: Fill fits it
     row = tf.compat.v1.placeholder(tf.bool, [4], name="row")
-    tf.where(row, x, x, name="broadcast_row")                                  # no legacy form fits
+    tf.where(row, x, x, name="broadcast_row")                                  # broadcast explicitly
+    words = tf.compat.v1.placeholder(tf.string, [None, 4], name="words")
+    tf.where(row, words, words, name="broadcast_strings")                      # no legacy form fits
     tf.strings.regex_full_match("a", "a", name="regex")                      # no legacy form at all
 try:
     legacy_forms.plan(g, target)
@@ -182,7 +184,8 @@ def test_ops_without_a_legacy_form_stop_the_export_naming_the_node():
     proc = python_run("-c", LEGACY_PLAN, TARGET)
     assert proc.returncode == 0, proc.stderr
     refused, planned = proc.stdout.strip().splitlines()
-    assert "node 'broadcast_row'" in refused and "its legacy form does not fit: its shapes" in refused
+    assert "node 'broadcast_strings'" in refused and "its legacy form does not fit: its shapes" in refused
+    assert "not for string" in refused and "'broadcast_row'" not in refused
     assert "node 'regex'" in refused and "'StaticRegexFullMatch'" in refused and "no legacy form" in refused
     assert "'fits'" not in refused and "Nothing was written" in refused
     assert planned == "[('fits', 'Select', ['Fill', 'Select', 'Shape'])]"
