@@ -89,7 +89,8 @@ def plan(directory, tags=None, signature=None, inputs: Inputs = Inputs(), its_ke
     tags = choose_tags(model, tags)
     mg = signatures.meta_graph(model, tags)
     key = signatures.choose_signature(mg.signature_def, signature, tags)
-    return Plan(str(directory), tags, key, inputs.for_signature(mg.signature_def[key], key, its_keys_only), inputs)
+    return Plan(str(directory), tags, key, inputs.for_signature(mg.signature_def[key], key, its_keys_only,
+                                                                mg.graph_def), inputs)
 
 
 def batch_hint(inputs: dict) -> str:

@@ -51,6 +51,9 @@ runs the result against the original.
     ResizeNearestNeighbor with half_pixel_centers
         -> GatherV2 of rows and columns min(floor((i + 0.5) * scale), size - 1): the kernel's choice, so a
            selection of the same values.
+    ParseExampleV2(serialized, names, sparse_keys, dense_keys, ragged_keys, dense_defaults)
+        -> ParseExample(serialized, names, sparse_keys..., dense_keys..., dense_defaults): the same parser, its keys
+           given one scalar each; where no ragged feature is parsed, the outputs are the same, in the same order.
     TensorListReserve(element_shape, n) -> TensorListFromTensor(Fill([n] + element_shape, 0), element_shape)
         TF 1.8's kernel makes a list of no elements, whatever n is ("Trying to modify element 0 in a list with 0
         elements", measured in TF 1.8 outside any loop: every Keras RNN's loop fails so). The form's list has n
@@ -164,6 +167,27 @@ def batch_matmul(op, target):
             xy[i] = tf.raw_ops.Tile(input=xy[i], multiples=multiples)
         return [tf.raw_ops.BatchMatMul(x=xy[0], y=xy[1], **adjoint)]
     return "BatchMatMul", build
+
+
+def parse_example_v2(op, target):
+    """ParseExampleV2 -> ParseExample: the same parser with its keys as scalars, where it parses no ragged feature
+    (the outputs then line up: sparse indices, values and shapes, then dense values)."""
+    from tensorflow.python.framework import tensor_util
+    sparse, dense, ragged = (tensor_util.constant_value(op.inputs[i]) for i in (2, 3, 4))
+    if sparse is None or dense is None or ragged is None:
+        raise Misfit("its feature keys are computed at run time")
+    if ragged.size:
+        raise Misfit(f"it parses ragged features ({', '.join(k.decode() for k in ragged.ravel())}), which "
+                     f"ParseExample cannot")
+    attrs = dict(sparse_types=op.get_attr("sparse_types"), dense_shapes=op.get_attr("dense_shapes"))
+
+    def build(tf, serialized, names, sparse_keys, dense_keys, ragged_keys, *dense_defaults):
+        parsed = tf.raw_ops.ParseExample(serialized=serialized, names=names,
+                                         sparse_keys=[tf.constant(k) for k in sparse.ravel()],
+                                         dense_keys=[tf.constant(k) for k in dense.ravel()],
+                                         dense_defaults=list(dense_defaults), **attrs)
+        return [t for group in parsed for t in group]
+    return "ParseExample", build
 
 
 # ---- Einsum

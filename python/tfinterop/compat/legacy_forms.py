@@ -7,8 +7,8 @@ Each is exact: it computes the same values, or it is not planned. Three kinds:
 
   Composed forms (composed_forms.py, where each is argued): the node is computed by a subgraph of ops the target
   has, built with TensorFlow's own ops in a scratch graph and spliced in; the node keeps its name as the Identity
-  of the form's result, so its consumers read the same tensor.
-    - ops the target lacks: SelectV2, LeakyRelu, BatchMatMulV2, Einsum, BroadcastTo;
+  (IdentityN) of the form's results, so its consumers read the same tensors.
+    - ops the target lacks: SelectV2, LeakyRelu, BatchMatMulV2, Einsum, BroadcastTo, ParseExampleV2;
     - for TF 1.x targets, uses of ops they register whose kernels cannot run them: grouped Conv2D, NCHW
       FusedBatchNorm, Softmax and LogSoftmax of rank other than 2, TensorListReserve (TF 1.8's is always empty),
       TensorListStack of lists of unknown element shapes (TF 1.8 refuses to stack them);
@@ -40,7 +40,7 @@ from tfinterop.core.errors import TargetIncompatibleError
 # Ops a target lacks with a composed form.
 COMPOSED_FORMS = {"SelectV2": composed_forms.select_v2, "LeakyRelu": composed_forms.leaky_relu,
                   "BatchMatMulV2": composed_forms.batch_matmul, "Einsum": composed_forms.einsum,
-                  "BroadcastTo": composed_forms.broadcast_to}
+                  "BroadcastTo": composed_forms.broadcast_to, "ParseExampleV2": composed_forms.parse_example_v2}
 # Ops a TF 1.x target registers whose kernels cannot run some uses of them: op -> the composed form of such a use
 # (None where the node's use is fine).
 KERNEL_FITS = {"Softmax": composed_forms.two_d, "LogSoftmax": composed_forms.two_d,
@@ -66,9 +66,9 @@ class Rewrite:
     form: str = ""                                # what it becomes: the legacy op, or the composed form's name
     drop_input: int | None = None                 # OLDER_SIGNATURES: the input the target's op lacks
     drop_attrs: tuple = ()                        # attrs the legacy form lacks, whatever they hold
-    subgraph: list = field(default_factory=list)  # composed forms: the NodeDefs that compute the node's output
-    results: list = field(default_factory=list)   # composed forms: the tensor that is its output
-    dtype: int = 0                                # composed forms: its DataType
+    subgraph: list = field(default_factory=list)  # composed forms: the NodeDefs that compute the node's outputs
+    results: list = field(default_factory=list)   # composed forms: the tensors that are its outputs, in order
+    dtypes: list = field(default_factory=list)    # composed forms: their DataTypes
 
     @property
     def kind(self) -> str:
@@ -163,8 +163,11 @@ def compose(op, form, build, target) -> Rewrite:
         node.name, node.device = f"{prefix}/{node.name}", op.device
         node.input[:] = [renamed(i) for i in node.input]
         nodes.append(node)
+    if any(out.consumers() for out in op.outputs[len(results):]):
+        raise composed_forms.Misfit(f"its form computes {len(results)} of its {len(op.outputs)} outputs, and a "
+                                    f"later one is used")
     return Rewrite(op.name, op.type, form=form, subgraph=nodes, results=[renamed(t.name) for t in results],
-                   dtype=results[0].dtype.as_datatype_enum)
+                   dtypes=[t.dtype.as_datatype_enum for t in results])
 
 
 def _plan_batch_norm(op):
@@ -233,8 +236,12 @@ def _apply_composed(meta_graph, node, rw):
     node.ClearField("attr")
     del node.input[:]
     node.input.extend(rw.results + controls)
-    node.op = "Identity"                      # every composed form computes one output
-    node.attr["T"].CopyFrom(attr_value_pb2.AttrValue(type=rw.dtype))
+    if len(rw.results) == 1:
+        node.op = "Identity"
+        node.attr["T"].CopyFrom(attr_value_pb2.AttrValue(type=rw.dtypes[0]))
+    else:
+        node.op = "IdentityN"
+        node.attr["T"].CopyFrom(attr_value_pb2.AttrValue(list=attr_value_pb2.AttrValue.ListValue(type=rw.dtypes)))
 
 
 def record_used_ops(meta_graph) -> None:

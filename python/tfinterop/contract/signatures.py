@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tfinterop.contract import tf_examples
 from tfinterop.core import defaults
 from tfinterop.core.errors import (InvalidInputError, SignatureKeyNotFoundError, SignatureNotFoundError,
                                    TagSetNotFoundError, UnsupportedDataTypeError)
@@ -196,20 +197,21 @@ class Inputs:
             return f"synthesized from the signature: {self.examples} example(s), seed {self.seed}"
         return self.source or "the inputs given"
 
-    def for_signature(self, signature, key: str, its_keys_only: bool = False) -> dict:
-        """The arrays for a call of `signature`: synthesized, or the given ones checked against it (with the words
-        `predict` gives). its_keys_only: leave out given arrays it does not take (one .npz for several signatures,
-        as `fix` verifies every signature of a model with one file)."""
+    def for_signature(self, signature, key: str, its_keys_only: bool = False, graph_def=None) -> dict:
+        """The arrays for a call of `signature`: synthesized (from its graph too, where given), or the given ones
+        checked against it (with the words `predict` gives). its_keys_only: leave out given arrays it does not
+        take (one .npz for several signatures, as `fix` verifies every signature of a model with one file)."""
         if self.synthesized:
-            return synthesize(signature, self.examples, self.seed)
+            return synthesize(signature, self.examples, self.seed, graph_def)
         given = {k: v for k, v in self.arrays.items() if k in signature.inputs} if its_keys_only else self.arrays
         check_inputs(signature, given, key)
         return given
 
 
-def synthesize(signature, examples: int, seed: int) -> dict:
+def synthesize(signature, examples: int, seed: int, graph_def=None) -> dict:
     """Inputs for every key of the signature: its dtype, its shape with unknown dimensions = examples;
-    floats in [0, 1), integers in [0, 10) (ids and counts are small and non-negative), bools and bytes."""
+    floats in [0, 1), integers in [0, 10) (ids and counts are small and non-negative), bools and bytes; strings
+    that the graph (`graph_def`, where given) parses as tf.Example are Examples with every feature it reads."""
     rng = np.random.RandomState(seed)
     out = {}
     for key in sorted(signature.inputs):
@@ -224,6 +226,10 @@ def synthesize(signature, examples: int, seed: int) -> dict:
         elif dtype.kind == "b":
             out[key] = rng.rand(*shape) < 0.5
         else:
-            out[key] = np.array([b"x%d" % i for i in rng.randint(0, 100, size=shape).reshape(-1)],
-                                dtype=np.bytes_).reshape(shape)
+            spec = tf_examples.feature_spec(graph_def, info.name) if graph_def is not None else None
+            if spec is not None:
+                out[key] = tf_examples.serialized_examples(spec, int(np.prod(shape)), rng).reshape(shape)
+            else:
+                out[key] = np.array([b"x%d" % i for i in rng.randint(0, 100, size=shape).reshape(-1)],
+                                    dtype=np.bytes_).reshape(shape)
     return out
