@@ -241,13 +241,22 @@ def time_check(model, target=defaults.TARGET, repeats=5, log=print) -> float:
 def timed_run(command, what, ok=(0,)) -> float:
     """Wall seconds of one run of `command` (output discarded); an exit status outside `ok` raises, with the
     end of its stderr: a failed run's time means nothing."""
-    start = time.perf_counter()
-    proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode not in ok:
-        raise TfInteropError(f"{what} failed (exit status {proc.returncode}), so its time means nothing: "
-                             f"{proc.stderr.strip()[-1500:]}")
-    return elapsed
+    return measured_run(command, what, ok)[0]
+
+
+def measured_run(command, what, ok=(0,)) -> tuple:
+    """(wall seconds, peak resident memory of the process itself in bytes) of one run of `command`, as timed_run."""
+    with tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in ok:
+            err.seek(0)
+            raise TfInteropError(f"{what} failed (exit status {proc.returncode}), so its time means nothing: "
+                                 f"{err.read().strip()[-1500:]}")
+    return elapsed, usage.ru_maxrss * 1024          # Linux reports kilobytes
 
 
 def time_verify(model, tags, repeats=3, log=print) -> float:
@@ -268,12 +277,52 @@ def time_fix_against_export(repeats=3, log=print) -> tuple:
     with tempfile.TemporaryDirectory(prefix="tfinterop-bench-fix-") as tmp:
         for i in range(repeats):
             exported, fixed = Path(tmp) / f"cnn-{i}", Path(tmp) / f"fixed-{i}"
-            exports.append(timed_run([sys.executable, "-c", "import sys; from pathlib import Path; from tfinterop "
-                                      "import corpus; corpus.export_untrained('keras-cnn', Path(sys.argv[1]))",
+            exports.append(timed_run([sys.executable, "-c", "import sys; from pathlib import Path; from tfinterop"
+                                      ".harness import corpus; corpus.export_untrained('keras-cnn', Path(sys.argv[1]))",
                                       str(exported)], "exporting the Keras CNN"))
             fixes.append(timed_run([sys.executable, "-m", "tfinterop", "fix", str(exported), "--out", str(fixed)],
                                    f"tfinterop fix {exported}"))
     return float(np.median(fixes)), float(np.median(exports))
+
+
+BIG_MODEL = "resnet50"      # harness/zoo.py's: keras.applications.ResNet50, weights=None, 64x64, 10 classes
+
+
+def time_fix_big_model(repeats=2, log=print) -> dict:
+    """`tfinterop fix` of ResNet50 (about 94 MB of weights) for java-tf-1.8.0 against exporting it (import
+    TensorFlow and Keras, build it, model.export()), each in a new interpreter, interleaved; and the fix process's
+    peak memory against a bare `import tensorflow` process's. Medians; the weights' bytes from the fixed model's
+    variables/."""
+    log(f"bench: exporting {BIG_MODEL} and tfinterop fix of it ({repeats} runs each)")
+    runs = {"export": [], "fix": [], "bare": []}
+    export = ("import sys; from pathlib import Path; import keras; from tfinterop.harness import zoo; "
+              f"zoo.export(zoo.make({BIG_MODEL!r}, keras)[0], Path(sys.argv[1]))")
+    with tempfile.TemporaryDirectory(prefix="tfinterop-bench-fix-big-") as tmp:
+        for i in range(repeats):
+            exported, fixed = Path(tmp) / f"model-{i}", Path(tmp) / f"fixed-{i}"
+            runs["export"].append(measured_run([sys.executable, "-c", export, str(exported)], f"exporting {BIG_MODEL}"))
+            runs["fix"].append(measured_run([sys.executable, "-m", "tfinterop", "fix", str(exported), "--out",
+                                             str(fixed)], f"tfinterop fix {exported}"))
+            runs["bare"].append(measured_run([sys.executable, "-c", "import tensorflow"], "import tensorflow"))
+        # The fixed model's variables/ holds each weight once (Keras 3's export writes them twice: measured).
+        weights = sum(f.stat().st_size for f in (Path(tmp) / "fixed-0" / "variables").glob("variables.data*"))
+    median = lambda name, i: float(np.median([r[i] for r in runs[name]]))  # noqa: E731
+    return {"fix_s": median("fix", 0), "export_s": median("export", 0), "fix_peak": median("fix", 1),
+            "bare_peak": median("bare", 1), "weights": weights}
+
+
+def time_fix_unchanged(model, repeats=3, log=print) -> tuple:
+    """Median wall seconds of `tfinterop fix` of a model the target loads as it is (it is verified and copied) and of
+    `tfinterop verify` of it, interleaved, each in a new interpreter: (fix, verify)."""
+    log(f"bench: tfinterop fix and verify of {Path(model).name}, which TF 1.8 loads as it is ({repeats} runs each)")
+    fixes, verifies = [], []
+    with tempfile.TemporaryDirectory(prefix="tfinterop-bench-fix-unchanged-") as tmp:
+        for i in range(repeats):
+            fixes.append(timed_run([sys.executable, "-m", "tfinterop", "fix", str(model), "--out",
+                                    str(Path(tmp) / f"fixed-{i}")], f"tfinterop fix {model}"))
+            verifies.append(timed_run([sys.executable, "-m", "tfinterop", "verify", str(model)],
+                                      f"tfinterop verify {model}"))
+    return float(np.median(fixes)), float(np.median(verifies))
 
 
 def verify_inputs(model, tags) -> tuple:
@@ -375,6 +424,8 @@ def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="my
     check_s = time_check(model, repeats=min(repeats, 5), log=log)
     verify_s = time_verify(model, tags, repeats=verify_repeats, log=log)
     fix_s, export_s = time_fix_against_export(repeats=fix_repeats, log=log) if fix_repeats else (None, None)
+    big = time_fix_big_model(log=log) if fix_repeats else None
+    unchanged = time_fix_unchanged(DEFAULT_MODEL, repeats=fix_repeats, log=log) if fix_repeats else None
     own_load_run = py["load_run_s"] + java["load_run_s"]
     cold = own_load_run + py["start_s"] + java["start_s"]
     ms = 1e3
@@ -444,6 +495,23 @@ def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="my
         figures["fix_to_export_ratio"] = _figure(
             fix_s / export_s, "ratio", "`fix_keras_cnn` / exporting the same model (import TensorFlow and Keras, "
                                        "build it, model.export()) in a new interpreter", 3)
+    if big is not None:
+        mb = 1 << 20
+        figures["fix_resnet50"] = _figure(big["fix_s"], "s", f"`tfinterop fix` of ResNet50 (weights=None, 64x64, "
+                                          f"{big['weights'] / mb:.0f} MB of weights) for java-tf-1.8.0, verification "
+                                          f"included, in a new interpreter, wall")
+        figures["fix_resnet50_to_export_ratio"] = _figure(
+            big["fix_s"] / big["export_s"], "ratio", "`fix_resnet50` / exporting the same model (import TensorFlow "
+                                                     "and Keras, build it, model.export()) in a new interpreter", 3)
+        figures["fix_resnet50_memory_ratio"] = _figure(
+            (big["fix_peak"] - big["bare_peak"]) / big["weights"], "ratio",
+            f"the fix process's peak memory ({big['fix_peak'] / mb:.0f} MB) above a bare `import tensorflow` "
+            f"process's ({big['bare_peak'] / mb:.0f} MB), / the model's weights", 3)
+    if unchanged is not None:
+        figures["fix_unchanged_to_verify_ratio"] = _figure(
+            unchanged[0] / unchanged[1], "ratio", f"`tfinterop fix {Path(DEFAULT_MODEL).name}` (TF 1.8 loads it as it "
+                                                  f"is: verified, then copied; {unchanged[0]:.2f} s) / `tfinterop "
+                                                  f"verify` of it ({unchanged[1]:.2f} s), new interpreters", 1.5)
     report = {"machine": {**machine(), "loadavg_start": started},
               "runtimes": {"python": py["runtime"], "python_threads": py["threads"], "java": java["runtime"],
                            "jvm": java["jvm"]},

@@ -2,6 +2,7 @@
 GraphDef (every call inlined, While/If lowered into TF1 control flow; inline.py inlines what freezing leaves); the constants the freezing made from
 variables are known by their captures, and their values kept out of the GraphDef (protobuf's 2 GB limit)."""
 
+import gc
 from collections import Counter
 from dataclasses import dataclass
 
@@ -54,23 +55,35 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
         except Exception as e:  # noqa: BLE001 -- whatever TF raises, the reference cannot read the model
             raise ModelLoadError(f"the reference TensorFlow {tf.__version__} cannot load {directory} "
                                  f"[{', '.join(tags)}]: {type(e).__name__}: {str(e).splitlines()[0]}") from None
+        shared = {}              # id of a variable's handle -> its Variable: signatures of one model share its weights
+        frozen = {}              # a signature function's graph -> its freezing (Keras 3: serve and serving_default)
         for key in keys:
             fn = loaded.signatures[key]
             names = {id(v.handle): v.name.split(":")[0] for v in fn.variables}
+            handles = {inner.op.name: id(ext) for ext, inner in fn.graph.captures if ext.dtype == tf.resource}
             captured = {inner.op.name: names.get(id(ext)) for ext, inner in fn.graph.captures
                         if ext.dtype == tf.resource}
-            try:
-                graph_def, values = _freeze(tf, convert_to_constants, fn, captured)
-            except Exception as e:  # noqa: BLE001 -- the converter's own words, for the refusal
-                raise FixRefusedError(f"[{', '.join(tags)}] signature {key!r}: TensorFlow cannot freeze its "
-                                      f"function: {type(e).__name__}: {str(e).splitlines()[0]}; nothing was "
-                                      f"written") from None
-            inline_calls(graph_def)
+            same = _function_identity(fn)
+            if same not in frozen:
+                try:
+                    graph_def, values = _freeze(tf, convert_to_constants, fn, captured)
+                except Exception as e:  # noqa: BLE001 -- the converter's own words, for the refusal
+                    raise FixRefusedError(f"[{', '.join(tags)}] signature {key!r}: TensorFlow cannot freeze its "
+                                          f"function: {type(e).__name__}: {str(e).splitlines()[0]}; nothing was "
+                                          f"written") from None
+                inline_calls(graph_def)
+                frozen[same] = (graph_def, values)
+            else:                # the same graph, captures and all: its freezing again (copied: build renames)
+                graph_def, values = type(frozen[same][0])(), frozen[same][1]
+                graph_def.CopyFrom(frozen[same][0])
             variable_nodes = {}
             for node in graph_def.node:
                 if node.op == "Const" and node.name in captured:
-                    value = values[node.name] if node.name in values else tf.make_ndarray(node.attr["value"].tensor)
-                    variable_nodes[node.name] = Variable(captured[node.name] or node.name, value)
+                    if handles[node.name] not in shared:       # else this signature's copy of its value is dropped
+                        value = values[node.name] if node.name in values else \
+                            tf.make_ndarray(node.attr["value"].tensor)
+                        shared[handles[node.name]] = Variable(captured[node.name] or node.name, value)
+                    variable_nodes[node.name] = shared[handles[node.name]]
             tables = _rebuild_tables(tf, graph_def, {inner.op.name: ext for ext, inner in fn.graph.captures})
             leftover = [n.name for n in graph_def.node if n.op == "Placeholder" and n.attr["dtype"].type ==
                         tf.resource.as_datatype_enum]
@@ -95,7 +108,19 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
             lowered.append(LoweredSignature(tags, key, graph_def, variable_nodes, inputs, outputs, sig, rewrites))
             log(f"fix: [{', '.join(tags)}] {key}: {len(graph_def.node)} nodes, {len(variable_nodes)} variable(s)"
                 + "".join(f", {n} {kind}" for kind, n in sorted(before.items()) if n))
+        del loaded, fn, frozen, values
+        gc.collect()             # the loaded model's objects hold cycles: its weights go now, not at exit
     return lowered
+
+
+def _function_identity(fn) -> tuple:
+    """Equal for two signature functions that compute the same from the same captures: their graphs (but for the
+    names each capture's placeholder was given) and what each placeholder captures."""
+    graph_def = fn.graph.as_graph_def()
+    for node in graph_def.node:
+        node.attr.pop("_user_specified_name", None)
+    captures = sorted((inner.op.name, id(ext)) for ext, inner in fn.graph.captures)
+    return graph_def.SerializeToString(deterministic=True), tuple(captures)
 
 
 def _freeze(tf, convert_to_constants, fn, captured) -> tuple:

@@ -88,6 +88,9 @@ def fix(directory, target_name, out, *, tags=None, signatures=(), inputs: Inputs
             lowered = lower(directory, chosen, freeze, log)
             interrupts.check()
             build(staged, directory, model, lowered, target, freeze, log)
+            for sig in lowered:                      # the weights are in variables/ now: not held while verifying
+                for variable in sig.variable_nodes.values():
+                    variable.value = None
             interrupts.check()
             report.findings_after = [asdict(f) for f in check.check(staged, target).findings]
             if report.findings_after:
