@@ -1,9 +1,12 @@
 """Signatures that take serialized tf.Example strings (the `classify` and `regress` methods of TensorFlow Serving;
 TensorFlow's own half_plus_two fixture is one): inputs synthesized from the signature are Examples holding every
 feature the graph's ParseExampleV2 reads, so the reference runs them (it could not on random bytes), and fix gives
-TF 1.8, which lacks ParseExampleV2, the same parser as ParseExample, proven in TF Java 1.8."""
+TF 1.8, which lacks ParseExampleV2, the same parser as ParseExample, proven in TF Java 1.8. `--inputs KEY=X.npz`
+gives one signature its own inputs."""
 
 import json
+
+import numpy as np
 
 from conftest import cli, python_run
 
@@ -44,7 +47,10 @@ def test_classify_and_regress_signatures_run_on_synthesized_examples_and_are_fix
     r = cli("verify", tmp_path / "model", "--signature", "classify_x_to_y")
     assert r.returncode == 1 and "Op type not registered 'ParseExampleV2'" in r.stdout, r.stdout + r.stderr[-2000:]
     assert "could not run it" not in r.stdout
-    r = cli("fix", tmp_path / "model", "--out", tmp_path / "fixed", "--json", tmp_path / "report.json")
+    # serving_default takes x itself: given its own inputs by key; the Example signatures are synthesized.
+    np.savez(tmp_path / "x.npz", x=np.array([[0.0], [-1.5], [1e30]], np.float32))
+    r = cli("fix", tmp_path / "model", "--out", tmp_path / "fixed", "--json", tmp_path / "report.json",
+            "--inputs", f"serving_default={tmp_path / 'x.npz'}")
     assert r.returncode == 0 and "FIXED and verified" in r.stdout, (r.stdout + r.stderr)[-3000:]
     signatures = {s["key"]: s for s in json.loads((tmp_path / "report.json").read_text())["signatures"]}
     assert sorted(signatures) == ["classify_x_to_y", "regress_x_to_y", "serving_default"]
@@ -52,3 +58,6 @@ def test_classify_and_regress_signatures_run_on_synthesized_examples_and_are_fix
         assert signatures[key]["rewrites"]["legacy-form ParseExampleV2->ParseExample"] >= 1
         v = signatures[key]["verification"]
         assert v["status"] == "agree" and v["inputs"].startswith("synthesized"), v
+    assert signatures["serving_default"]["verification"]["inputs"] == str(tmp_path / "x.npz")
+    r = cli("fix", tmp_path / "model", "--out", tmp_path / "again", "--inputs", f"predict={tmp_path / 'x.npz'}")
+    assert r.returncode == 2 and "inputs are given for signature(s) 'predict', which fix does not write" in r.stderr

@@ -236,6 +236,10 @@ def cmd_verify(args) -> int:
                 raise
             report_error(e)
             unusable = True
+    unused = sorted({k for k, _ in inputs.by_signature} - {p.key for p in plans})
+    if unused and plans:
+        raise UsageError(f"--inputs names signature(s) {', '.join(map(repr, unused))}, which verify does not call "
+                         f"(it calls {', '.join(sorted({repr(p.key) for p in plans}))}; --signature KEY picks another)")
     results, out = [], text_stream(args)
     try:
         for plan in plans:
@@ -271,17 +275,32 @@ def cmd_fix(args) -> int:
 
 
 def _inputs_to_verify_with(args, avoid: dict):
-    """verify's and fix's --inputs, --examples and --seed as one value, and --json checked."""
+    """verify's and fix's --inputs ([KEY=]X.npz, repeatable), --examples and --seed as one value, and --json
+    checked."""
     from tfinterop.contract.signatures import Inputs
 
     if args.examples < 1:
         raise UsageError("--examples must be at least 1")
+    plain, by_signature = [], {}
+    for given in args.inputs or []:
+        key, _, path = given.partition("=")
+        if path and not Path(given).exists():          # KEY=X.npz (a file named with an "=" is a file)
+            if key in by_signature:
+                raise UsageError(f"--inputs names signature {key!r} twice")
+            by_signature[key] = Path(path)
+        else:
+            plain.append(Path(given))
+    if len(plain) > 1:
+        raise UsageError(f"--inputs: give one X.npz for every signature, or KEY=X.npz for each ({len(plain)} "
+                         f"plain files given: {', '.join(map(str, plain))})")
     if args.json:
         outputs.check_output_file(args.json, args.overwrite, "--json",
-                                  avoid={**avoid, args.inputs: "the inputs file"})
-    if args.inputs:
-        return Inputs.read(args.inputs)
-    return Inputs(examples=args.examples, seed=args.seed)
+                                  avoid={**avoid, **{p: "an inputs file" for p in plain + list(by_signature.values())}})
+    default = Inputs.read(plain[0]) if plain else Inputs(examples=args.examples, seed=args.seed)
+    if not by_signature:
+        return default
+    from dataclasses import replace
+    return replace(default, by_signature=tuple((k, Inputs.read(p, f"--inputs {k}=")) for k, p in by_signature.items()))
 
 
 def cmd_check(args) -> int:

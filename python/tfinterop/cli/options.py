@@ -32,9 +32,10 @@ def add_target_option(parser, names) -> None:
 
 def add_inputs_options(parser, purpose: str) -> None:
     given = parser.add_mutually_exclusive_group()
-    given.add_argument("--inputs", type=Path, metavar="X.npz",
+    given.add_argument("--inputs", action="append", metavar="[KEY=]X.npz",
                        help=f"every input of the signature, by its input key, to {purpose} (default: synthesized "
-                            f"from the signature)")
+                            f"from the signature); KEY=X.npz gives signature KEY its own (repeatable; the others "
+                            f"then take a plain X.npz, or are synthesized)")
     given.add_argument("--examples", type=int, default=defaults.EXAMPLES, metavar="N",
                        help=f"synthesize inputs with N examples for unknown dimensions (default: {defaults.EXAMPLES})")
     parser.add_argument("--seed", type=int, default=defaults.SEED,

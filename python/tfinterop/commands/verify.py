@@ -89,6 +89,7 @@ def plan(directory, tags=None, signature=None, inputs: Inputs = Inputs(), its_ke
     tags = choose_tags(model, tags)
     mg = signatures.meta_graph(model, tags)
     key = signatures.choose_signature(mg.signature_def, signature, tags)
+    inputs = inputs.for_key(key)
     return Plan(str(directory), tags, key, inputs.for_signature(mg.signature_def[key], key, its_keys_only,
                                                                 mg.graph_def), inputs)
 

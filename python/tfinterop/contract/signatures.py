@@ -181,6 +181,11 @@ class Inputs:
     source: str = ""
     examples: int = defaults.EXAMPLES
     seed: int = defaults.SEED
+    by_signature: tuple = ()          # ((signature key, Inputs), ...): what the named signatures are called with
+
+    def for_key(self, key: str) -> "Inputs":
+        """The inputs signature `key` is called with: its own, where given, else these."""
+        return dict(self.by_signature).get(key, self)
 
     @classmethod
     def read(cls, path, what="--inputs") -> "Inputs":

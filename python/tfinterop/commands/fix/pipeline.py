@@ -56,6 +56,10 @@ def fix(directory, target_name, out, *, tags=None, signatures=(), inputs: Inputs
     target = registry.dumped_target(target_name)     # unknown target: usage error, before any work
     model = savedmodel.read(directory)
     chosen = _choose(model, tags, signatures)
+    unused = sorted({k for k, _ in inputs.by_signature} - {k for keys in chosen.values() for k in keys})
+    if unused:
+        raise UsageError(f"inputs are given for signature(s) {', '.join(map(repr, unused))}, which fix does not "
+                         f"write (it writes {', '.join(sorted({repr(k) for keys in chosen.values() for k in keys}))})")
     report = FixReport(str(directory), target.name, str(out), freeze=freeze)
     report.findings_before = [asdict(f) for f in check.check(directory, target, model).findings]
     if not allow_untrusted:
