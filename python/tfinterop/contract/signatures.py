@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfinterop.contract import tf_examples
+from tfinterop.contract import gather_bounds, tf_examples
 from tfinterop.core import defaults
 from tfinterop.core.errors import (InvalidInputError, SignatureKeyNotFoundError, SignatureNotFoundError,
                                    TagSetNotFoundError, UnsupportedDataTypeError)
@@ -215,8 +215,9 @@ class Inputs:
 
 def synthesize(signature, examples: int, seed: int, graph_def=None) -> dict:
     """Inputs for every key of the signature: its dtype, its shape with unknown dimensions = examples;
-    floats in [0, 1), integers in [0, 10) (ids and counts are small and non-negative), bools and bytes; strings
-    that the graph (`graph_def`, where given) parses as tf.Example are Examples with every feature it reads."""
+    floats in [0, 1), integers in [0, 10) (ids and counts are small and non-negative), bools and bytes. Where the
+    graph (`graph_def`) is given: integers that index a table are under its rows, and strings it parses as
+    tf.Example are Examples with every feature it reads."""
     rng = np.random.RandomState(seed)
     out = {}
     for key in sorted(signature.inputs):
@@ -227,7 +228,9 @@ def synthesize(signature, examples: int, seed: int, graph_def=None) -> dict:
         if dtype.kind == "f":
             out[key] = rng.rand(*shape).astype(dtype)
         elif dtype.kind in "iu":
-            out[key] = rng.randint(0, 10, size=shape).astype(dtype)
+            # Ids that index a table stay under its rows (an embedding of 5 rows takes 0-4).
+            rows = gather_bounds.bound(graph_def, info.name) if graph_def is not None else None
+            out[key] = rng.randint(0, min(10, rows or 10), size=shape).astype(dtype)
         elif dtype.kind == "b":
             out[key] = rng.rand(*shape) < 0.5
         else:
