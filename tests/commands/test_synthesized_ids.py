@@ -3,7 +3,6 @@ from the graph without TensorFlow): an embedding of 4 rows in a Keras 3 export (
 that wraps negative ids) and tf.gather of a 5-row variable in a tf.Module. With ids in [0, 10) both refused to run
 ("indices[0,0] = 5 is not in [0, 4)"); now fix verifies the Keras model on synthesized inputs in TF Java 1.8."""
 
-
 from conftest import cli, python_run
 from tfinterop.contract import signatures
 from tfinterop.savedmodel import reader as savedmodel
