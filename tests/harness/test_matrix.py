@@ -317,8 +317,8 @@ def test_the_legacy_testees_are_valid_for_their_old_python(version, tmp_path):
 def test_the_legacy_producer_builds_every_model_and_graph_variant_of_the_modern_one():
     """legacy/producer.py (Python 3.6, no tfinterop) keeps its own copy of the model and variant tables:
     they must stay in step with models.py and export.py, or the matrix would show skips or wrong cells. The
-    object-based variants (saved-model, keras) are TF 2.x's: the legacy producer reports them unsupported
-    (the matrix's skips, with that reason)."""
+    object-based variants (saved-model, keras) it makes with TF 1.15 (in an eager process of its own); the matrix
+    gives TF 1.8, which has no object-based export, no such cells (it says so once under the table)."""
     import importlib.util
     from tfinterop.harness.export import DEFAULT_VARIANTS, RUN_VARIANTS, VARIANTS
     from tfinterop.harness.models import INPUT_NAME, MODELS, OUTPUT_NAME
@@ -329,5 +329,9 @@ def test_the_legacy_producer_builds_every_model_and_graph_variant_of_the_modern_
     assert (legacy.INPUT_NAME, legacy.OUTPUT_NAME) == (INPUT_NAME, OUTPUT_NAME)
     assert legacy.VARIANTS == {name: ([(list(tags), key) for tags, key in VARIANTS[name].signatures.items()],
                                       VARIANTS[name].compat) for name in RUN_VARIANTS}
-    assert sorted(set(DEFAULT_VARIANTS) - set(RUN_VARIANTS)) == ["keras", "saved-model"]
+    assert sorted(set(DEFAULT_VARIANTS) - set(RUN_VARIANTS)) == ["keras", "saved-model"] == sorted(legacy.OBJECT_BASED)
     assert all(VARIANTS[name].form != "graph" for name in ("keras", "saved-model"))
+    assert [(p.producer, p.object_based) for p in environments.PYTHON_TENSORFLOWS if p.legacy] == \
+        [("tf-1.15.5", True), ("tf-1.8.0", False)]
+    assert matrix.makes("tf-1.15.5", "keras") and not matrix.makes("tf-1.8.0", "saved-model")
+    assert matrix.makes("tf-1.8.0", "compat-serve")

@@ -73,7 +73,8 @@ def compare(reference: np.ndarray, candidate: np.ndarray, c: Contract | None = N
             return Comparison(False, f"dtype differs: {name} is {a.dtype}, the contract expects {c.dtype}")
     ref = reference.astype(np.float64)
     cand = candidate.astype(np.float64)
-    abs_err = np.abs(cand - ref)
+    with np.errstate(invalid="ignore"):          # inf - inf; the same infinity is no error (below)
+        abs_err = np.abs(cand - ref)
     with np.errstate(divide="ignore", invalid="ignore"):
         rel_err = np.where(ref != 0, abs_err / np.abs(ref), np.where(abs_err == 0, 0.0, np.inf))
     # NaN in the same place on both sides is agreement (TensorFlow propagates NaN inputs), and so is the same

@@ -152,6 +152,7 @@ class MatrixResult:
     problems: list              # list-level errors: stale lines, lines without a reason
     images: int = 0
     training: dict = field(default_factory=dict)   # model -> {"test_accuracy", "weights"}
+    not_made: list = field(default_factory=list)   # [(producer, [variant, ...], why)]: not cells at all
 
     @property
     def ok(self) -> bool:
@@ -174,7 +175,7 @@ class MatrixResult:
     def to_json(self) -> dict:
         return {"producers": self.producers, "consumers": self.consumers, "full": self.full, "ok": self.ok,
                 "images": self.images, "training": self.training, "counts": self.counts(), "timings": self.timings,
-                "problems": self.problems, "cells": [c.to_json() for c in self.cells]}
+                "problems": self.problems, "not_made": self.not_made, "cells": [c.to_json() for c in self.cells]}
 
 
 def select(names, known, what):
@@ -402,10 +403,18 @@ def run(*, producers=None, consumers=None, data=None, steps=None, images=None, l
         with np.load(path) as z:
             training[model] = {"test_accuracy": float(z["test_accuracy"]), "weights": str(path)}
 
-    exports = produce_exports(chosen_producers, model_names, variants, weights, exports_dir, cache, timings, log)
+    # A variant a producer's TensorFlow cannot make at all is not a cell (TF 1.8 has no object-based export).
+    made, not_made = {}, []
+    for p in chosen_producers:
+        made[p] = [(v, t) for v, t in variants if makes(p, v)]
+        if len(made[p]) < len(variants):
+            not_made.append((p, [v for v, _ in variants if not makes(p, v)],
+                             f"TensorFlow {registry.producer(p).version} has no object-based export "
+                             f"(tf.saved_model.save and Keras' save_format='tf' came with 1.15)"))
+    exports = produce_exports(chosen_producers, model_names, made, weights, exports_dir, cache, timings, log)
 
     # The cells, in report order.
-    rows = [(p, m, v, tags) for p in chosen_producers for m in model_names for v, tag_sets in variants
+    rows = [(p, m, v, tags) for p in chosen_producers for m in model_names for v, tag_sets in made[p]
             for tags in tag_sets]
     if fix_failures if corpus is None else corpus:     # by default, the corpus comes with the fixes
         rows += add_corpus(chosen_producers, exports, inputs, images, cache, log)
@@ -430,16 +439,22 @@ def run(*, producers=None, consumers=None, data=None, steps=None, images=None, l
 
     compare_with_reference(cells, cells + hidden)
     result = MatrixResult(cells, chosen_producers, chosen_consumers, full, timings, [], images=len(images),
-                          training=training)
+                          training=training, not_made=not_made)
     judge(result, expectations.load(known_path or paths.KNOWN_INCOMPATIBILITIES))
     for cell in cells + hidden:
         cell.outputs = None    # the arrays are not part of the result
     return result
 
 
-def produce_exports(chosen_producers, model_names, variants, weights, exports_dir, cache, timings, log) -> dict:
+def makes(producer: str, variant: str) -> bool:
+    """Whether the producer's TensorFlow can make the export variant at all (an object-based one needs 1.15)."""
+    from tfinterop.harness.export import VARIANTS
+    return VARIANTS[variant].form == "graph" or registry.producer(producer).object_based
+
+
+def produce_exports(chosen_producers, model_names, variants_of, weights, exports_dir, cache, timings, log) -> dict:
     """{(producer, model, variant): Export}: one process per producer, its exports cached by content (or written
-    to exports_dir/PRODUCER/MODEL/VARIANT)."""
+    to exports_dir/PRODUCER/MODEL/VARIANT). variants_of: producer -> the variants it makes."""
     exports = {}     # (producer, model, variant) -> Export
     for name in chosen_producers:
         env = registry.producer(name)
@@ -449,7 +464,7 @@ def produce_exports(chosen_producers, model_names, variants, weights, exports_di
         except TfInteropError as e:     # no interpreter: skips; pip failed: failures
             status = SKIP if isinstance(e, EnvironmentUnavailable) else FAIL
             for model in model_names:
-                for variant, _ in variants:
+                for variant, _ in variants_of[name]:
                     exports[(name, model, variant)] = Export(status, message=f"producer {name} unavailable: {e}")
             log(f"export: {name}: {status}: {e}")
             continue
@@ -457,7 +472,7 @@ def produce_exports(chosen_producers, model_names, variants, weights, exports_di
         code = env.producer_code()
         for model in model_names:
             wbytes = weights[model].read_bytes()
-            for variant, _ in variants:
+            for variant, _ in variants_of[name]:
                 if exports_dir is not None:
                     out = Path(exports_dir) / name / model / variant
                 else:

@@ -99,6 +99,8 @@ def markdown(result: MatrixResult, title="Compatibility matrix") -> str:
                 word = word.upper() + "!"
             shown.append(word + (f" [{of_cell[i]}]" if i in of_cell else ""))
         out.append(f"| {producer} | {model} | {variant} [{', '.join(tags)}] | " + " | ".join(shown) + " |")
+    for producer, variants, why in result.not_made:
+        out += ["", f"Not cells: {producer} makes no {', '.join(variants)} export ({why})."]
     if notes:
         out += ["", "### Notes", ""]
         for number, note in enumerate(notes, start=1):

@@ -57,6 +57,12 @@ class PythonTensorFlow:
         return "tf-" + self.version
 
     @property
+    def object_based(self) -> bool:
+        """Makes the object-based variants (tf.saved_model.save, Keras' save_format="tf"): TensorFlow 1.15 and later
+        (1.15 through its v2 API, in eager execution: tf1_testees/producer.py --object-based)."""
+        return tuple(int(part) for part in self.version.split(".")[:2]) >= (1, 15)
+
+    @property
     def consumer(self) -> str:
         return "python-tf-" + self.version
 
