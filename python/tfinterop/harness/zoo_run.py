@@ -101,8 +101,10 @@ def markdown(result, targets) -> str:
              "refused, and why (the reasons follow the table).", ""]
     reasons = []
     for producer, entry in result["producers"].items():
-        if "error" in entry:
-            lines += [f"### {producer}", "", f"not built: {entry['error']}", ""]
+        if "error" in entry:             # its last line: the exception (the whole of it is in the JSON)
+            said = [line.strip() for line in entry["error"].splitlines() if line.strip()]
+            lines += [f"### {producer}", "", f"not built: {said[0]} ... {said[-1]}" if len(said) > 1 else
+                      f"not built: {said[0] if said else 'no message'}", ""]
             continue
         lines += [f"### {producer} (Keras {entry['keras']})", "",
                   "| model | parameters | " + " | ".join(targets) + " |",
@@ -128,8 +130,29 @@ def markdown(result, targets) -> str:
         lines.append("")
     if reasons:
         lines += ["Refusals, in `fix`'s words:", ""] + [f"{i}. {r}" for i, r in enumerate(reasons, 1)] + [""]
+    lines += _forms_used(result, targets)
     lines.append(reports.section_end(SECTION))
     return "\n".join(lines) + "\n"
+
+
+def _forms_used(result, targets) -> list:
+    """What the corpus needed: per form of legacy_forms.py / composed_forms.py, how many models (of every
+    producer) each target's fix used it in."""
+    used = {}
+    for entry in result["producers"].values():
+        for model in entry.get("models", {}).values():
+            for target, r in model.get("targets", {}).items():
+                for kind in (r.get("rewrites") or {}):
+                    if kind.startswith("legacy-form ") or kind == "inlined-calls" or kind.startswith("tables"):
+                        used.setdefault(kind.removeprefix("legacy-form "), {}).setdefault(target, 0)
+                        used[kind.removeprefix("legacy-form ")][target] += 1
+    if not used:
+        return []
+    lines = ["The rewrites the corpus needed (models whose fix used each; `compat/composed_forms.py` argues each "
+             "form):", "", "| rewrite | " + " | ".join(targets) + " |", "|---|" + "---:|" * len(targets)]
+    for kind in sorted(used):
+        lines.append(f"| {kind} | " + " | ".join(str(used[kind].get(t, 0)) for t in targets) + " |")
+    return lines + [""]
 
 
 def main(argv=None) -> int:
