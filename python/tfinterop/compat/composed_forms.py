@@ -60,7 +60,8 @@ runs the result against the original.
         elements, zeros, each of the element shape with its unknown dimensions 0: a list whose elements are
         all written before they are read (a Keras RNN writes step t at step t) gives the same values; an element
         read unwritten is zeros where TF 2.x reads zeros (a known shape), and an empty tensor where TF 2.x
-        refuses (an unknown one).
+        refuses (an unknown one). Given to every TF 1.x target: TF 1.15's kernel fills the list, and the form is
+        exact there too; which release first did is not measured.
     TensorListStack(list) of a list whose length k is known before it runs, for a target whose TensorListStack
     takes no element_shape (TF 1.8: "Tried to stack elements from a list with non-fully-defined shape", the
     shape of a list a Keras RNN makes for a batch of any size)

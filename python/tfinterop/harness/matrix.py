@@ -624,8 +624,9 @@ FINAL_REFUSALS = {"fix-refused", "target-incompatible", "untrusted-model"}
 
 
 def run_fix_jobs(jobs: list, log) -> dict:
-    """out -> fix_jobs' reply ({"written", "error", ...}, and "cached"): cached results (a .json beside each OUT: a refusal is as final
-    as a fix, for the same export and code) without starting anything, the others in one fix process."""
+    """out -> fix_jobs' reply ({"written", "error", ...}, and "cached"): cached results (a .json beside each OUT:
+    a refusal is as final as a fix, for the same export and code) without starting anything, the others in one fix
+    process."""
     results, todo = {}, []
     for job in jobs:
         record = Path(job["out"] + ".json")

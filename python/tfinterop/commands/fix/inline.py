@@ -7,8 +7,8 @@ replaced here by its function's body.
                                                      call = IdentityN(F's results)
 The call node keeps its name (its consumers' `call:i` and `^call` still mean the same tensors), its control
 inputs hold back the body's first nodes, and F's control outputs hold back the IdentityN (a NoOp where F
-returns nothing). The values
-are the same: the same nodes run on the same tensors; only the function boundary is gone."""
+returns nothing). The values are the same: the same nodes run on the same tensors; only the function boundary
+is gone."""
 
 from tfinterop.core.errors import TargetIncompatibleError
 
@@ -67,7 +67,6 @@ def _body(call, fdef) -> list:
         node.input[:] = [renamed(i) for i in node.input]
         if not reads_body:          # the body's first nodes (its reads of the arguments, its constants) wait as the
             node.input.extend(controls)     # call did
-
         nodes.append(node)
     results = [renamed(flat[fdef.ret[a.name]]) for a in fdef.signature.output_arg]
     waits = ["^" + renamed(fdef.control_ret[a]).lstrip("^") for a in fdef.signature.control_output]

@@ -1,5 +1,6 @@
 """fix's lower stage: each signature in the reference Python TensorFlow, its function frozen into one plain
-GraphDef (every call inlined, While/If lowered into TF1 control flow; inline.py inlines what freezing leaves); the constants the freezing made from
+GraphDef (every call inlined, While/If lowered into TF1 control flow; inline.py inlines what freezing leaves),
+its lookup tables rebuilt as TF1 tables; the constants the freezing made from
 variables are known by their captures, and their values kept out of the GraphDef (protobuf's 2 GB limit)."""
 
 import gc
