@@ -130,9 +130,27 @@ def markdown(result, targets) -> str:
         lines.append("")
     if reasons:
         lines += ["Refusals, in `fix`'s words:", ""] + [f"{i}. {r}" for i, r in enumerate(reasons, 1)] + [""]
-    lines += _forms_used(result, targets)
+    lines += _largest_error(result) + _forms_used(result, targets)
     lines.append(reports.section_end(SECTION))
     return "\n".join(lines) + "\n"
+
+
+def _largest_error(result) -> list:
+    """The contract on deep nets: the largest error any fixed model showed, and where."""
+    from tfinterop.contract.tolerance import contract
+    worst = max(((r["largest_abs_error"], f"{name} from {producer}, in {target}")
+                 for producer, entry in result["producers"].items() for name, model in entry.get("models", {}).items()
+                 for target, r in model.get("targets", {}).items()
+                 if r.get("written") and r.get("largest_abs_error") is not None), default=None)
+    if worst is None:
+        return []
+    c = contract("float32")
+    numbers = sum("values differ beyond" in (r.get("error") or "") for entry in result["producers"].values()
+                  for model in entry.get("models", {}).values() for r in model.get("targets", {}).values())
+    return [f"The largest absolute error of any fixed model: {worst[0]:.2g} ({worst[1]}), under the float32 "
+            f"contract (rtol {c.rtol:g}, atol {c.atol:g}; shared/tolerance.json); "
+            + (f"{numbers} fix(es) refused because the numbers differed beyond it." if numbers else
+               "no model was refused for its numbers."), ""]
 
 
 def _forms_used(result, targets) -> list:
