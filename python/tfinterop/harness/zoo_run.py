@@ -4,7 +4,7 @@
 and in JSON. Builds and fixes are cached by content, as the matrix's are: a second run redoes only what changed.
 
     python -m tfinterop.harness.zoo_run [--producers tf-2.21.0,tf-2.12.0] [--targets ...] [--models ...]
-                                        [--markdown COMPATIBILITY.md] [--json FILE]
+                                        [--markdown COMPATIBILITY.md] [--json FILE] [--from-json FILE]
 """
 
 import argparse
@@ -180,6 +180,8 @@ def main(argv=None) -> int:
     parser.add_argument("--models", help=f"comma-separated (default: all of zoo.py's: {', '.join(zoo.NAMES)})")
     parser.add_argument("--markdown", type=Path, help="the file whose corpus section to write (COMPATIBILITY.md)")
     parser.add_argument("--json", type=Path, help="every result, as JSON")
+    parser.add_argument("--from-json", type=Path, metavar="FILE",
+                        help="run nothing: write the Markdown of an earlier run's --json")
     args = parser.parse_args(argv)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     producers = args.producers.split(",")
@@ -194,7 +196,13 @@ def main(argv=None) -> int:
         for path in (args.markdown, args.json):
             if path:
                 outputs.check_output_file(path, overwrite=True)
-        result = run(producers, targets, names, log)
+        if args.from_json:
+            try:
+                result = json.loads(args.from_json.read_text())
+            except (OSError, ValueError) as e:
+                raise UsageError(f"--from-json {args.from_json}: not an earlier run's JSON ({e})") from None
+        else:
+            result = run(producers, targets, names, log)
     except TfInteropError as e:
         log(f"error: {e}")
         return 2 if isinstance(e, UsageError) else 1
