@@ -62,7 +62,9 @@ runs the result against the original.
         read unwritten is zeros where TF 2.x reads zeros (a known shape), and an empty tensor where TF 2.x
         refuses (an unknown one). Given to every TF 1.x target: TF 1.15's kernel fills the list, and the form is
         exact there too; which release first did is not measured.
-    TensorListStack(list) of a list whose length k is known before it runs, for a target whose TensorListStack
+    TensorListStack(list) of a list whose length k is known before it runs (its static shape, or the constant
+    length of the TensorListReserve it came from out of its loop, where no op of the graph changes a list's
+    length: Keras 2's RNNs), for a target whose TensorListStack
     takes no element_shape (TF 1.8: "Tried to stack elements from a list with non-fully-defined shape", the
     shape of a list a Keras RNN makes for a batch of any size)
         -> Pack(TensorListGetItem(list, 0), ..., TensorListGetItem(list, k - 1)): stacking is exactly that.
@@ -480,6 +482,8 @@ def stacked_items(op, target):
     if k < 0:
         k = op.outputs[0].shape[0] if op.outputs[0].shape.rank else None
     if k is None or k < 0:
+        k = _reserved_length(op)
+    if k is None or k < 0:
         return None
     dtype, element_shape = op.get_attr("element_dtype"), op.inputs[1]
 
@@ -488,6 +492,45 @@ def stacked_items(op, target):
                  for i in range(k)]
         return [tf.raw_ops.Pack(values=items, axis=0)]
     return f"Pack of {k} TensorListGetItem", build
+
+
+# The ops a list passes through on its way out of a lowered loop (input 0 each: a Merge's is its Enter).
+LOOP_PASSAGE = {"Exit", "Switch", "Merge", "Enter", "Identity"}
+# What may change a list's length; a graph with none of them keeps every list as long as it was made.
+LENGTH_CHANGES = {"TensorListPushBack", "TensorListPopBack", "TensorListResize", "TensorListPushBackBatch",
+                  "TensorListConcatLists", "TensorListSplit"}
+
+
+def _reserved_length(op):
+    """The length the list stacked by `op` was made with, followed back out of its lowered loop to the
+    TensorListReserve with a static length (Keras 2's RNNs, whose stack's static shape is unknown), where no op of
+    the graph changes a list's length; else None."""
+    if any(o.type in LENGTH_CHANGES for o in op.graph.get_operations()):
+        return None
+    source = op.inputs[0].op
+    while source.type in LOOP_PASSAGE and source.inputs:
+        source = source.inputs[0].op
+    if source.type != "TensorListReserve":
+        return None
+    return _static_size(source.inputs[1])
+
+
+def _static_size(t):
+    """A scalar's value where it is known before the graph runs: a constant, or one dimension of a Shape whose
+    size there is static (Keras 2 reserves a list of x.shape[1] elements, the time steps, with a batch of any size)."""
+    from tensorflow.python.framework import tensor_util
+    value = tensor_util.constant_value(t)
+    if value is not None:
+        return int(value)
+    op = t.op
+    if op.type != "StridedSlice" or op.inputs[0].op.type != "Shape" or op.get_attr("shrink_axis_mask") != 1:
+        return None
+    begin = tensor_util.constant_value(op.inputs[1])
+    shape = op.inputs[0].op.inputs[0].shape
+    if begin is None or shape.rank is None or len(begin) != 1 or not -shape.rank <= int(begin[0]) < shape.rank:
+        return None
+    size = shape[int(begin[0])]
+    return int(size) if size is not None else None
 
 
 def two_d(op, target):
