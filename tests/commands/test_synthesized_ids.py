@@ -10,6 +10,7 @@ from tfinterop.savedmodel import reader as savedmodel
 BUILD = r'''
 import sys
 import keras
+import numpy as np
 import tensorflow as tf
 
 keras.utils.set_random_seed(0)

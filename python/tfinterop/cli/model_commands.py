@@ -295,7 +295,7 @@ def _inputs_to_verify_with(args, avoid: dict):
                          f"plain files given: {', '.join(map(str, plain))})")
     if args.json:
         outputs.check_output_file(args.json, args.overwrite, "--json",
-                                  avoid={**avoid, **{p: "an inputs file" for p in plain + list(by_signature.values())}})
+                                  avoid={**avoid, **{p: "the inputs file" for p in plain + list(by_signature.values())}})
     default = Inputs.read(plain[0]) if plain else Inputs(examples=args.examples, seed=args.seed)
     if not by_signature:
         return default
