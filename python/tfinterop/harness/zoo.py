@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 # keras.applications: the name in this corpus -> (the constructor, the input's height and width). The smallest
-# input each accepts without weights; 10 classes. Every constructor both Keras 2.12 and 3 have, from every family.
+# input each accepts without weights; 10 classes. One constructor of every family (RegNet is exported by neither
+# Keras 2.12's nor Keras 3's keras.applications namespace: its rows say so).
 APPLICATIONS = {
     "convnext-tiny": ("ConvNeXtTiny", 64), "densenet121": ("DenseNet121", 64),
     "efficientnet-b0": ("EfficientNetB0", 64), "efficientnet-v2-b0": ("EfficientNetV2B0", 64),
