@@ -36,7 +36,6 @@ class PythonTF:
         return savedmodel.tag_sets(savedmodel.read(directory))
 
     def load(self, directory, tags, allow_untrusted=False):
-        tf = self._tf
         model = savedmodel.read(directory)
         available = savedmodel.tag_sets(model)
         if sorted(set(tags)) not in [sorted(set(t)) for t in available]:
@@ -46,27 +45,29 @@ class PythonTF:
             untrusted.refuse_if_untrusted(directory, tags, model)
         variables_present(model, directory, tags)
         mg = signatures.meta_graph(model, tags)
-        if mg.has("object_graph_def"):
-            keys = [k for k in mg.signature_def if not k.startswith("__")]
-            try:
-                loaded = object_based.load_for_serving(tf, directory, list(mg.meta_info_def.tags), keys)
-            except Exception as e:  # noqa: BLE001 -- whatever TensorFlow raises, it could not load the model
-                raise ModelLoadError(f"TensorFlow {self.version} could not load {directory} with tags "
-                                     f"[{', '.join(tags)}]: {e}", str(e)) from None
-            self._next += 1
-            self._objects[self._next] = loaded
-        else:
-            sess = tf.compat.v1.Session(graph=tf.Graph())
-            try:
-                tf.compat.v1.saved_model.loader.load(sess, list(tags), str(directory))
-            except Exception as e:
-                sess.close()
-                raise ModelLoadError(f"TensorFlow {self.version} could not load {directory} with tags "
-                                     f"[{', '.join(tags)}]: {e}", str(e)) from None
-            self._next += 1
-            self._sessions[self._next] = sess
+        object_based_export = mg.has("object_graph_def")
+        try:
+            opened = self._load_object_based(directory, mg) if object_based_export else self._load_graph(directory, tags)
+        except Exception as e:  # noqa: BLE001 -- whatever TensorFlow raises, it could not load the model
+            raise ModelLoadError(f"TensorFlow {self.version} could not load {directory} with tags "
+                                 f"[{', '.join(tags)}]: {e}", str(e)) from None
+        self._next += 1
+        (self._objects if object_based_export else self._sessions)[self._next] = opened
         self._meta_graphs[self._next] = (list(tags), mg)
         return self._next
+
+    def _load_graph(self, directory, tags):
+        sess = self._tf.compat.v1.Session(graph=self._tf.Graph())
+        try:
+            self._tf.compat.v1.saved_model.loader.load(sess, list(tags), str(directory))
+        except Exception:
+            sess.close()
+            raise
+        return sess
+
+    def _load_object_based(self, directory, meta_graph):
+        keys = [k for k in meta_graph.signature_def if not k.startswith("__")]
+        return object_based.load_for_serving(self._tf, directory, list(meta_graph.meta_info_def.tags), keys)
 
     def run(self, handle, signature_key, inputs: dict, output_keys=None) -> dict:
         """The signature-first call: {input key: array} in, {output key: array} out (None: every output),
