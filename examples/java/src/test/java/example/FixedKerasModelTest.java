@@ -14,7 +14,7 @@ import org.tfinterop.SavedModelExtension;
  * outputs: digits, hidden, logits).
  */
 class FixedKerasModelTest {
-    static final Path ROOT = Paths.get(System.getProperty("example.root", ".."));
+    static final Path ROOT = Paths.get(System.getProperty("example.root", "..")).toAbsolutePath().normalize();
     static final Path MODEL_DIR = ROOT.resolve("build/model/keras-for-java");
     static final Path GOLDEN = ROOT.resolve("test_models/test_fixed_keras_export_serves_in_java.npz");
 

@@ -8,7 +8,7 @@ import org.tfinterop.SavedModelRule;
 
 /** JUnit 4: the TF1 graph export_model.py wrote, in TF Java, against the golden the pytest plugin recorded. */
 public class Tf1ModelJUnit4Test {
-    private static final Path ROOT = Paths.get(System.getProperty("example.root", ".."));
+    private static final Path ROOT = Paths.get(System.getProperty("example.root", "..")).toAbsolutePath().normalize();
 
     /** Loaded once for this class's tests, closed after them. */
     @ClassRule
