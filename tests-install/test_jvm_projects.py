@@ -148,3 +148,32 @@ def test_gradle_4_4_1_passes_on_the_goldens_and_fails_naming_every_output_that_d
     [junit4] = failures(bad / "build" / "test-results" / "test" / "TEST-example.Tf1ModelJUnit4Test.xml").values()
     assert junit4[0] == "org.opentest4j.AssertionFailedError", junit4   # junit-jupiter-api is on its classpath too
     assert_junit4_failure_names_its_output(junit4[1])
+
+
+def test_over_the_current_tf_java_the_same_tests_run_under_maven(exported, tmp_path):
+    """org.tfinterop:tfinterop-java-current in place of tfinterop-java (Java 11, as the current TF Java needs),
+    with the platform's native library: the same JUnit 5 and JUnit 4 tests pass on the goldens and fail on
+    altered ones naming every differing output, in TensorFlow 2.18."""
+    for name, altered in (("good", False), ("bad", True)):
+        java = project(exported, tmp_path / name, altered=altered)
+        pom = java / "pom.xml"
+        text = pom.read_text()
+        assert "<artifactId>tfinterop-java</artifactId>" in text
+        pom.write_text(text.replace("<artifactId>tfinterop-java</artifactId>", "<artifactId>tfinterop-java-current"
+                                    "</artifactId>").replace("<maven.compiler.release>8<", "<maven.compiler.release>11<")
+                       .replace("  <dependencies>\n", "  <dependencies>\n    <dependency>\n"
+                                "      <groupId>org.tensorflow</groupId>\n"
+                                "      <artifactId>tensorflow-core-native</artifactId>\n"
+                                "      <version>1.1.0</version>\n"
+                                "      <classifier>linux-x86_64</classifier>\n"
+                                "    </dependency>\n", 1))
+        r = run(*MVN, cwd=java, check=False)
+        if not altered:
+            assert r.returncode == 0 and "Tests run: 3, Failures: 0, Errors: 0" in r.stdout, r.stdout[-4000:]
+            continue
+        assert r.returncode == 1 and "Tests run: 3, Failures: 3, Errors: 0" in r.stdout, r.stdout[-4000:]
+        reports = java / "target" / "surefire-reports"
+        for failure in failures(reports / "TEST-example.FixedKerasModelTest.xml").values():
+            assert_names_every_differing_output(failure, tf_java="2.18.0")
+        [junit4] = failures(reports / "TEST-example.Tf1ModelJUnit4Test.xml").values()
+        assert_junit4_failure_names_its_output(junit4[1])
