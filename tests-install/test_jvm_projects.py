@@ -6,10 +6,8 @@ tests pass on the goldens the pytest plugin wrote, and fail on altered ones nami
 no other; a project that declares its own TF Java runs on it. The artifact comes from the local Maven repository:
 `make test-install` runs `make maven-local` first. About 2 minutes (3 Maven and 2 Gradle runs)."""
 
-import os
 import re
 import shutil
-import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
@@ -18,20 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from outside import run
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
 FIXED_GOLDEN = "test_models/test_fixed_keras_export_serves_in_java.npz"
 TF1_GOLDEN = "test_models/test_tf1_export_serves_in_java.npz"
-
-
-def run(*args, cwd, check=True):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TFINTEROP_")}   # nothing points at the checkout
-    env["TF_CPP_MIN_LOG_LEVEL"] = "1"
-    r = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise AssertionError(f"{args} exited {r.returncode}:\n{r.stdout[-6000:]}\n{r.stderr[-3000:]}")
-    return r
 
 
 @pytest.fixture(scope="module")

@@ -154,8 +154,8 @@ def add_parsers(sub, detailed: bool) -> None:
                                       "org.tfinterop:tfinterop-java (TF Java 1.x; brings org.tensorflow:tensorflow "
                                       "1.8.0, which a project's own TF Java declaration overrides) and "
                                       "tfinterop-java-current (the current TF Java), and as jars with TF Java "
-                                      "1.8.0's for `java -cp`. Exit 2 (java-module-missing) when either is not "
-                                      "there.")
+                                      "1.8.0's for `java -cp`. Exit 2 (java-module-missing) when what it would "
+                                      "print is not there (in a checkout: `make maven-local`, `make java`).")
     shown = java.add_mutually_exclusive_group()
     shown.add_argument("--repository", action="store_true",
                        help="print only the repository's folder (for a Gradle `maven { url }` or a Maven <repository>)")

@@ -8,6 +8,7 @@ import static org.junit.Assert.fail;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -71,6 +72,26 @@ public class SavedModelAssertTest {
         label.putLong(5 * 8, label.getLong(5 * 8) + (1L << 60));   // beyond 2^53: a double would not see it
         wrong.put("label", TensorData.of("int64", wrong.get("label").shape(), label));
         return wrong;
+    }
+
+    /** {the recorded outputs' golden, twoChanged()'s} in a new temporary folder. */
+    static Path[] goodAndWrong() {
+        try {
+            Path dir = Files.createTempDirectory("goldens");
+            return new Path[] {golden(dir, recorded()), golden(dir, twoChanged())};
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A model that was closed refuses to be used. */
+    static void assertClosed(LoadedModel model) {
+        try {
+            model.operations();
+            fail("the model was not closed");
+        } catch (ClosedException e) {
+            assertThat(e.getMessage(), containsString("closed"));
+        }
     }
 
     /** What a failure on twoChanged() says, whichever way it was reached. */

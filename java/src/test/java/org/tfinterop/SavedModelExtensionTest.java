@@ -8,11 +8,9 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.BeforeClass;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -31,16 +29,10 @@ import org.opentest4j.AssertionFailedError;
  * output that differs, with their values as expected and actual; a model TF Java 1.8 cannot load fails the class.
  */
 public class SavedModelExtensionTest {
-    static Path good;
-    static Path wrong;
+    static final Path[] GOLDENS = SavedModelAssertTest.goodAndWrong();
+    static final Path GOOD = GOLDENS[0];
+    static final Path WRONG = GOLDENS[1];
     static final List<LoadedModel> SEEN = new ArrayList<>();
-
-    @BeforeClass
-    public static void goldens() throws Exception {
-        Path dir = Files.createTempDirectory("extension-goldens");
-        good = SavedModelAssertTest.golden(dir, SavedModelAssertTest.recorded());
-        wrong = SavedModelAssertTest.golden(dir, SavedModelAssertTest.twoChanged());
-    }
 
     @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
     static class TwoTestsOneModel {
@@ -51,20 +43,20 @@ public class SavedModelExtensionTest {
         @Order(1)
         void first() {
             SEEN.add(MODEL.model());
-            MODEL.assertMatchesGolden("serving_default", good);
+            MODEL.assertMatchesGolden("serving_default", GOOD);
         }
 
         @org.junit.jupiter.api.Test
         @Order(2)
         void second() {
             SEEN.add(MODEL.model());
-            MODEL.assertMatchesGolden(null, good);
+            MODEL.assertMatchesGolden(null, GOOD);
         }
 
         @org.junit.jupiter.api.Test
         @Order(3)
         void changedGolden() {
-            MODEL.assertMatchesGolden("serving_default", wrong);
+            MODEL.assertMatchesGolden("serving_default", WRONG);
         }
     }
 
@@ -75,7 +67,7 @@ public class SavedModelExtensionTest {
         @org.junit.jupiter.api.Test
         void loadedAroundTheTest() {
             SEEN.add(model.model());
-            model.assertMatchesGolden(null, good);
+            model.assertMatchesGolden(null, GOOD);
         }
     }
 
@@ -116,12 +108,7 @@ public class SavedModelExtensionTest {
         assertTrue("the expected and actual values differ", !expected.equals(actual));
         assertEquals(2, SEEN.size());
         assertSame("one model for the class's tests", SEEN.get(0), SEEN.get(1));
-        try {
-            SEEN.get(0).operations();
-            fail("the model the extension loaded was not closed");
-        } catch (ClosedException closed) {
-            assertThat(closed.getMessage(), containsString("closed"));
-        }
+        SavedModelAssertTest.assertClosed(SEEN.get(0));
     }
 
     @org.junit.Test
@@ -130,12 +117,7 @@ public class SavedModelExtensionTest {
         TestExecutionSummary s = run(PerTest.class);
         assertEquals(1, s.getTestsSucceededCount());
         assertEquals(0, s.getTotalFailureCount());
-        try {
-            SEEN.get(0).operations();
-            fail("the model was not closed after the test");
-        } catch (ClosedException closed) {
-            assertThat(closed.getMessage(), containsString("closed"));
-        }
+        SavedModelAssertTest.assertClosed(SEEN.get(0));
     }
 
     @org.junit.Test

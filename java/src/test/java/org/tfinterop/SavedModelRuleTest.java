@@ -6,11 +6,9 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.fail;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.runner.JUnitCore;
@@ -23,16 +21,10 @@ import org.junit.runner.notification.Failure;
  * output that differs; a model TF Java 1.8 cannot load fails the class with TensorFlow's reason.
  */
 public class SavedModelRuleTest {
-    static Path good;
-    static Path wrong;
+    static final Path[] GOLDENS = SavedModelAssertTest.goodAndWrong();
+    static final Path GOOD = GOLDENS[0];
+    static final Path WRONG = GOLDENS[1];
     static final List<LoadedModel> SEEN = new ArrayList<>();
-
-    @BeforeClass
-    public static void goldens() throws Exception {
-        Path dir = Files.createTempDirectory("rule-goldens");
-        good = SavedModelAssertTest.golden(dir, SavedModelAssertTest.recorded());
-        wrong = SavedModelAssertTest.golden(dir, SavedModelAssertTest.twoChanged());
-    }
 
     public static class TwoTestsOneModel {
         @ClassRule
@@ -41,19 +33,19 @@ public class SavedModelRuleTest {
         @Test
         public void first() {
             SEEN.add(MODEL.model());
-            MODEL.assertMatchesGolden("serving_default", good);
+            MODEL.assertMatchesGolden("serving_default", GOOD);
         }
 
         @Test
         public void second() {
             SEEN.add(MODEL.model());
-            MODEL.assertMatchesGolden(null, good);
+            MODEL.assertMatchesGolden(null, GOOD);
             assertEquals("1.8.0", MODEL.tensorflowVersion());
         }
 
         @Test
         public void changedGolden() {
-            MODEL.assertMatchesGolden("serving_default", wrong);
+            MODEL.assertMatchesGolden("serving_default", WRONG);
         }
     }
 
@@ -87,12 +79,7 @@ public class SavedModelRuleTest {
         } catch (IllegalStateException e) {
             assertThat(e.getMessage(), containsString("@ClassRule"));
         }
-        try {
-            SEEN.get(0).operations();
-            fail("the model the rule loaded was not closed");
-        } catch (ClosedException e) {
-            assertThat(e.getMessage(), containsString("closed"));
-        }
+        SavedModelAssertTest.assertClosed(SEEN.get(0));
     }
 
     @Test
