@@ -59,10 +59,12 @@ maven-local:
 # tfinterop as a user installs it: the wheel in a new virtual environment, run from outside the checkout; and the
 # JVM projects of examples/java under Maven and Gradle, from outside the checkout, failing on an altered golden.
 test-install: setup maven-local
+	scripts/ensure-maven.sh
 	$(PY) -m pytest -q tests-install
 
 # examples/: a user's repository in miniature (export, the pytest plugin, the JUnit helper).
 examples: setup maven-local
+	scripts/ensure-maven.sh
 	GRADLE_FLAGS="$(GRADLE_FLAGS)" examples/run.sh $(abspath $(PY))
 
 java-test: setup

@@ -83,6 +83,12 @@ def assert_junit4_failure_names_its_output(text):
     assert "digits: float32[8, 10]: 1 of 80 elements beyond" in text, text
 
 
+def test_the_example_names_this_version_of_the_artifact():
+    """The example's builds name the artifact by pyproject.toml's version, which the jars are published at."""
+    assert f"<artifactId>tfinterop-java</artifactId>\n      <version>{VERSION}</version>" in (EXAMPLES / "java" / "pom.xml").read_text()
+    assert f"'org.tfinterop:tfinterop-java:{VERSION}'" in (EXAMPLES / "java" / "build.gradle").read_text()
+
+
 MVN = ("mvn", "-B", "--no-transfer-progress", "-Dstyle.color=never", "test")
 
 
