@@ -106,3 +106,19 @@ def test_an_output_larger_than_the_buffer_comes_as_a_file_once_then_in_a_larger_
                 assert got[k].dtype == want.dtype and compare(want, got[k]).agree, k
         assert w._out.capacity > small                  # the 40-fold outputs did not fit at first
         w.close(handle)
+
+
+def test_the_java_workers_native_library_goes_with_its_scratch_folder(java_built):
+    """TF Java unpacks its native library into java.io.tmpdir at every start and leaves it to deleteOnExit, which
+    a worker ending with os._exit never runs: the client gives the JVM its own scratch folder and removes it."""
+    from pathlib import Path
+    w = WorkerClient("java")
+    try:
+        handle = w.load(str(paths.FIXTURES / "golden" / "compat-serve"), ["serve"])
+        w.close(handle)
+        scratch = Path(w._scratch.name)                      # noqa: SLF001 -- where the client keeps its files
+        unpacked = list((scratch / "jvm-tmp").glob("tensorflow_native_libraries-*/*.so*"))
+        assert unpacked, f"TF Java's native library was unpacked somewhere else than {scratch / 'jvm-tmp'}"
+    finally:
+        w.close_worker()
+    assert not scratch.exists()

@@ -14,7 +14,7 @@ import numpy as np
 from tfinterop.contract import signatures
 from tfinterop.core import paths
 from tfinterop.core.errors import from_kind, TfInteropError, UnsupportedDataTypeError
-from tfinterop.runtimes import registry
+from tfinterop.runtimes import JVM_TMPDIR_VARIABLE, registry
 from tfinterop.runtimes.preflight import float32_batch
 from tfinterop.savedmodel import reader as savedmodel
 
@@ -37,7 +37,9 @@ def _start_jvm():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # The JVM uses SIGSEGV on purpose (null checks, safepoints); Python's faulthandler would take it for a crash.
     faulthandler.disable()
-    jpype.startJVM(classpath=[str(j) for j in jars], convertStrings=False)
+    # Where TF Java unpacks its native library: the worker client's scratch folder, when there is one.
+    tmpdir = [f"-Djava.io.tmpdir={os.environ[JVM_TMPDIR_VARIABLE]}"] if os.environ.get(JVM_TMPDIR_VARIABLE) else []
+    jpype.startJVM(*tmpdir, classpath=[str(j) for j in jars], convertStrings=False)
     return jpype
 
 
