@@ -1,8 +1,8 @@
 """The layer survey (issue #24): one small model per public layer class of `keras.layers` (Keras 3's; Keras 2's
 public `tf.keras.layers`), each built with the arguments and input of CASES below and exported as a user exports
 it (zoo.export). `make layers` (zoo_run.py --layers) holds each to `check`, fixes it for every TF Java 1.x target
-and verifies it there; COMPATIBILITY.md's section "Every Keras layer" (written by zoo_run.py) has the results and the ops
-found lacking.
+and verifies it there; COMPATIBILITY.md's section "Every Keras layer" (written by zoo_run.py) has the results and
+the ops found lacking.
 
     python -m tfinterop.harness.layer_survey --out DIR [NAME ...]
 

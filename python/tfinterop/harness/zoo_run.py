@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from tfinterop.commands import outputs
-from tfinterop.compat import check
+from tfinterop.compat import check, composed_forms
 from tfinterop.core import paths
 from tfinterop.core.errors import TfInteropError, UsageError
 from tfinterop.harness import layer_survey, reports, zoo
@@ -228,10 +228,13 @@ def layers_markdown(result, targets) -> str:
                     reasons.append(f"{producer} {name}, {target}: {said[:700]}" + ("…" if len(said) > 700 else ""))
                     cells.append(f"refused [{len(reasons)}]")
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        lines += ["", "Not surveyed on their own: " + "; ".join(f"{n} ({w})" for n, w in others.items()) + ".", ""]
+        aliases = {n: w.split()[3] for n, w in others.items() if w.startswith("another name of ")}
+        lines += ["", "Other names of a class surveyed: " + ", ".join(f"{n} ({c})" for n, c in aliases.items())
+                  + "; not layers: " + ", ".join(f"{n} ({w})" for n, w in others.items() if n not in aliases) + ".",
+                  ""]
     if reasons:
         lines += ["Refusals, in `fix`'s words:", ""] + [f"{i}. {r}" for i, r in enumerate(reasons, 1)] + [""]
-    lines += _ops_found(result, targets)
+    lines += _largest_error(result) + _ops_found(result, targets)
     lines.append(reports.section_end(LAYERS_SECTION))
     return "\n".join(lines) + "\n"
 
@@ -259,39 +262,56 @@ REFUSED_NODE = re.compile(r"node '([^']+)' \(op '([^']+)': (.*?)\)(?=; node '|\.
 
 def _ops_found(result, targets) -> list:
     """Every op check found a target lacking in a layer's model, or fix found it could not run after freezing,
-    and what fix made of it: the composed form it used (composed_forms.py argues each), or its refusal."""
-    found = {}             # op -> {"targets": {target: {layer names}}, "forms": set, "refusals": set}
+    and what fix made of it: the composed form it used (composed_forms.py argues each), its refusal, or nothing to
+    do (the op was only in functions the frozen serving graph does not run)."""
+    found = {}     # op -> {"targets": {target: {layers}}, "forms", "refusals": reasons, "absent", "refused_first"}
     for producer, entry in result["producers"].items():
         for name, model in entry.get("models", {}).items():
             for target, r in model.get("targets", {}).items():
-                where = f"{name} ({'Keras ' + entry['keras']})"
-                for op in _lacking(r):
-                    found.setdefault(op, {"targets": {}, "forms": set(), "refusals": set()})
-                    found[op]["targets"].setdefault(target, set()).add(where)
-                for kind in r.get("rewrites") or {}:
-                    op, arrow, form = kind.removeprefix("legacy-form ").partition("->")
-                    if arrow and op in found:
-                        found[op]["forms"].add(f"{op} → {form}")
-                for node, op, why in REFUSED_NODE.findall(" ".join((r.get("error") or "").split())):
-                    entry_op = found.setdefault(op, {"targets": {}, "forms": set(), "refusals": set()})
-                    entry_op["targets"].setdefault(target, set()).add(where)
-                    entry_op["refusals"].add(why)
+                where = (entry["keras"], name)
+                said = " ".join((r.get("error") or "").split())
+                named = {op: why for _, op, why in REFUSED_NODE.findall(said)}
+                for op in {**_lacking(r), **named}:
+                    f = found.setdefault(op, {"targets": {}, "forms": set(), "refusals": set(), "absent": set(),
+                                              "refused_first": set()})
+                    f["targets"].setdefault(target, set()).add(where)
+                    forms = {kind.removeprefix(f"legacy-form {op}->") for kind in r.get("rewrites") or {}
+                             if kind.startswith(f"legacy-form {op}->")}
+                    f["forms"] |= {f"{op} → {form}" for form in forms}
+                    if op in named:
+                        f["refusals"].add(named[op])
+                    elif r.get("written") and not forms:
+                        f["absent"].add(where)
+                    elif not r.get("written"):
+                        f["refused_first"].add(where)
     if not found:
         return ["No layer's model uses an op a TF Java 1.x target lacks.", ""]
-    lines = ["Every op the survey found a target lacking (`check`, in the model as exported; or `fix`, in the graph "
-             "it froze), the layers whose models use it, and what `fix` does with it: its exact composed form "
-             "(`compat/composed_forms.py` argues each) or its refusal, and why.", "",
+    lines = ["Every op the survey found a target lacking (`check`, in the model as exported, its function library "
+             "too; or `fix`, in the graph it froze), the layers whose models have it, and what `fix` does with it: "
+             "its exact composed form (`compat/composed_forms.py` argues each), its refusal and why "
+             "(`composed_forms.NO_FORM`), or nothing, where the op is only in functions the frozen serving graph "
+             "does not run.", "",
              "| op | " + " | ".join(targets) + " | what fix does |", "|---|" + "---|" * len(targets) + "---|"]
     for op in sorted(found):
         f = found[op]
-        cells = [", ".join(sorted(f["targets"].get(t, ()))) or "has it" for t in targets]
-        does = "; ".join(sorted(f["forms"])) or ""
-        if f["refusals"]:
-            does += ("; " if does else "") + "refused: " + "; ".join(sorted(f["refusals"]))
-        if op in check.FIXED_BY_FREEZING:
-            does = does or "removed by freezing the signature"
-        lines.append(f"| {op} | " + " | ".join(_escaped(c) for c in cells) + f" | {_escaped(does) or 'see the refusals'} |")
+        does = sorted(f["forms"]) + [f"refused: {why}" for why in sorted(f["refusals"])]
+        if f["absent"]:
+            does.append(f"not in the frozen serving graph of {len(f['absent'])} fixed model(s)")
+        if f["refused_first"]:
+            does.append(f"{len(f['refused_first'])} model(s) refused for another reason first")
+        if not f["forms"] and not f["refusals"] and op in composed_forms.NO_FORM:
+            does.append(f"no form: {composed_forms.NO_FORM[op]}")
+        cells = [_by_keras(f["targets"].get(t, ())) or "has it" for t in targets]
+        lines.append(f"| {op} | " + " | ".join(_escaped(c) for c in cells) + f" | {_escaped('; '.join(does))} |")
     return lines + [""]
+
+
+def _by_keras(layers) -> str:
+    """(keras, layer) pairs as 'Keras 3.15.1: A, B; Keras 2.12.0: C'."""
+    by = {}
+    for keras, name in sorted(layers, key=lambda kn: (-int(kn[0].split(".")[0]), kn[1])):
+        by.setdefault(keras, []).append(name)
+    return "; ".join(f"Keras {keras}: {', '.join(names)}" for keras, names in by.items())
 
 
 def main(argv=None) -> int:
