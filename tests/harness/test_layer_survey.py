@@ -1,6 +1,7 @@
 """`make layers` on a few of its layers, end to end: Keras 3's CategoryEncoding (DenseBincount, which neither TF
 Java 1.x has: its composed form), ActivityRegularization (a DivNoNan in its export's function library that the
 frozen serving graph does not keep), TextVectorization (StringLower, which has no form: refused, saying why),
+RandomFlip (Keras 3's export flips at random, advancing a SeedGenerator's state: refused, a model with state),
 Equalization (Keras cannot build it as a model: not built, with Keras' words) and AvgPool2D (another name of a
 class surveyed); built by layer_survey.py, held to check, fixed for TF Java 1.8 and 1.15 and verified in each by
 zoo_run.py --layers. And the table of cases covers every public layer class of this Keras."""
@@ -10,7 +11,7 @@ import os
 
 from conftest import python_run
 
-LAYERS = ["CategoryEncoding", "ActivityRegularization", "TextVectorization", "Equalization", "AvgPool2D"]
+LAYERS = ["CategoryEncoding", "ActivityRegularization", "TextVectorization", "RandomFlip", "Equalization", "AvgPool2D"]
 TARGETS = ["java-tf-1.8.0", "java-tf-1.15.0"]
 
 
@@ -33,6 +34,10 @@ def test_a_few_layers_are_surveyed_fixed_or_refused_with_reasons_and_the_report_
     refused = models["TextVectorization"]["targets"]["java-tf-1.8.0"]
     assert not refused["written"] and "(op 'StringLower': no legacy form: TF 1.8 has no op that maps a string's " \
         "bytes" in refused["error"], refused["error"]
+    for target in TARGETS:
+        stateful = models["RandomFlip"]["targets"][target]
+        assert not stateful["written"] and "signature 'serve': it writes variable(s) seed_generator" in \
+            stateful["error"] and "and its outputs read them: a model with state" in stateful["error"], stateful["error"]
     assert not models["Equalization"]["built"] and models["Equalization"]["why"].startswith("building it failed: ")
     assert models["AvgPool2D"] == {"built": False, "why": "another name of AveragePooling2D (the same class)",
                                    "targets": {}}

@@ -120,18 +120,8 @@ def markdown(result, targets) -> str:
             if not model["built"]:
                 lines.append(f"| {name} | {params} | " + " | ".join([f"not built: {model['why']}"] * len(targets)) + " |")
                 continue
-            cells = []
-            for target in targets:
-                r = model["targets"].get(target)
-                if r is None:
-                    cells.append("")
-                elif r["written"]:
-                    worst = r.get("largest_abs_error")
-                    cells.append("fixed, agrees" + (f" (≤ {worst:.2g})" if worst is not None else ""))
-                else:
-                    said = " ".join(r["error"].split())          # TensorFlow's messages span lines
-                    reasons.append(f"{producer} {name}, {target}: {said[:600]}" + ("…" if len(said) > 600 else ""))
-                    cells.append(f"refused [{len(reasons)}]")
+            cells = [_fix_cell(model["targets"].get(target), reasons, f"{producer} {name}, {target}")
+                     for target in targets]
             lines.append(f"| {name} | {params} | " + " | ".join(cells) + " |")
         lines.append("")
     if reasons:
@@ -139,6 +129,20 @@ def markdown(result, targets) -> str:
     lines += _largest_error(result) + _forms_used(result, targets)
     lines.append(reports.section_end(SECTION))
     return "\n".join(lines) + "\n"
+
+
+def _fix_cell(reply, reasons: list, where: str) -> str:
+    """A table cell of fix's reply: fixed (or loads as it is) and agrees, with the largest error; or refused, its
+    reason numbered in `reasons`."""
+    if reply is None:
+        return ""
+    if reply["written"]:
+        worst = reply.get("largest_abs_error")
+        return (("loads as it is, agrees" if reply.get("unchanged") else "fixed, agrees")
+                + (f" (≤ {worst:.2g})" if worst is not None else ""))
+    said = " ".join(reply["error"].split())          # TensorFlow's messages span lines
+    reasons.append(f"{where}: {said[:600]}" + ("…" if len(said) > 600 else ""))
+    return f"refused [{len(reasons)}]"
 
 
 def _largest_error(result) -> list:
@@ -216,17 +220,8 @@ def layers_markdown(result, targets) -> str:
             cells = []
             for target in targets:
                 r = model["targets"].get(target) or {}
-                cells.append(", ".join(sorted(_lacking(r))) or "nothing")
-                if not r:
-                    cells.append("")
-                elif r["written"]:
-                    worst = r.get("largest_abs_error")
-                    cells.append(("loads as it is, agrees" if r.get("unchanged") else "fixed, agrees")
-                                 + (f" (≤ {worst:.2g})" if worst is not None else ""))
-                else:
-                    said = " ".join(r["error"].split())
-                    reasons.append(f"{producer} {name}, {target}: {said[:700]}" + ("…" if len(said) > 700 else ""))
-                    cells.append(f"refused [{len(reasons)}]")
+                cells += [", ".join(sorted(_lacking(r))) or "nothing",
+                          _fix_cell(r or None, reasons, f"{producer} {name}, {target}")]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
         aliases = {n: w.split()[3] for n, w in others.items() if w.startswith("another name of ")}
         lines += ["", "Other names of a class surveyed: " + ", ".join(f"{n} ({c})" for n, c in aliases.items())
