@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from tfinterop.commands import outputs
-from tfinterop.compat import check, composed_forms
+from tfinterop.compat import check, composed_forms, legacy_forms
 from tfinterop.core import paths
 from tfinterop.core.errors import TfInteropError, UsageError
 from tfinterop.harness import layer_survey, reports, zoo
@@ -294,6 +294,9 @@ def _ops_found(result, targets) -> list:
             does.append(f"not in the frozen serving graph of {len(f['absent'])} fixed model(s)")
         if f["refused_first"]:
             does.append(f"{len(f['refused_first'])} model(s) refused for another reason first")
+        if not f["forms"] and op in legacy_forms.COMPOSED_FORMS:
+            does.append(f"its composed form (composed_forms.{legacy_forms.COMPOSED_FORMS[op].__name__}, proven in "
+                        f"tests/commands/test_fix_composed_forms.py) is not used in these fixes")
         if not f["forms"] and not f["refusals"] and op in composed_forms.NO_FORM:
             does.append(f"no form: {composed_forms.NO_FORM[op]}")
         cells = [_by_keras(f["targets"].get(t, ())) or "has it" for t in targets]
