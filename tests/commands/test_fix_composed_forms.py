@@ -167,7 +167,7 @@ def test_no_nan_arithmetic_bincount_and_the_rest_are_fixed_for_tf_java_1x_and_ag
 
 def test_an_op_with_no_form_is_refused_with_its_reason(tmp_path):
     """StringLower (TextVectorization's standardize) has no form in TF 1.8's ops: fix names the node, the op and
-    why, and writes nothing."""
+    why, and writes nothing; check gives the same reason as its advice."""
     built = python_run("-c", """
 import sys
 import tensorflow as tf
@@ -179,3 +179,6 @@ tf.saved_model.save(m, sys.argv[1], signatures={"serving_default": m.f})
     r = cli("fix", tmp_path / "model", "--out", tmp_path / "fixed")
     assert r.returncode == 1 and not (tmp_path / "fixed").exists(), r.stdout + r.stderr
     assert "(op 'StringLower': no legacy form: TF 1.8 has no op that maps a string's bytes" in r.stdout + r.stderr
+    checked = cli("check", tmp_path / "model")
+    assert checked.returncode == 1 and "fix: java-tf-1.8.0 has no op of that name, and no exact form of it: TF 1.8 " \
+        "has no op that maps a string's bytes" in checked.stdout, checked.stdout
