@@ -1,6 +1,5 @@
 """`make layers` on a few of its layers, end to end: Keras 3's CategoryEncoding (DenseBincount, which neither TF
-Java 1.x has: its composed form), ActivityRegularization (a DivNoNan in its export's function library that the
-frozen serving graph does not keep), TextVectorization (StringLower, which has no form: refused, saying why),
+Java 1.x has: its composed form), TextVectorization (StringLower, which has no form: refused, saying why),
 RandomFlip (Keras 3's export flips at random, advancing a SeedGenerator's state: refused, a model with state),
 Equalization (Keras cannot build it as a model: not built, with Keras' words) and AvgPool2D (another name of a
 class surveyed); built by layer_survey.py, held to check, fixed for TF Java 1.8 and 1.15 and verified in each by
@@ -11,7 +10,7 @@ import os
 
 from conftest import python_run
 
-LAYERS = ["CategoryEncoding", "ActivityRegularization", "TextVectorization", "RandomFlip", "Equalization", "AvgPool2D"]
+LAYERS = ["CategoryEncoding", "TextVectorization", "RandomFlip", "Equalization", "AvgPool2D"]
 TARGETS = ["java-tf-1.8.0", "java-tf-1.15.0"]
 
 
@@ -29,8 +28,6 @@ def test_a_few_layers_are_surveyed_fixed_or_refused_with_reasons_and_the_report_
         assert encoding["written"] and not encoding["unchanged"], encoding["error"]
         assert encoding["lacking"]["DenseBincount"] >= 1 and encoding["largest_abs_error"] == 0
         assert encoding["rewrites"]["legacy-form DenseBincount->Sum of OneHot, at most 1"] >= 1
-        regularized = models["ActivityRegularization"]["targets"][target]
-        assert regularized["written"] and ("DivNoNan" in regularized["lacking"]) == (target == "java-tf-1.8.0")
     refused = models["TextVectorization"]["targets"]["java-tf-1.8.0"]
     assert not refused["written"] and "(op 'StringLower': no legacy form: TF 1.8 has no op that maps a string's " \
         "bytes" in refused["error"], refused["error"]
