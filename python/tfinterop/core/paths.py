@@ -27,6 +27,11 @@ TF1_TESTEES = PACKAGE / "harness" / "tf1_testees"
 PACKAGED_JAVA_LIB = PACKAGE / "java-lib"
 JAVA_LIB = Path(os.environ.get("TFINTEROP_JAVA_LIB") or (
     PACKAGED_JAVA_LIB if PACKAGED_JAVA_LIB.is_dir() else REPO_ROOT / "java" / "build" / "install" / "tfinterop-java" / "lib"))
+# The Java library as Maven artifacts (org.tfinterop:tfinterop-java, ...), a file repository: in a wheel, package
+# data (setup.py); in a checkout, where `make maven-local` publishes it.
+PACKAGED_MAVEN_REPO = PACKAGE / "maven-repo"
+MAVEN_REPO = Path(os.environ.get("TFINTEROP_MAVEN_REPO") or (
+    PACKAGED_MAVEN_REPO if PACKAGED_MAVEN_REPO.is_dir() else REPO_ROOT / "build" / "maven-repo"))
 
 
 def cache_dir() -> Path:
