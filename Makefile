@@ -13,7 +13,7 @@ JAVA_INSTALL := java/build/install/tfinterop-java
 JAVA_INPUTS := build.gradle settings.gradle java/build.gradle java-core/build.gradle $(wildcard python/tfinterop/shared/*) \
 	$(shell find java/src/main java-core/src/main -type f 2>/dev/null)
 
-.PHONY: run test test-faults test-install examples wheel bench setup java maven-local python-test java-test matrix corpus nox clean
+.PHONY: run test test-faults test-install examples wheel bench setup java maven-local python-test java-test matrix corpus layers nox clean
 
 run: setup
 	$(PY) -m tfinterop run $(ARGS)
@@ -84,6 +84,13 @@ matrix: setup
 corpus: setup
 	mkdir -p build/corpus
 	$(PY) -m tfinterop.harness.zoo_run --markdown COMPATIBILITY.md --json build/corpus/corpus.json $(ARGS)
+
+# The layer survey (harness/layer_survey.py): one model per public class of keras.layers, from Keras 3 (TF 2.21) and
+# Keras 2 (TF 2.12), held to check, fixed for every TF Java 1.x target and verified there; COMPATIBILITY.md's
+# "Every Keras layer" section, with each op found lacking and its form or refusal. Cached by content like corpus.
+layers: setup
+	mkdir -p build/layers
+	$(PY) -m tfinterop.harness.zoo_run --layers --markdown COMPATIBILITY.md --json build/layers/layers.json $(ARGS)
 
 # One matrix slice at a time, as CI runs them: make nox ARGS='-s "cell(producer='"'"'tf-1.8.0'"'"', consumer='"'"'java-tf-1.8.0'"'"')"'
 nox: setup $(VENV)/bin/nox

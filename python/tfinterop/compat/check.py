@@ -41,6 +41,7 @@ FIXED_BY_FREEZING = {"StatefulPartitionedCall", "PartitionedCall", "While", "Sta
                      "Case", "StatelessCase", "DisableCopyOnRead"}
 # Legacy and composed forms that `tfinterop fix` (and `export --target`) rewrite to: named here for the fix.
 from tfinterop.compat.legacy_forms import ATTR_FITS, COMPOSED_FORMS, LEGACY_FORMS, OLDER_SIGNATURES  # noqa: E402
+from tfinterop.compat.composed_forms import NO_FORM  # noqa: E402 -- why an op found lacking has no form
 
 
 @dataclass
@@ -137,6 +138,8 @@ def _check_node(tags, node, function, functions, producer_ops, target):
         elif node.op in FIXED_BY_FREEZING:
             fix = (f"`tfinterop fix --target {target.name}` inlines the function calls and lowers the control "
                    f"flow (it freezes each signature into one plain graph) and proves the outputs equal")
+        elif node.op in NO_FORM:
+            fix = f"{target.name} has no op of that name, and no exact form of it: {NO_FORM[node.op]}"
         else:
             fix = (f"{target.name} has no op of that name and tfinterop knows no legacy form of it: build the graph "
                    f"from ops the target has")

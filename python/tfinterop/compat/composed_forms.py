@@ -70,6 +70,29 @@ runs the result against the original.
         -> Pack(TensorListGetItem(list, 0), ..., TensorListGetItem(list, k - 1)): stacking is exactly that.
     Softmax, LogSoftmax of rank other than 2 (TF 1.x's kernels: "logits must be 2-dimensional")
         -> Reshape to [-1, d], the op, Reshape back: both normalise along the last axis.
+    DivNoNan(x, y), MulNoNan(x, y) -> Select(Equal(y', 0), ZerosLike(v), v)   v = Div(x, y), Mul(x, y)
+    Xlogy(x, y), Xlog1py(x, y)     -> Select(Equal(x', 0), ZerosLike(v), v)   v = Mul(x, Log(y)), Mul(x, Log1p(y))
+        each kernel is one select per element: y != 0 ? x / y : 0 (x * y for MulNoNan), x == 0 ? 0 : x * log(y)
+        (log1p(y) for Xlog1py); ZerosLike's zero is its T(0), +0.0. The form computes v by the same broadcasting
+        op and tests the operand the kernel tests, broadcast to v's shape by multiplying by one (exact: -0.0
+        equals 0 there as in the kernel; NaN and the infinities are not 0, so v is taken, with its NaN or
+        infinity). TF 1.8 lacks all four (ActivityRegularization's Keras 3 export holds a DivNoNan); TF 1.15 has
+        all but Xlog1py.
+    DenseBincount(input, size, weights; binary_output) with no weights, input of rank 1 or 2
+        -> Sum(OneHot(input, size), the input's last axis)      (counts; then Minimum with 1 for binary_output)
+        a count of each value below size along the last axis (per row for rank 2) is a sum of ones over its
+        occurrences: exact, in integers and in floats up to 2^24 occurrences. OneHot ignores a value at or
+        above size, as the kernel does; a negative value, which the kernel refuses to count (an error), counts
+        nothing in the form. Keras' CategoryEncoding (multi_hot, count) emits it; with weights, no form here.
+    Equal, NotEqual with incompatible_shape_error=False (Keras 3's ops.equal; TF 1.x's op has no such attr)
+        -> Equal, NotEqual: where the shapes broadcast, the attr changes nothing; where they do not, TF 2.x
+           answers a scalar false (true) and TF 1.x's kernel refuses to run (loudly, never silently otherwise).
+           Shapes known to be incompatible before it runs have no form.
+    StaticRegexReplace(input; pattern, rewrite, replace_global) -> RegexReplace(input, pattern, rewrite)
+        the same RE2 replacement, its pattern and rewrite given as constant inputs.
+
+Ops found missing that have no form here, each refused with its reason (NO_FORM below; COMPATIBILITY.md's layer
+survey lists the layers that emit them).
 
 A form that does not fit a node raises Misfit with the reason, which becomes fix's refusal.
 """
@@ -349,6 +372,95 @@ def _times_one(tf, x, shape):
     if x.dtype.is_bool:
         return tf.raw_ops.LogicalAnd(x=x, y=tf.raw_ops.Fill(dims=shape, value=tf.constant(True)))
     return tf.raw_ops.Mul(x=x, y=tf.raw_ops.Fill(dims=shape, value=tf.constant(1, x.dtype)))
+
+
+# ---- arithmetic that keeps NaN out: DivNoNan, MulNoNan, Xlogy, Xlog1py
+
+# op -> (which operand the kernel tests for zero, what it computes where that is not zero)
+NO_NAN = {"DivNoNan": (1, lambda tf, x, y: tf.raw_ops.Div(x=x, y=y)),
+          "MulNoNan": (1, lambda tf, x, y: tf.raw_ops.Mul(x=x, y=y)),
+          "Xlogy": (0, lambda tf, x, y: tf.raw_ops.Mul(x=x, y=tf.raw_ops.Log(x=y))),
+          "Xlog1py": (0, lambda tf, x, y: tf.raw_ops.Mul(x=x, y=tf.raw_ops.Log1p(x=y)))}
+
+
+def zero_where_zero(op, target):
+    dtype = op.get_attr("T")
+    if not dtype.is_floating:
+        raise Misfit(f"its dtype {dtype.name} (the form is for floats)")
+    tested, compute = NO_NAN[op.type]
+
+    def build(tf, x, y):
+        value = compute(tf, x, y)
+        zero = tf.raw_ops.Equal(x=_times_one(tf, (x, y)[tested], tf.raw_ops.Shape(input=value)),
+                                y=tf.constant(0, dtype))
+        return [tf.raw_ops.Select(condition=zero, x=tf.raw_ops.ZerosLike(x=value), y=value)]
+    return "Select of zeros where " + ("y" if tested else "x") + " is 0", build
+
+
+def dense_bincount(op, target):
+    x, size, weights = op.inputs
+    if weights.shape.rank != 1 or weights.shape[0] != 0:
+        raise Misfit(f"it is given weights ({weights.shape}; the form counts without)")
+    if x.shape.rank not in (1, 2):
+        raise Misfit(f"its input's rank is {x.shape.rank} (the kernel takes 1 or 2)")
+    dtype, binary = op.get_attr("T"), op.get_attr("binary_output")
+
+    def build(tf, x, size, weights):
+        depth = size if size.dtype == tf.int32 else tf.raw_ops.Cast(x=size, DstT=tf.int32)
+        hot = tf.raw_ops.OneHot(indices=x, depth=depth, on_value=tf.constant(1, dtype), off_value=tf.constant(0, dtype))
+        counts = tf.raw_ops.Sum(input=hot, axis=x.shape.rank - 1)
+        return [tf.raw_ops.Minimum(x=counts, y=tf.constant(1, dtype)) if binary else counts]
+    return "Sum of OneHot" + (", at most 1" if binary else ""), build
+
+
+def equal_shapes_broadcast(op, target):
+    """None where the node holds the attr's default (true), or the target's op has it."""
+    if op.get_attr("incompatible_shape_error") or any(a.name == "incompatible_shape_error"
+                                                      for a in target.op_def(op.type).attr):
+        return None
+    a, b = (x.shape for x in op.inputs)
+    if a.rank is not None and b.rank is not None:
+        for m, n in zip(reversed(a.as_list()), reversed(b.as_list())):
+            if m is not None and n is not None and m != n and 1 not in (m, n):
+                raise Misfit(f"its shapes {a} and {b} do not broadcast (TF 2.x answers a scalar there)")
+    kernel = op.type
+
+    def build(tf, x, y):
+        return [getattr(tf.raw_ops, kernel)(x=x, y=y)]
+    return kernel, build
+
+
+def static_regex_replace(op, target):
+    pattern, rewrite = op.get_attr("pattern"), op.get_attr("rewrite")
+    replace_global = op.get_attr("replace_global")
+
+    def build(tf, x):
+        return [tf.raw_ops.RegexReplace(input=x, pattern=tf.constant(pattern), rewrite=tf.constant(rewrite),
+                                        replace_global=replace_global)]
+    return "RegexReplace", build
+
+
+# Ops the layer survey found a TF 1.x target lacking that have no form: why, in fix's refusal.
+_RANDOM = ("a draw of random numbers: TF 1.x's random ops draw other streams from a seed (they have no key and "
+           "counter of the V2 ops' Philox), so no form gives the same numbers; Keras' augmentation layers emit it")
+NO_FORM = {
+    **{op: _RANDOM for op in ("StatelessRandomGetKeyCounter", "StatelessRandomUniformV2", "StatelessRandomNormalV2",
+                              "StatelessRandomUniformIntV2", "StatelessRandomUniformFullIntV2",
+                              "StatelessRandomGammaV3", "RngReadAndSkip")},
+    "ImageProjectiveTransformV3": "TF 1.x's runtime has no image transform (TF 1.x's was tf.contrib's, outside the "
+                                  "op registry); a form of gathers and lerps per output pixel would re-derive the "
+                                  "kernel's interpolation and fill modes: not written",
+    "EnsureShape": "Identity computes the same values but would not refuse a tensor of another shape at run time, "
+                   "as EnsureShape does",
+    "StringLower": "TF 1.8 has no op that maps a string's bytes (no case mapping, no byte table), so no form of its "
+                   "ops computes it (TextVectorization's default standardize emits it)",
+    "StringSplitV2": "StringSplit (TF 1.8) splits the same way but answers a SparseTensor; its row splits would be a "
+                     "count and cumulative sum of its indices: not written, since TextVectorization, its user here, "
+                     "needs StringLower too, which has no form",
+    "RaggedTensorToTensor": "the ragged-to-dense conversion would be a scatter of the values at positions computed "
+                            "from the row partition: not written (TextVectorization, its user here, needs "
+                            "StringLower too, which has no form)",
+}
 
 
 # ---- kernels a TF 1.x target has but cannot run as used

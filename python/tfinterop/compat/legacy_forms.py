@@ -8,11 +8,13 @@ Each is exact: it computes the same values, or it is not planned. Three kinds:
   Composed forms (composed_forms.py, where each is argued): the node is computed by a subgraph of ops the target
   has, built with TensorFlow's own ops in a scratch graph and spliced in; the node keeps its name as the Identity
   (IdentityN) of the form's results, so its consumers read the same tensors.
-    - ops the target lacks: SelectV2, LeakyRelu, BatchMatMulV2, Einsum, BroadcastTo, ParseExampleV2;
+    - ops the target lacks: SelectV2, LeakyRelu, BatchMatMulV2, Einsum, BroadcastTo, ParseExampleV2, DivNoNan,
+      MulNoNan, Xlogy, Xlog1py, DenseBincount, StaticRegexReplace;
     - for TF 1.x targets, uses of ops they register whose kernels cannot run them: grouped Conv2D, NCHW
       FusedBatchNorm, Softmax and LogSoftmax of rank other than 2, TensorListReserve (TF 1.8's is always empty),
       TensorListStack of lists of unknown element shapes (TF 1.8 refuses to stack them);
-    - nodes with an attr the target's op lacks, holding another value than its default: half-pixel resizes.
+    - nodes with an attr the target's op lacks, holding another value than its default: half-pixel resizes,
+      Equal and NotEqual with incompatible_shape_error=False.
 
   Renames:
     FusedBatchNormV3(x, scale, offset, mean, variance) -> FusedBatchNorm(...)
@@ -40,7 +42,10 @@ from tfinterop.core.errors import TargetIncompatibleError
 # Ops a target lacks with a composed form.
 COMPOSED_FORMS = {"SelectV2": composed_forms.select_v2, "LeakyRelu": composed_forms.leaky_relu,
                   "BatchMatMulV2": composed_forms.batch_matmul, "Einsum": composed_forms.einsum,
-                  "BroadcastTo": composed_forms.broadcast_to, "ParseExampleV2": composed_forms.parse_example_v2}
+                  "BroadcastTo": composed_forms.broadcast_to, "ParseExampleV2": composed_forms.parse_example_v2,
+                  "DenseBincount": composed_forms.dense_bincount,
+                  "StaticRegexReplace": composed_forms.static_regex_replace,
+                  **{op: composed_forms.zero_where_zero for op in composed_forms.NO_NAN}}
 # Ops a TF 1.x target registers whose kernels cannot run some uses of them: op -> the composed form of such a use
 # (None where the node's use is fine).
 KERNEL_FITS = {"Softmax": composed_forms.two_d, "LogSoftmax": composed_forms.two_d,
@@ -49,7 +54,8 @@ KERNEL_FITS = {"Softmax": composed_forms.two_d, "LogSoftmax": composed_forms.two
                "TensorListStack": composed_forms.stacked_items}
 # Ops whose attr the target's op lacks, holding a value other than its default: op -> the composed form.
 ATTR_FITS = {"ResizeBilinear": composed_forms.half_pixel_resize,
-             "ResizeNearestNeighbor": composed_forms.half_pixel_resize}
+             "ResizeNearestNeighbor": composed_forms.half_pixel_resize,
+             "Equal": composed_forms.equal_shapes_broadcast, "NotEqual": composed_forms.equal_shapes_broadcast}
 RENAMES = {"FusedBatchNormV3": "FusedBatchNorm"}
 # The op each legacy form is built on, which the target must have (check.py names it in its advice).
 LEGACY_FORMS = {"SelectV2": "Select", "LeakyRelu": "Maximum", "BatchMatMulV2": "BatchMatMul", **RENAMES}
@@ -108,7 +114,8 @@ def plan(graph, target) -> list:
         elif op.type in COMPOSED_FORMS:
             pass                                     # planned above
         elif op.type not in RENAMES:
-            missing.append((op, "no legacy form known"))
+            missing.append((op, f"no legacy form: {composed_forms.NO_FORM[op.type]}" if op.type in
+                            composed_forms.NO_FORM else "no legacy form known"))
         elif not target.has_op(RENAMES[op.type]):
             missing.append((op, f"{target.name} lacks its legacy form {RENAMES[op.type]!r} too"))
         else:

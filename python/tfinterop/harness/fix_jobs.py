@@ -18,7 +18,8 @@ def serve_jobs() -> int:
     """`python -m tfinterop.harness.fix_jobs < jobs.json`: {"jobs": [{"dir", "target", "out", "inputs"}, ...]},
     each fixed in this process; one line of JSON per job on stdout: {"out", "written", "error", "kind",
     "runtime_message", "largest_abs_error" (over every output of every signature verified), "rewrites" (kind ->
-    count, summed over the signatures), "seconds"}. Progress goes to stderr."""
+    count, summed over the signatures), "unchanged" (it loads as it is), "check" (check's findings of the model given,
+    kind -> count), "lacking" (op -> count of its op-not-registered findings), "seconds"}. Progress goes to stderr."""
     replies = reply_channel()
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     tensorflow()                   # imported first, so every Verifier runs the reference here (Verifier._start)
@@ -55,7 +56,13 @@ def _measured(report) -> dict:
     rewrites = Counter()
     for s in report.signatures if report else []:
         rewrites.update(s.rewrites)
-    return {"largest_abs_error": max(errors, default=None), "rewrites": dict(rewrites)}
+    # What `check` found in the model as it was (its function library too): the findings by kind, and the ops the
+    # target lacks by op (the layer survey lists them).
+    before = report.findings_before if report else []
+    lacking = Counter(f["op"] for f in before if f["kind"] in ("op-not-registered", "sharded-saver"))
+    return {"largest_abs_error": max(errors, default=None), "rewrites": dict(rewrites),
+            "unchanged": bool(report and report.unchanged), "check": dict(Counter(f["kind"] for f in before)),
+            "lacking": dict(lacking)}
 
 
 if __name__ == "__main__":

@@ -645,7 +645,8 @@ def run_fix_jobs(jobs: list, log) -> dict:
             kept = Path(reply["out"] + ".json")
             kept.parent.mkdir(parents=True, exist_ok=True)
             kept.write_text(json.dumps({k: reply.get(k) for k in ("written", "error", "kind", "runtime_message",
-                                                                "largest_abs_error", "rewrites", "seconds")}) + "\n")
+                                                                "largest_abs_error", "rewrites", "unchanged",
+                                                                "check", "lacking", "seconds")}) + "\n")
         log(f"fix: {len(results) - (len(jobs) - len(todo))}/{len(todo)} {reply['out']}: "
             + ("fixed and verified" if reply["written"] else f"refused: {' '.join(reply['error'].split())[:200]}"))
     _, unanswered = run_job_process([environments.python_for(env, log=log), "-m", "tfinterop.harness.fix_jobs"], env,

@@ -254,7 +254,7 @@ def replace_section(text: str, name: str, section: str) -> str:
     return text[:span[0]] + section.rstrip("\n") + text[span[1]:]
 
 
-def kept_sections(old_text: str, new_text: str, names=("corpus",)) -> str:
+def kept_sections(old_text: str, new_text: str, names=("corpus", "layers")) -> str:
     """The matrix's new Markdown with the sections other commands wrote into the old file carried over."""
     for name in names:
         span = _section_span(old_text, name)

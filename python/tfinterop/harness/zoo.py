@@ -13,6 +13,7 @@ DIR/zoo.json: {name: {"built": bool, "why": ..., "parameters": n}}
 
 import contextlib
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -147,23 +148,35 @@ def export(model, directory: Path):
         model.export(str(directory))
 
 
-def build(names, out: Path, log=print) -> dict:
+def build(names, out: Path, log=print, make=make, inputs=INPUTS.get, failures_are_results=False) -> dict:
+    """Builds and exports each model: make(name, keras) -> (model, "") or (None, why not); inputs(name) -> None or a
+    function giving the inputs to verify it on. `failures_are_results`: a model whose build or export raises is
+    recorded as not built, with the exception (the layer survey's), instead of ending the build."""
     import keras
     import keras.applications  # noqa: F401 -- Keras 2.12's package imports it only when asked
     out.mkdir(parents=True, exist_ok=True)
     record = {}
     for name in names:
-        model, why = make(name, keras)
+        stage = "building it"
+        try:
+            model, why = make(name, keras)
+            if model is not None and model.count_params() <= MAX_PARAMETERS:
+                stage = "exporting it"
+                export(model, out / name)
+        except Exception as e:  # noqa: BLE001 -- with failures_are_results, one layer's failure is its result
+            if not failures_are_results:
+                raise
+            shutil.rmtree(out / name, ignore_errors=True)
+            model, why = None, f"{stage} failed: {type(e).__name__}: {' '.join(str(e).split())[:300]}"
         if model is None:
             record[name] = {"built": False, "why": why}
         elif model.count_params() > MAX_PARAMETERS:
             record[name] = {"built": False, "parameters": model.count_params(),
                             "why": f"{model.count_params():,} parameters, above the corpus' {MAX_PARAMETERS:,}"}
         else:
-            export(model, out / name)
             record[name] = {"built": True, "why": "", "parameters": model.count_params()}
-            if name in INPUTS:
-                np.savez(out / f"{name}.inputs.npz", **INPUTS[name]())
+            if inputs(name):
+                np.savez(out / f"{name}.inputs.npz", **inputs(name)())
         log(f"zoo: {name}: " + ("built" if record[name]["built"] else record[name]["why"]))
     (out / "zoo.json").write_text(json.dumps({"keras": keras.__version__, "models": record}, indent=1) + "\n")
     return record

@@ -9,34 +9,39 @@ and in JSON. Builds and fixes are cached by content, as the matrix's are: a seco
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from tfinterop.commands import outputs
+from tfinterop.compat import check, composed_forms, legacy_forms
 from tfinterop.core import paths
 from tfinterop.core.errors import TfInteropError, UsageError
-from tfinterop.harness import reports, zoo
+from tfinterop.harness import layer_survey, reports, zoo
 from tfinterop.harness.matrix import fix_targets, run_fix_jobs
 from tfinterop.runtimes import environments, registry
 
 PRODUCERS = ["tf-2.21.0", "tf-2.12.0"]       # Keras 3 and Keras 2
 SECTION = "corpus"
+LAYERS_SECTION = "layers"
 
 
-def build_zoo(producer: str, names, log) -> tuple:
+def build_zoo(producer: str, names, log, builder=zoo) -> tuple:
     """({name: its SavedModel folder} for those built, zoo.json's record), built by the producer in a process of its
-    own and cached by content (zoo.py, the producer)."""
+    own (`python -m` the builder: zoo.py, or layer_survey.py) and cached by content (the builder, zoo.py, the
+    producer). `names` None: every model the builder makes with the producer's Keras."""
     env = registry.producer(producer)
     python = environments.python_for(env, log=log)
-    out = paths.cache_dir() / "zoo" / producer / paths.content_digest(Path(zoo.__file__).read_bytes(), producer)
+    code = b"".join(Path(m.__file__).read_bytes() for m in dict.fromkeys([zoo, builder]))
+    out = paths.cache_dir() / builder.__name__.rsplit(".", 1)[-1] / producer / paths.content_digest(code, producer)
     record_file = out / "zoo.json"
     known = json.loads(record_file.read_text())["models"] if record_file.is_file() else {}
-    todo = [n for n in names if n not in known]
-    if todo:
-        log(f"corpus: {producer} builds {len(todo)} model(s): {', '.join(todo)}")
-        proc = subprocess.Popen([python, "-m", "tfinterop.harness.zoo", "--out", str(out / "new"), *todo],
+    todo = [n for n in names if n not in known] if names is not None else [] if known else None
+    if todo != []:
+        log(f"corpus: {producer} builds " + (f"{len(todo)} model(s): {', '.join(todo)}" if todo else "every model"))
+        proc = subprocess.Popen([python, "-m", builder.__name__, "--out", str(out / "new"), *(todo or [])],
                                 stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                                 env=environments.package_env(env))
         said = []
@@ -48,7 +53,7 @@ def build_zoo(producer: str, names, log) -> tuple:
             raise TfInteropError(f"building the corpus with {producer} failed (exit status {proc.returncode}): "
                                  f"{''.join(said).strip()[-2000:]}")
         built = json.loads((out / "new" / "zoo.json").read_text())
-        for name in todo:
+        for name in built["models"]:
             if built["models"][name]["built"]:
                 (out / "new" / name).rename(out / name)
                 if (out / "new" / f"{name}.inputs.npz").is_file():
@@ -58,23 +63,24 @@ def build_zoo(producer: str, names, log) -> tuple:
         (out / "new" / "zoo.json").unlink()
         (out / "new").rmdir()
     record = json.loads(record_file.read_text())
+    names = list(record["models"]) if names is None else names
     return {n: out / n for n in names if record["models"][n]["built"]}, record
 
 
-def run(producers, targets, names, log) -> dict:
+def run(producers, targets, names, log, builder=zoo) -> dict:
     """{"producers": {producer: {"keras": version, "models": {name: {"parameters", "why", "targets": {target:
-    fix_jobs' reply}}}}}}."""
+    fix_jobs' reply}}}}}}; `names` None: every model the builder makes with each producer's Keras."""
     code = b"".join(p.read_bytes() for p in sorted((paths.PACKAGE / "commands" / "fix").glob("*.py")))
     code += b"".join((paths.PACKAGE / "compat" / f).read_bytes() for f in ("legacy_forms.py", "composed_forms.py"))
     result, jobs, where = {"producers": {}}, [], {}
     for producer in producers:
         try:
-            built, record = build_zoo(producer, names, log)
+            built, record = build_zoo(producer, names, log, builder)
         except TfInteropError as e:
             result["producers"][producer] = {"error": str(e)}
             log(f"corpus: {producer}: {e}")
             continue
-        models = {n: {**record["models"][n], "targets": {}} for n in names}
+        models = {n: {**record["models"][n], "targets": {}} for n in (names or record["models"])}
         result["producers"][producer] = {"keras": record["keras"], "models": models}
         for name, folder in built.items():
             for target in targets:
@@ -114,18 +120,8 @@ def markdown(result, targets) -> str:
             if not model["built"]:
                 lines.append(f"| {name} | {params} | " + " | ".join([f"not built: {model['why']}"] * len(targets)) + " |")
                 continue
-            cells = []
-            for target in targets:
-                r = model["targets"].get(target)
-                if r is None:
-                    cells.append("")
-                elif r["written"]:
-                    worst = r.get("largest_abs_error")
-                    cells.append("fixed, agrees" + (f" (≤ {worst:.2g})" if worst is not None else ""))
-                else:
-                    said = " ".join(r["error"].split())          # TensorFlow's messages span lines
-                    reasons.append(f"{producer} {name}, {target}: {said[:600]}" + ("…" if len(said) > 600 else ""))
-                    cells.append(f"refused [{len(reasons)}]")
+            cells = [_fix_cell(model["targets"].get(target), reasons, f"{producer} {name}, {target}")
+                     for target in targets]
             lines.append(f"| {name} | {params} | " + " | ".join(cells) + " |")
         lines.append("")
     if reasons:
@@ -133,6 +129,20 @@ def markdown(result, targets) -> str:
     lines += _largest_error(result) + _forms_used(result, targets)
     lines.append(reports.section_end(SECTION))
     return "\n".join(lines) + "\n"
+
+
+def _fix_cell(reply, reasons: list, where: str) -> str:
+    """A table cell of fix's reply: fixed (or loads as it is) and agrees, with the largest error; or refused, its
+    reason numbered in `reasons`."""
+    if reply is None:
+        return ""
+    if reply["written"]:
+        worst = reply.get("largest_abs_error")
+        return (("loads as it is, agrees" if reply.get("unchanged") else "fixed, agrees")
+                + (f" (≤ {worst:.2g})" if worst is not None else ""))
+    said = " ".join(reply["error"].split())          # TensorFlow's messages span lines
+    reasons.append(f"{where}: {said[:600]}" + ("…" if len(said) > 600 else ""))
+    return f"refused [{len(reasons)}]"
 
 
 def _largest_error(result) -> list:
@@ -173,11 +183,144 @@ def _forms_used(result, targets) -> list:
     return lines + [""]
 
 
+# ---- the layer survey's section
+
+def layers_markdown(result, targets) -> str:
+    """COMPATIBILITY.md's section: per Keras and layer, what check found each target lacking and what fix made of
+    it; then every op found lacking, with its composed form or the reason there is none."""
+    lines = [reports.section_begin(LAYERS_SECTION), "## Every Keras layer", "",
+             "Made by `make layers` (harness/layer_survey.py, zoo_run.py --layers): one small model per public "
+             "class of `keras.layers`, built and exported by each TF 2.x producer with its own Keras as a user "
+             "exports it (Keras 3 `model.export()`, Keras 2 `model.save(save_format=\"tf\")`), held to `tfinterop "
+             "check --target` each TF Java 1.x, then `tfinterop fix` for it and verified in it. Per target: "
+             "**lacks**, the ops `check` found the target lacking (its function library too; not the function calls "
+             "and saver ops every Keras export has, which fix removes by freezing); **fix**, fixed and agrees (the "
+             "largest absolute error over every output), loads as it is, or refused (the reasons follow the table).",
+             ""]
+    reasons = []
+    for producer, entry in result["producers"].items():
+        if "error" in entry:
+            said = [line.strip() for line in entry["error"].splitlines() if line.strip()]
+            lines += [f"### {producer}", "", f"not built: {said[-1] if said else 'no message'}", ""]
+            continue
+        models = entry["models"]
+        others = {n: m["why"] for n, m in models.items() if m["why"].startswith(("another name of", "not a layer"))}
+        surveyed = {n: m for n, m in models.items() if n not in others}
+        built = [n for n, m in surveyed.items() if m["built"]]
+        lines += [f"### {producer} (Keras {entry['keras']})", "",
+                  f"{len(models)} public classes: {len(built)} built, {len(surveyed) - len(built)} not (why, in the "
+                  f"table), {len(others)} other names of a class or not layers (below the table). "
+                  + "; ".join(f"{t}: {_count(surveyed, t)}" for t in targets) + ".", "",
+                  "| layer | " + " | ".join(f"{t} lacks | {t} fix" for t in targets) + " |",
+                  "|---|" + "---|---|" * len(targets)]
+        for name, model in surveyed.items():
+            if not model["built"]:
+                lines.append(f"| {name} | not built: {_escaped(model['why'])} |" + " |" * (2 * len(targets) - 1))
+                continue
+            cells = []
+            for target in targets:
+                r = model["targets"].get(target) or {}
+                cells += [", ".join(sorted(_lacking(r))) or "nothing",
+                          _fix_cell(r or None, reasons, f"{producer} {name}, {target}")]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        aliases = {n: w.split()[3] for n, w in others.items() if w.startswith("another name of ")}
+        lines += ["", "Other names of a class surveyed: " + ", ".join(f"{n} ({c})" for n, c in aliases.items())
+                  + "; not layers: " + ", ".join(f"{n} ({w})" for n, w in others.items() if n not in aliases) + ".",
+                  ""]
+    if reasons:
+        lines += ["Refusals, in `fix`'s words:", ""] + [f"{i}. {r}" for i, r in enumerate(reasons, 1)] + [""]
+    lines += _largest_error(result) + _ops_found(result, targets)
+    lines.append(reports.section_end(LAYERS_SECTION))
+    return "\n".join(lines) + "\n"
+
+
+def _escaped(text) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _count(models, target) -> str:
+    results = [m["targets"][target] for m in models.values() if m["built"] and target in m["targets"]]
+    fixed = sum(r["written"] and not r.get("unchanged") for r in results)
+    as_is = sum(bool(r["written"] and r.get("unchanged")) for r in results)
+    return f"{fixed} fixed and agree, {as_is} load as they are, {len(results) - fixed - as_is} refused"
+
+
+def _lacking(reply) -> dict:
+    """The ops check found the target lacking, but for those every Keras export has (function calls, control
+    flow v2, the sharded saver's), which fix removes by freezing and rewriting the saver."""
+    structural = check.FIXED_BY_FREEZING | check.SHARDED_SAVER_OPS
+    return {op: n for op, n in (reply.get("lacking") or {}).items() if op not in structural}
+
+
+REFUSED_NODE = re.compile(r"node '([^']+)' \(op '([^']+)': (.*?)\)(?=; node '|\. |$)")
+
+
+def _ops_found(result, targets) -> list:
+    """Every op check found a target lacking in a layer's model, or fix found it could not run after freezing,
+    and what fix made of it: the composed form it used (composed_forms.py argues each), its refusal, or nothing to
+    do (the op was only in functions the frozen serving graph does not run)."""
+    found = {}     # op -> {"targets": {target: {layers}}, "forms", "refusals": reasons, "absent", "refused_first"}
+    for producer, entry in result["producers"].items():
+        for name, model in entry.get("models", {}).items():
+            for target, r in model.get("targets", {}).items():
+                where = (entry["keras"], name)
+                said = " ".join((r.get("error") or "").split())
+                named = {op: why for _, op, why in REFUSED_NODE.findall(said)}
+                for op in {**_lacking(r), **named}:
+                    f = found.setdefault(op, {"targets": {}, "forms": set(), "refusals": set(), "absent": set(),
+                                              "refused_first": set()})
+                    f["targets"].setdefault(target, set()).add(where)
+                    forms = {kind.removeprefix(f"legacy-form {op}->") for kind in r.get("rewrites") or {}
+                             if kind.startswith(f"legacy-form {op}->")}
+                    f["forms"] |= {f"{op} → {form}" for form in forms}
+                    if op in named:
+                        f["refusals"].add(named[op])
+                    elif r.get("written") and not forms:
+                        f["absent"].add(where)
+                    elif not r.get("written"):
+                        f["refused_first"].add(where)
+    if not found:
+        return ["No layer's model uses an op a TF Java 1.x target lacks.", ""]
+    lines = ["Every op the survey found a target lacking (`check`, in the model as exported, its function library "
+             "too; or `fix`, in the graph it froze), the layers whose models have it, and what `fix` does with it: "
+             "its exact composed form (`compat/composed_forms.py` argues each), its refusal and why "
+             "(`composed_forms.NO_FORM`), or nothing, where the op is only in functions the frozen serving graph "
+             "does not run.", "",
+             "| op | " + " | ".join(targets) + " | what fix does |", "|---|" + "---|" * len(targets) + "---|"]
+    for op in sorted(found):
+        f = found[op]
+        does = sorted(f["forms"]) + [f"refused: {why}" for why in sorted(f["refusals"])]
+        if f["absent"]:
+            does.append(f"not in the frozen serving graph of {len(f['absent'])} fixed model(s)")
+        if f["refused_first"]:
+            does.append(f"{len(f['refused_first'])} model(s) refused for another reason first")
+        if not f["forms"] and op in legacy_forms.COMPOSED_FORMS:
+            does.append(f"its composed form (composed_forms.{legacy_forms.COMPOSED_FORMS[op].__name__}, proven in "
+                        f"tests/commands/test_fix_composed_forms.py) is not used in these fixes")
+        if not f["forms"] and not f["refusals"] and op in composed_forms.NO_FORM:
+            does.append(f"no form: {composed_forms.NO_FORM[op]}")
+        cells = [_by_keras(f["targets"].get(t, ())) or "has it" for t in targets]
+        lines.append(f"| {op} | " + " | ".join(_escaped(c) for c in cells) + f" | {_escaped('; '.join(does))} |")
+    return lines + [""]
+
+
+def _by_keras(layers) -> str:
+    """(keras, layer) pairs as 'Keras 3.15.1: A, B; Keras 2.12.0: C'."""
+    by = {}
+    for keras, name in sorted(layers, key=lambda kn: (-int(kn[0].split(".")[0]), kn[1])):
+        by.setdefault(keras, []).append(name)
+    return "; ".join(f"Keras {keras}: {', '.join(names)}" for keras, names in by.items())
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tfinterop.harness.zoo_run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--producers", default=",".join(PRODUCERS), help="comma-separated (default: %(default)s)")
     parser.add_argument("--targets", help="comma-separated (default: every TF Java 1.x target)")
-    parser.add_argument("--models", help=f"comma-separated (default: all of zoo.py's: {', '.join(zoo.NAMES)})")
+    parser.add_argument("--models", help=f"comma-separated (default: all of zoo.py's: {', '.join(zoo.NAMES)}; "
+                                         f"with --layers, every public layer class of each producer's Keras)")
+    parser.add_argument("--layers", action="store_true",
+                        help="the layer survey (layer_survey.py) instead: one model per class of keras.layers, and "
+                             "COMPATIBILITY.md's section on them")
     parser.add_argument("--markdown", type=Path, help="the file whose corpus section to write (COMPATIBILITY.md)")
     parser.add_argument("--json", type=Path, help="every result, as JSON")
     parser.add_argument("--from-json", type=Path, metavar="FILE",
@@ -186,10 +329,14 @@ def main(argv=None) -> int:
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     producers = args.producers.split(",")
     targets = args.targets.split(",") if args.targets else fix_targets(registry.CONSUMERS)
-    names = args.models.split(",") if args.models else zoo.NAMES
+    names = args.models.split(",") if args.models else None if args.layers else zoo.NAMES
+    # The layer survey's names are the producers' Keras' classes: a name one lacks is a row that says so.
+    builder, section, write = (layer_survey, LAYERS_SECTION, layers_markdown) if args.layers else \
+        (zoo, SECTION, markdown)
     try:
         for what, given, known in (("producer", producers, registry.PRODUCERS), ("target", targets,
-                                   fix_targets(registry.CONSUMERS)), ("model", names, zoo.NAMES)):
+                                   fix_targets(registry.CONSUMERS)),
+                                   *([] if args.layers else [("model", names, zoo.NAMES)])):
             unknown = [g for g in given if g not in known]
             if unknown:
                 raise UsageError(f"unknown {what}(s) {', '.join(unknown)}; they are: {', '.join(known)}")
@@ -202,16 +349,16 @@ def main(argv=None) -> int:
             except (OSError, ValueError) as e:
                 raise UsageError(f"--from-json {args.from_json}: not an earlier run's JSON ({e})") from None
         else:
-            result = run(producers, targets, names, log)
+            result = run(producers, targets, names, log, builder)
     except TfInteropError as e:
         log(f"error: {e}")
         return 2 if isinstance(e, UsageError) else 1
-    text = markdown(result, targets)
-    if args.json:
+    if args.json:                          # first: a run's results outlive a report that fails to write
         outputs.write_text(args.json, json.dumps(result, indent=1) + "\n")
+    text = write(result, targets)
     if args.markdown:
         outputs.write_text(args.markdown, reports.replace_section(
-            args.markdown.read_text() if args.markdown.is_file() else "", SECTION, text))
+            args.markdown.read_text() if args.markdown.is_file() else "", section, text))
     else:
         sys.stdout.write(text)
     return 0

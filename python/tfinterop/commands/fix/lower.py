@@ -1,7 +1,10 @@
 """fix's lower stage: each signature in the reference Python TensorFlow, its function frozen into one plain
 GraphDef (every call inlined, While/If lowered into TF1 control flow; inline.py inlines what freezing leaves),
 its lookup tables rebuilt as TF1 tables; the constants the freezing made from
-variables are known by their captures, and their values kept out of the GraphDef (protobuf's 2 GB limit)."""
+variables are known by their captures, and their values kept out of the GraphDef (protobuf's 2 GB limit).
+A signature that writes a variable (Keras 3's augmentation layers advance a SeedGenerator's state on every call)
+keeps no write: where no output of any signature reads the variable, the write is invisible to every caller and
+is dropped, with what computed it; else the model has state, which a frozen graph does not keep: refused."""
 
 import gc
 from collections import Counter
@@ -79,6 +82,7 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
                                  f"[{', '.join(tags)}]: {type(e).__name__}: {str(e).splitlines()[0]}") from None
         shared = {}              # id of a variable's handle -> its Variable: signatures of one model share its weights
         frozen = {}              # a signature function's graph -> its freezing (Keras 3: serve and serving_default)
+        writes, reads = {}, {}   # id of a variable's handle -> the signatures that write it / that read it
         for key in keys:
             fn = loaded.signatures[key]
             names = {id(v.handle): v.name.split(":")[0] for v in fn.variables}
@@ -88,15 +92,17 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
             same = _function_identity(fn)
             if same not in frozen:
                 try:
-                    graph_def, values = _freeze(tf, convert_to_constants, fn, captured, checkpoint)
+                    graph_def, values, written = _freeze(tf, convert_to_constants, fn, captured, checkpoint)
+                except StatefulOutputs as e:
+                    raise FixRefusedError(f"[{', '.join(tags)}] signature {key!r}: {e}; nothing was written") from None
                 except Exception as e:  # noqa: BLE001 -- the converter's own words, for the refusal
                     raise FixRefusedError(f"[{', '.join(tags)}] signature {key!r}: TensorFlow cannot freeze its "
                                           f"function: {type(e).__name__}: {str(e).splitlines()[0]}; nothing was "
                                           f"written") from None
                 inline_calls(graph_def)
-                frozen[same] = (graph_def, values)
+                frozen[same] = (graph_def, values, written)
             else:                # the same graph, captures and all: its freezing again (copied: build renames)
-                graph_def, values = type(frozen[same][0])(), frozen[same][1]
+                graph_def, values, written = type(frozen[same][0])(), frozen[same][1], frozen[same][2]
                 graph_def.CopyFrom(frozen[same][0])
             variable_nodes = {}
             for node in graph_def.node:
@@ -125,11 +131,24 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
                                       f"are not the SignatureDef's keys; nothing was written")
             rewrites = Counter({k: v for k, v in before.items() if v})
             rewrites["frozen-variables" if freeze else "ref-variables"] = len(variable_nodes)
+            if written:
+                rewrites["dropped-writes-no-output-reads"] = len(written)
             if tables:
                 rewrites["tables-initialised-by-main-op"] = tables
+            for name in written:
+                writes.setdefault(handles[name], []).append(key)
+            for name in variable_nodes:
+                reads.setdefault(handles[name], []).append(key)
             lowered.append(LoweredSignature(tags, key, graph_def, variable_nodes, inputs, outputs, sig, rewrites))
             log(f"fix: [{', '.join(tags)}] {key}: {len(graph_def.node)} nodes, {len(variable_nodes)} variable(s)"
                 + "".join(f", {n} {kind}" for kind, n in sorted(before.items()) if n))
+        # A write no output of its own signature reads could still be read by another's: then it is state.
+        shared_state = {h: (writes[h], reads[h]) for h in writes if h in reads}
+        if shared_state:
+            wrote, read = next(iter(shared_state.values()))
+            raise FixRefusedError(f"[{', '.join(tags)}] signature {wrote[0]!r} writes a variable that signature "
+                                  f"{read[0]!r} reads: a model with state, which a frozen graph does not keep; "
+                                  f"nothing was written")
         del loaded, checkpoint, fn, frozen, values
         gc.collect()             # the loaded model's objects hold cycles: its weights go now, not at exit
     return lowered
@@ -145,8 +164,17 @@ def _function_identity(fn) -> tuple:
     return graph_def.SerializeToString(deterministic=True), tuple(captures)
 
 
+class StatefulOutputs(Exception):
+    """The signature writes a variable its outputs read: a model with state, which a frozen graph cannot keep."""
+
+
+# Writes to a resource variable, which freezing cannot keep once the variable is a constant.
+VARIABLE_WRITES = {"AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp"}
+
+
 def _freeze(tf, convert_to_constants, fn, captured, checkpoint=None) -> tuple:
-    """(the function frozen into one GraphDef, {constant made from a variable: its value}), as
+    """(the function frozen into one GraphDef, {constant made from a variable: its value}, the variables it writes
+    that no output reads), as
     convert_variables_to_constants_v2 makes it, but with each variable's constant a one-value splat of its
     shape and dtype while the function is rebuilt from the GraphDef, and its value kept aside for variables/:
     the public call puts every weight in the GraphDef, which protobuf's 2 GB limit forbids for a bigger model.
@@ -166,18 +194,66 @@ def _freeze(tf, convert_to_constants, fn, captured, checkpoint=None) -> tuple:
         construct = convert_to_constants._construct_concrete_function     # noqa: SLF001
     except AttributeError:
         frozen = convert_to_constants.convert_variables_to_constants_v2(fn, lower_control_flow=True)
-        return frozen.graph.as_graph_def(), {}
+        return frozen.graph.as_graph_def(), {}, set()
     values = {}
     for name, tensor in list(data.tensor_data.items()):
         if name in captured:
             values[name] = tensor.numpy
             data.tensor_data[name] = tensor._replace(numpy=np.zeros((), tensor.numpy.dtype))
     graph_def, converted = replace(converter_data=data)
+    written = _drop_writes(graph_def, set(values))
     for node in graph_def.node:
         if node.op == "Const" and node.name in values:
             value = values[node.name]
             node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(np.zeros((), value.dtype), shape=value.shape))
-    return construct(fn, graph_def, converted).graph.as_graph_def(), values
+    rebuilt = construct(fn, graph_def, converted)
+    graph_def = rebuilt.graph.as_graph_def()
+    if written:
+        graph_def = _unobserved(tf, graph_def, rebuilt, written, captured)
+    return graph_def, values, written
+
+
+def _drop_writes(graph_def, constants) -> set:
+    """Takes out of graph_def the writes to variables that freezing made constants (Keras 3's augmentation layers
+    advance their SeedGenerator's state on every call, at inference too), and the control edges to them; returns
+    the variables written. _unobserved then proves no output reads one: their writes change nothing a caller sees."""
+    nodes = {n.name: n for n in graph_def.node}
+
+    def source(ref):          # through the Identity nodes inlining leaves
+        name = ref.lstrip("^").split(":")[0]
+        while name in nodes and nodes[name].op == "Identity" and nodes[name].input:
+            name = nodes[name].input[0].lstrip("^").split(":")[0]
+        return name
+    writes = {n.name: source(n.input[0]) for n in graph_def.node if n.op in VARIABLE_WRITES and n.input
+              and source(n.input[0]) in constants}
+    if not writes:
+        return set()
+    kept = [n for n in graph_def.node if n.name not in writes]
+    for n in kept:
+        n.input[:] = [i for i in n.input if i.lstrip("^").split(":")[0] not in writes or not i.startswith("^")]
+    del graph_def.node[:]
+    graph_def.node.extend(kept)
+    return set(writes.values())
+
+
+def _unobserved(tf, graph_def, fn, written, captured):
+    """graph_def without what no output or input needs (what computed the dropped writes: the draws of an
+    augmentation layer that inference does not use), once no output reads a written variable; else
+    StatefulOutputs."""
+    nodes = {n.name: n for n in graph_def.node}
+    outputs = [t.name.split(":")[0] for t in fn.outputs]
+    seen, todo = set(), list(outputs)
+    while todo:                # every node an output's value comes from (data edges only)
+        name = todo.pop()
+        if name not in seen and name in nodes:
+            seen.add(name)
+            todo += [i.split(":")[0] for i in nodes[name].input if not i.startswith("^")]
+    read = sorted(written & seen)
+    if read:
+        raise StatefulOutputs(f"it writes variable(s) {', '.join(captured.get(v) or v for v in read)} and its outputs "
+                              f"read them: a model with state, which a frozen graph does not keep")
+    keep = outputs + [t.name.split(":")[0] for t in fn.inputs if t.name.split(":")[0] in nodes]
+    return tf.compat.v1.graph_util.extract_sub_graph(graph_def, keep)
 
 
 # Ops that read a table, and the attrs that name its key and value dtypes.
