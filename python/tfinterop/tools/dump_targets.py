@@ -13,28 +13,26 @@ from pathlib import Path
 from tfinterop.commands import outputs
 from tfinterop.compat.targets import LOADERS, SUFFIX, targets_dir
 from tfinterop.core.atomic import write_atomically
-from tfinterop.core.errors import JavaModuleMissingError, TfInteropError
+from tfinterop.core.errors import TfInteropError
 from tfinterop.runtimes import registry
 
 
 def dump_java(consumer=None, log=print) -> dict:
     """A TF Java 1.x consumer of the runtime registry (default: TF Java 1.8.0, `make java`'s) reporting on
-    itself through `tfinterop-java op-registry`; another version's module is built first (Gradle)."""
+    itself through `tfinterop-java op-registry`, tfinterop's 1.x module on the release's own jars (fetched from
+    Maven Central on first use, runtimes/jars.py)."""
     consumer = consumer or registry.DEFAULT_JAVA
-    if consumer.is_default and not any(consumer.lib.glob("*.jar")):
-        raise JavaModuleMissingError(f"the Java module is not built: no jars in {consumer.lib}; run `make java`")
-    consumer.prepare(log)
+    command = consumer.command("org.tfinterop.Cli", ["op-registry", "--out", "OUT"], log=log)
     with tempfile.TemporaryDirectory(prefix="tfinterop-op-registry-") as scratch:
         out = Path(scratch) / "java.json"
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-        proc = subprocess.run(consumer.command("org.tfinterop.Cli", ["op-registry", "--out", out]),
-                              capture_output=True, text=True, env=env, timeout=600)
+        proc = subprocess.run([str(out) if a == "OUT" else a for a in command], capture_output=True, text=True, env=env, timeout=600)
         if proc.returncode != 0:
             raise TfInteropError(f"tfinterop-java op-registry ({consumer.name}) failed (exit {proc.returncode}): "
                                  f"{proc.stderr.strip()}")
         raw = json.loads(out.read_text())
     return {"language": "java", "tensorflow_version": raw["tensorflow_version"],
-            "package": f"org.tensorflow:tensorflow:{raw['tensorflow_version']} (Maven Central, through Gradle)",
+            "package": f"{consumer.artifact} (Maven Central)",
             "dumped_by": "tfinterop-java op-registry: TensorFlow.registeredOpList(); versions and data types "
                          "probed by Graph.importGraphDef",
             "op_list": base64.b64decode(raw["op_list"]), "graph_def_versions": raw["graph_def_versions"],
