@@ -104,12 +104,13 @@ def resolve(name: str, jars: list, log=print, extract_native: bool = False) -> l
     found = cached(name, jars, extract_native)
     if found:
         return found
-    mvn = os.environ.get("TFINTEROP_MVN") or shutil.which("mvn")
+    mvn = shutil.which(os.environ.get("TFINTEROP_MVN") or "mvn")
     size = sum(j["size"] for j in jars)
     what = f"{name}'s {len(jars)} jars ({size / 1e6:.1f} MB)"
     if not mvn:
-        raise JarsUnavailableError(f"{what} are fetched from Maven Central with Maven on first use, and there is no "
-                                   f"`mvn` on the PATH: install Maven (apt-get install maven) or set TFINTEROP_MVN")
+        raise JarsUnavailableError(f"{what} are fetched from Maven Central with Maven on first use, and there is no Maven at "
+                                   f"{os.environ.get('TFINTEROP_MVN') or '`mvn` on the PATH'}: install Maven (apt-get install maven) "
+                                   f"or set TFINTEROP_MVN to it")
     folder, repository = releases_dir() / name, maven_repository()
     folder.parent.mkdir(parents=True, exist_ok=True)
     repository.mkdir(parents=True, exist_ok=True)
