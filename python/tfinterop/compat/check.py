@@ -324,7 +324,8 @@ def serving(report: Report, target: Target, fixable_for: bool) -> Serving:
     if not fixable_for:
         first = fold(findings)[0]
         return Serving(target.name, target.tensorflow_version, "refused", findings,
-                       f"{group_title(first)}: {first[0]['message']}; fix writes TF 1.x graphs, not for this target")
+                       f"{group_title(first)}: {first[0]['message']}; fix is made and proven for TF Java 1.x, "
+                       f"not for this target")
     left = [f for f in findings if not fix_rewrites(f)]
     if not left:
         return Serving(target.name, target.tensorflow_version, "loads after fix", findings, "")

@@ -30,6 +30,7 @@ from tfinterop.core import paths
 from tfinterop.core.errors import DataIntegrityError, JarsUnavailableError
 
 LOCK = Path(__file__).resolve().parent / "tf-java-jars.json"
+PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1"     # named in full: the same on every machine
 COMPLETE = ".tfinterop-complete"        # written last into a release's folder: the jars it holds, checked
 
 
@@ -120,7 +121,7 @@ def resolve(name: str, jars: list, log=print, extract_native: bool = False) -> l
         pom = Path(scratch) / "pom.xml"
         pom.write_text(_pom(name, jars))
         cmd = [mvn, "--batch-mode", "--strict-checksums", "--no-transfer-progress", "-f", str(pom),
-               f"-Dmaven.repo.local={repository}", "dependency:resolve"]
+               f"-Dmaven.repo.local={repository}", PLUGIN + ":resolve"]
         if os.environ.get("TFINTEROP_MAVEN_SETTINGS"):
             cmd[1:1] = ["--settings", os.environ["TFINTEROP_MAVEN_SETTINGS"]]
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=scratch)

@@ -22,7 +22,10 @@ def dump_java(consumer=None, log=print) -> dict:
     itself through `tfinterop-java op-registry`, tfinterop's 1.x module on the release's own jars (fetched from
     Maven Central on first use, runtimes/jars.py)."""
     consumer = consumer or registry.DEFAULT_JAVA
-    command = consumer.command("org.tfinterop.Cli", ["op-registry", "--out", "OUT"], log=log)
+    if consumer.api == "1.x":
+        command = consumer.command("org.tfinterop.Cli", ["op-registry", "--out", "OUT"], log=log)
+    else:           # the current TF Java's module: the same JSON, through that API (java-current/CurrentRegistry)
+        command = consumer.command("org.tfinterop.CurrentRegistry", ["--out", "OUT"], log=log)
     with tempfile.TemporaryDirectory(prefix="tfinterop-op-registry-") as scratch:
         out = Path(scratch) / "java.json"
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
@@ -33,8 +36,8 @@ def dump_java(consumer=None, log=print) -> dict:
         raw = json.loads(out.read_text())
     return {"language": "java", "tensorflow_version": raw["tensorflow_version"],
             "package": f"{consumer.artifact} (Maven Central)",
-            "dumped_by": "tfinterop-java op-registry: TensorFlow.registeredOpList(); versions and data types "
-                         "probed by Graph.importGraphDef",
+            "dumped_by": ("tfinterop-java op-registry" if consumer.api == "1.x" else "java-current's CurrentRegistry")
+                         + ": TensorFlow.registeredOpList(); versions and data types probed by Graph.importGraphDef",
             "op_list": base64.b64decode(raw["op_list"]), "graph_def_versions": raw["graph_def_versions"],
             "data_types": raw["data_types"]}
 
@@ -107,7 +110,7 @@ def regenerate(out_dir: Path | None = None, log=print) -> list[Path]:
     out_dir = Path(out_dir or targets_dir())
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    java = [c for c in registry.JAVA_TENSORFLOWS if c.api == "1.x"]      # dumped by the 1.x module's op-registry
+    java = list(registry.JAVA_TENSORFLOWS)      # each by its own module (1.x: op-registry; current: CurrentRegistry)
     # The JVMs run in subprocesses; Python TensorFlow in this one.
     for dump in [dump_java(c, log) for c in java] + [dump_python()]:
         name, blob = render(dump)

@@ -29,7 +29,7 @@ def resolve_with_maven(name: str, roots: tuple, repository: Path) -> list:
                        f"<groupId>tfinterop.lock</groupId><artifactId>{name}</artifactId><version>0</version>"
                        f"<packaging>pom</packaging><dependencies>{''.join(deps)}</dependencies></project>\n")
         proc = subprocess.run(["mvn", "--batch-mode", "--strict-checksums", "--no-transfer-progress", "-f", str(pom),
-                               f"-Dmaven.repo.local={repository}", "dependency:list", "-DincludeScope=runtime",
+                               f"-Dmaven.repo.local={repository}", jars.PLUGIN + ":list", "-DincludeScope=runtime",
                                "-DoutputAbsoluteArtifactFilename=true", f"-DoutputFile={listing}"],
                               capture_output=True, text=True)
         if proc.returncode != 0:
