@@ -40,7 +40,8 @@ from tfinterop.core.errors import TargetIncompatibleError
 # Ops a target lacks with a composed form.
 COMPOSED_FORMS = {"SelectV2": composed_forms.select_v2, "LeakyRelu": composed_forms.leaky_relu,
                   "BatchMatMulV2": composed_forms.batch_matmul, "Einsum": composed_forms.einsum,
-                  "BroadcastTo": composed_forms.broadcast_to, "ParseExampleV2": composed_forms.parse_example_v2}
+                  "BroadcastTo": composed_forms.broadcast_to, "ParseExampleV2": composed_forms.parse_example_v2,
+                  "AddV2": composed_forms.add_v2}
 # Ops a TF 1.x target registers whose kernels cannot run some uses of them: op -> the composed form of such a use
 # (None where the node's use is fine).
 KERNEL_FITS = {"Softmax": composed_forms.two_d, "LogSoftmax": composed_forms.two_d,
