@@ -310,7 +310,6 @@ def _inputs_to_verify_with(args, avoid: dict):
 def cmd_check(args) -> int:
     from tfinterop.compat import check
     from tfinterop.runtimes import registry
-    from tfinterop.savedmodel import reader as savedmodel
 
     if args.all_targets:
         if args.target != defaults.TARGET:
@@ -320,18 +319,10 @@ def cmd_check(args) -> int:
     if args.json:
         outputs.check_output_file(args.json, args.overwrite, "--json",
                                   avoid={d: "a model being checked" for d in args.dir})
-    reports, unreadable, out = [], False, text_stream(args)
-    for directory in args.dir:
-        try:
-            model = savedmodel.read(directory)
-        except TfInteropError as e:
-            report_error(e)
-            unreadable = True
-            continue
-        report = check.check(directory, target, model)
-        if args.untrusted:
-            from tfinterop.compat import untrusted
-            report.findings += [check.Finding(**f) for f in untrusted.scan(directory, model)]
+    reports, out = [], text_stream(args)
+    models, unreadable = _read_each(args.dir)
+    for directory, model in models:
+        report = _check_one(args, directory, target, model)
         reports.append(report)
         print(check.human(report, target, verbose=args.verbose) + ("\n" if len(args.dir) > 1 else ""), file=out)
     if args.json and reports:
@@ -340,11 +331,33 @@ def cmd_check(args) -> int:
     return 2 if unreadable else 0 if all(r.loadable for r in reports) else 1
 
 
+def _read_each(directories) -> tuple:
+    """([(DIR, the model as read)], whether one did not read): an unreadable DIR is reported on its own line."""
+    from tfinterop.savedmodel import reader as savedmodel
+    models, unreadable = [], False
+    for directory in directories:
+        try:
+            models.append((directory, savedmodel.read(directory)))
+        except TfInteropError as e:
+            report_error(e)
+            unreadable = True
+    return models, unreadable
+
+
+def _check_one(args, directory, target, model):
+    """check's report of one model against one target, with the untrusted ops when --untrusted."""
+    from tfinterop.compat import check
+    report = check.check(directory, target, model)
+    if args.untrusted:
+        from tfinterop.compat import untrusted
+        report.findings += [check.Finding(**f) for f in untrusted.scan(directory, model)]
+    return report
+
+
 def _check_all_targets(args) -> int:
     """`check DIR --all-targets`: every TF Java release of the registry, one line each (compat/check.py's serving)."""
     from tfinterop.compat import check, targets
     from tfinterop.runtimes import registry
-    from tfinterop.savedmodel import reader as savedmodel
 
     if args.json:
         outputs.check_output_file(args.json, args.overwrite, "--json",
@@ -352,14 +365,9 @@ def _check_all_targets(args) -> int:
     releases = registry.JAVA_TENSORFLOWS
     dumped = {r.name: targets.load(r.name) for r in releases if r.name in targets.available()}
     width = max(len(r.name) for r in releases)
-    docs, unreadable, served, out = [], False, True, text_stream(args)
-    for directory in args.dir:
-        try:
-            model = savedmodel.read(directory)
-        except TfInteropError as e:
-            report_error(e)
-            unreadable = True
-            continue
+    docs, served, out = [], True, text_stream(args)
+    models, unreadable = _read_each(args.dir)
+    for directory, model in models:
         answers = []
         for release in releases:
             if release.name not in dumped:
@@ -367,10 +375,7 @@ def _check_all_targets(args) -> int:
                                              f"its op registry is not dumped; `verify --target {release.name}` runs it"))
                 continue
             target = dumped[release.name]
-            report = check.check(directory, target, model)
-            if args.untrusted:
-                from tfinterop.compat import untrusted
-                report.findings += [check.Finding(**f) for f in untrusted.scan(directory, model)]
+            report = _check_one(args, directory, target, model)
             answers.append(check.serving(report, target, release.fixable_for))
         print(f"{directory}: which TF Java can serve it (check's prediction from each release's dumped registry, not "
               f"a run; `verify --target NAME` runs one, `fix --target NAME` rewrites and proves it)", file=out)
