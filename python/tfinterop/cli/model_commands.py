@@ -145,11 +145,15 @@ def add_parsers(sub, detailed: bool) -> None:
                             "tfinterop's loaders refuse unless --allow-untrusted; they count against loadable")
     check.set_defaults(handler=cmd_check)
     targets = sub.add_parser("targets", help="list the target runtimes, or dump them again from the runtimes",
-                             description="Targets are the op registries, GraphDef versions and data types of real "
-                                         "runtimes, dumped by the runtimes themselves into the package's compat/op_registries/ "
+                             description="Lists every target: each TF Java release on Maven Central (its TensorFlow "
+                                         "version, its artifact, whether its jars are here or fetched on first use) "
+                                         "and the Python loaders, with what its dumped registry holds. Targets are "
+                                         "the op registries, GraphDef versions and data types of real runtimes, "
+                                         "dumped by the runtimes themselves into the package's compat/op_registries/ "
                                          "folder.")
     targets.add_argument("--regenerate", action="store_true",
-                         help="dump TF Java (tfinterop-java op-registry) and this Python TensorFlow again")
+                         help="dump every TF Java release (tfinterop's module on each release's jars, fetched "
+                              "from Maven Central on first use) and this Python TensorFlow again")
     targets.add_argument("--out", metavar="DIR", type=Path, help="where --regenerate writes (default: the package's own compat/op_registries/)")
     targets.set_defaults(handler=cmd_targets)
 

@@ -151,9 +151,15 @@ def resolve(name: str, jars: list, log=print, extract_native: bool = False) -> l
             [jni] = [staging / j["file"] for j in jars if j["file"].startswith("libtensorflow_jni-")]
             _extract_native(jni, staging / NATIVE)
         (staging / COMPLETE).write_text(_manifest(jars, extract_native))
-        if folder.exists():     # a stale or partial folder of an older lock: only tfinterop's own layout is replaced
+        if cached(name, jars, extract_native):      # another process put it in place meanwhile: theirs serves
+            return [folder / j["file"] for j in jars]
+        if folder.exists():     # a folder of an older lock: replaced only if it holds tfinterop's own layout
             _discard(folder)
-        os.replace(staging, folder)
+        try:
+            os.replace(staging, folder)
+        except OSError as e:
+            if not cached(name, jars, extract_native):
+                raise JarsUnavailableError(f"could not put {name}'s jars in place at {folder}: {e}") from None
     log(f"{name}: {len(jars)} jars ({size / 1e6:.1f} MB) fetched and checked in {time.monotonic() - started:.1f} s")
     return [folder / j["file"] for j in jars]
 
