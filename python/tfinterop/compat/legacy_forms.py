@@ -87,7 +87,8 @@ def plan(graph, target) -> list:
             continue
         try:
             fit = None
-            if tf1 and op.type in KERNEL_FITS:
+            if tf1 and op.type in KERNEL_FITS and (target.has_op(op.type) or op.type in RENAMES):
+                # (a target without the op at all, and no older name for it: TF 1.4 has no TensorList ops)
                 fit = KERNEL_FITS[op.type](op, target)
             elif op.type in ATTR_FITS and target.has_op(op.type):
                 fit = ATTR_FITS[op.type](op, target)
