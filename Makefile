@@ -13,7 +13,7 @@ JAVA_INSTALL := java/build/install/tfinterop-java
 JAVA_INPUTS := build.gradle settings.gradle java/build.gradle java-core/build.gradle java-current/build.gradle $(wildcard python/tfinterop/shared/*) \
 	$(shell find java/src/main java-core/src/main java-current/src/main -type f 2>/dev/null)
 
-.PHONY: run test test-faults test-install examples wheel bench setup java python-test java-test matrix corpus nox clean
+.PHONY: run test test-faults test-install examples wheel bench setup java maven-local python-test java-test matrix corpus nox clean
 
 run: setup
 	$(PY) -m tfinterop run $(ARGS)
@@ -48,12 +48,23 @@ test-faults: setup
 wheel: setup
 	$(PY) -m pip wheel --no-deps --no-build-isolation --quiet --disable-pip-version-check -w build/wheel .
 
-# tfinterop as a user installs it: the wheel in a new virtual environment, run from outside the checkout.
-test-install: setup
+# The Java library as Maven artifacts (org.tfinterop:tfinterop-java-core, tfinterop-java, tfinterop-java-current;
+# POM, sources and javadoc jars) in the local Maven repository (~/.m2, where Maven and Gradle's mavenLocal() look),
+# and as a file repository in build/maven-repo (what the wheel carries; `tfinterop java` prints where).
+maven-local:
+	scripts/ensure-gradle.sh
+	$(GRADLE) $(GRADLE_FLAGS) --quiet publishToMavenLocal -Dmaven.repo.local=$(abspath build/maven-repo)
+	$(GRADLE) $(GRADLE_FLAGS) --quiet publishToMavenLocal
+
+# tfinterop as a user installs it: the wheel in a new virtual environment, run from outside the checkout; and the
+# JVM projects of examples/java under Maven and Gradle, from outside the checkout, failing on an altered golden.
+test-install: setup maven-local
+	scripts/ensure-maven.sh
 	$(PY) -m pytest -q tests-install
 
 # examples/: a user's repository in miniature (export, the pytest plugin, the JUnit helper).
-examples: setup
+examples: setup maven-local
+	scripts/ensure-maven.sh
 	GRADLE_FLAGS="$(GRADLE_FLAGS)" examples/run.sh $(abspath $(PY))
 
 java-test: setup
@@ -94,6 +105,7 @@ java: $(JAVA_INSTALL)/.installed
 
 $(JAVA_INSTALL)/.installed: $(JAVA_INPUTS)
 	scripts/ensure-gradle.sh
+	scripts/ensure-maven.sh      # the TF Java releases' jars are fetched with Maven on first use (runtimes/jars.py)
 	$(GRADLE) $(GRADLE_FLAGS) --quiet :java:installDist :java-current:jar
 	touch $@
 

@@ -2,7 +2,9 @@
 tfinterop's own 1.x module and TF Java 1.8.0's jars, as Gradle resolves them from Maven Central, so that an installed
 tfinterop runs the default target with no checkout, no Gradle and no network; tfinterop/java-lib-current/ holds the
 module for the current TF Java's API. Every other release's TF Java jars are fetched from Maven Central on first
-use of its target (runtimes/jars.py). Everything else is in pyproject.toml.
+use of its target (runtimes/jars.py). It ships the Java library as Maven artifacts too (tfinterop/maven-repo/, a
+file repository: org.tfinterop:tfinterop-java and the others, with their POMs, sources and javadoc; TF Java itself
+comes from Maven Central). Everything else is in pyproject.toml.
 An editable install (a checkout, `make setup`) skips this: it uses java/build/install directly."""
 
 import shutil
@@ -17,6 +19,7 @@ JAVA_LIB = ROOT / "java" / "build" / "install" / "tfinterop-java" / "lib"
 # The module for the current TF Java's API: its own jar and java-core's (TF Java's jars are fetched on first use).
 JAVA_CURRENT_JARS = (ROOT / "java-current" / "build" / "libs" / "java-current.jar",
                      ROOT / "java-core" / "build" / "libs" / "java-core.jar")
+MAVEN_REPO = ROOT / "build" / "maven-repo"
 
 
 class BuildPyWithJava(build_py):
@@ -45,6 +48,18 @@ class BuildPyWithJava(build_py):
         for jar in jars:
             shutil.copy2(jar, out / jar.name)
         print(f"tfinterop: {len(jars)} jars, {sum(j.stat().st_size for j in jars) / 1e6:.0f} MB, in the wheel")
+        # Debian's Gradle 4.4.1 cannot publish to a file:// repository (no connector for it); its
+        # publishToMavenLocal writes the same layout wherever maven.repo.local points.
+        subprocess.run(["gradle", "--console=plain", "--quiet", "--no-daemon", "publishToMavenLocal",
+                        f"-Dmaven.repo.local={MAVEN_REPO}"], cwd=ROOT, check=True)
+        repo = Path(self.build_lib) / "tfinterop" / "maven-repo"
+        if repo.exists():
+            shutil.rmtree(repo)
+        shutil.copytree(MAVEN_REPO / "org" / "tfinterop", repo / "org" / "tfinterop")
+        poms = sorted(p.name for p in repo.rglob("*.pom"))
+        if not list((repo / "org" / "tfinterop" / "tfinterop-java").glob("*/*.pom")):
+            raise SystemExit(f"gradle publishToMavenLocal left no tfinterop-java POM in {MAVEN_REPO}: {poms}")
+        print(f"tfinterop: the Maven repository ({', '.join(poms)}) in the wheel")
 
 
 setup(cmdclass={"build_py": BuildPyWithJava})

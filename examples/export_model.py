@@ -19,15 +19,17 @@ import tensorflow as tf
 
 
 def build():
+    """Three outputs, as a serving model often has: the class probabilities, the logits and the embedding."""
     init = keras.initializers.GlorotUniform(seed=7)
     pixels = keras.Input((784,), name="pixels")
-    hidden = keras.layers.Dense(16, activation="relu", kernel_initializer=init)(pixels)
-    digits = keras.layers.Dense(10, activation="softmax", kernel_initializer=init)(hidden)
-    return keras.Model(pixels, digits)
+    hidden = keras.layers.Dense(16, activation="relu", kernel_initializer=init, name="hidden")(pixels)
+    logits = keras.layers.Dense(10, kernel_initializer=init, name="logits")(hidden)
+    digits = keras.layers.Softmax(name="digits")(logits)
+    return keras.Model(pixels, {"digits": digits, "logits": logits, "hidden": hidden})
 
 
 def export_tf1(model, out: Path):
-    (w1, b1), (w2, b2) = (layer.get_weights() for layer in model.layers[1:])
+    (w1, b1), (w2, b2) = (layer.get_weights() for layer in model.layers[1:3])
     v1 = tf.compat.v1
     graph = tf.Graph()
     with graph.as_default(), v1.Session(graph=graph) as sess:

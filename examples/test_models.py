@@ -1,15 +1,23 @@
 """A user's tests, in miniature: the tfinterop pytest plugin holds the exports of export_model.py to TF Java
 1.8 (the plugin's default target; add --tfinterop-target NAME for others).
 
-    python export_model.py build/model && pytest test_models.py
+    python export_model.py build/model
+    tfinterop fix build/model/keras --out build/model/keras-for-java
+    pytest test_models.py
 
-test_models/test_tf1_export_serves_in_java.npz is the golden: the inputs and Python TensorFlow's outputs,
-written by `pytest --tfinterop-regen`; the Java tests (java/) hold TF Java to the same file.
+test_models/test_fixed_keras_export_serves_in_java.npz (and the tf1 one) are the goldens: the inputs and Python
+TensorFlow's outputs, written by `pytest --tfinterop-regen`; the JVM projects (maven/, gradle/) hold TF Java to
+the same files.
 """
 
 from pathlib import Path
 
 MODEL = Path(__file__).resolve().parent / "build" / "model"
+
+
+def test_fixed_keras_export_serves_in_java(tfinterop):
+    """model.export(), then `tfinterop fix` for TF Java 1.8: its three outputs agree there."""
+    tfinterop.assert_same_outputs(MODEL / "keras-for-java")
 
 
 def test_tf1_export_serves_in_java(tfinterop):

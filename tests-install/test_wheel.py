@@ -4,12 +4,14 @@ after `make test`). About 80 s: most of it is pip unpacking TensorFlow into the 
 
 import os
 import shutil
-import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
 import pytest
+
+from outside import run
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "fixtures" / "golden"
@@ -25,15 +27,6 @@ class Scale(tf.Module):
         return {"y": tf.matmul(x, self.w)}
 tf.saved_model.save(Scale(), sys.argv[1])
 """
-
-
-def run(*args, cwd, check=True, extra_env=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TFINTEROP_")}   # nothing points at the checkout
-    env.update(extra_env or {})
-    r = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise AssertionError(f"{args} exited {r.returncode}:\n{r.stdout}\n{r.stderr[-3000:]}")
-    return r
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +63,17 @@ def test_the_wheel_carries_what_a_user_needs_and_nothing_of_the_checkout(install
     assert targets.startswith(str(Path(package).parent))
     listed = run(bin_dir / "tfinterop", "targets", cwd=work)
     assert "java-tf-1.8.0" in listed.stdout
+    java = run(bin_dir / "tfinterop", "java", cwd=work).stdout
+    repo = Path(run(bin_dir / "tfinterop", "java", "--repository", cwd=work).stdout.strip())
+    assert repo == Path(package).parent / "maven-repo" and f"Maven repository: {repo}" in java
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    for artifact in ("tfinterop-java", "tfinterop-java-core", "tfinterop-java-current"):
+        assert f"org.tfinterop:{artifact}:{version}" in java
+        for suffix in (".pom", ".jar", "-sources.jar", "-javadoc.jar"):
+            assert (repo / "org" / "tfinterop" / artifact / version / f"{artifact}-{version}{suffix}").is_file()
+    classpath = run(bin_dir / "tfinterop", "java", "--classpath", cwd=work).stdout.strip().split(os.pathsep)
+    assert all(Path(j).is_file() and j.startswith(java_lib) for j in classpath), classpath
+    assert {"java.jar", "java-core.jar", "libtensorflow_jni-1.8.0.jar"} <= {Path(j).name for j in classpath}
     harness_only = run(bin_dir / "tfinterop", "run", cwd=work, check=False)    # a clear refusal, not a traceback
     assert harness_only.returncode == 2 and "needs its checkout's fixtures" in harness_only.stderr
     assert "Traceback" not in harness_only.stderr
@@ -161,3 +165,17 @@ def test_a_target_whose_jars_cannot_be_fetched_says_why(installed, tmp_path):
     no_maven = run(bin_dir / "tfinterop", "verify", "mixed/model", "--target", "java-tf-1.12.0", cwd=work,
                    extra_env={**env, "TFINTEROP_MVN": str(tmp_path / "no-such-mvn")}, check=False)
     assert no_maven.returncode == 1 and "error: jars-unavailable:" in no_maven.stderr, no_maven.stderr
+
+
+def test_a_gradle_project_takes_the_java_library_from_the_wheels_repository(installed):
+    """examples/java's build, pointed at the file repository the wheel carries instead of ~/.m2, resolves
+    org.tfinterop:tfinterop-java by its coordinates and compiles its JUnit 5 and JUnit 4 tests against it."""
+    bin_dir, work = installed
+    shutil.copytree(REPO / "examples" / "java", work / "java", ignore=shutil.ignore_patterns("build", "target", ".gradle"))
+    repo = run(bin_dir / "tfinterop", "java", "--repository", cwd=work).stdout.strip()
+    r = run("gradle", "--console=plain", "--no-daemon", "-PtfinteropRepo=" + repo, "testClasses", "dependencies",
+            "--configuration", "testRuntimeClasspath", cwd=work / "java")
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert f"org.tfinterop:tfinterop-java:{version}" in r.stdout and "tfinterop-java-core" in r.stdout, r.stdout
+    assert "FAILED" not in r.stdout, r.stdout
+    assert (work / "java" / "build" / "classes" / "java" / "test" / "example" / "FixedKerasModelTest.class").is_file()

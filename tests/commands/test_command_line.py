@@ -127,7 +127,7 @@ def test_verify_checks_the_inputs_against_the_signature_before_any_runtime_start
     assert verify.stderr.strip().splitlines()[-1] == "no tensorflow"
 
 
-@pytest.mark.parametrize("command", ["check", "verify", "fix", "predict", "inspect", "targets", "export", "run"])
+@pytest.mark.parametrize("command", ["check", "verify", "fix", "predict", "inspect", "targets", "java", "export", "run"])
 def test_help_speaks_of_any_model_and_names_no_checkout_path(command):
     r = cli(command, "--help")
     assert r.returncode == 0

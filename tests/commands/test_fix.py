@@ -74,7 +74,7 @@ verifier.close()
 # The lowered graph holds no weights (fix._freeze keeps them out of it: protobuf's 2 GB limit).
 [mlp] = fix.lower(built["keras-mlp"], {("serve",): ["serving_default"]}, False, log=lambda m: None)
 results["lowered-keras-mlp"] = {"graph_bytes": mlp.graph_def.ByteSize(),
-                                "weight_bytes": sum(v.value.nbytes for v in mlp.variable_nodes.values())}
+                                "weight_bytes": sum(v.nbytes for v in mlp.variable_nodes.values())}
 (root / "results.json").write_text(json.dumps(results, indent=1, default=str))
 print("done")
 '''

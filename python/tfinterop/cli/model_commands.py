@@ -1,4 +1,4 @@
-"""The tool's commands, for any team's own SavedModel: predict, inspect, verify, fix, check and targets. None of
+"""The tool's commands, for any team's own SavedModel: predict, inspect, verify, fix, check, targets and java. None of
 them imports the harness (tests/unit/test_layout.py holds them to it)."""
 
 import sys
@@ -11,7 +11,7 @@ from tfinterop.core import defaults
 from tfinterop.core.errors import TfInteropError, UsageError
 from tfinterop.runtimes import RUNTIMES
 
-COMMANDS = ("predict", "inspect", "verify", "fix", "check", "targets")
+COMMANDS = ("predict", "inspect", "verify", "fix", "check", "targets", "java")
 
 
 def add_parsers(sub, detailed: bool) -> None:
@@ -156,6 +156,20 @@ def add_parsers(sub, detailed: bool) -> None:
                               "from Maven Central on first use) and this Python TensorFlow again")
     targets.add_argument("--out", metavar="DIR", type=Path, help="where --regenerate writes (default: the package's own compat/op_registries/)")
     targets.set_defaults(handler=cmd_targets)
+    java = sub.add_parser("java", help="where the Java library is: its Maven repository and its classpath",
+                          description="The Java library (SavedModelAssert, the JUnit 5 extension and JUnit 4 rule) "
+                                      "as Maven artifacts in a file repository that comes with tfinterop, "
+                                      "org.tfinterop:tfinterop-java (TF Java 1.x; brings org.tensorflow:tensorflow "
+                                      "1.8.0, which a project's own TF Java declaration overrides) and "
+                                      "tfinterop-java-current (the current TF Java), and as jars with TF Java "
+                                      "1.8.0's for `java -cp`. Exit 2 (java-module-missing) when what it would "
+                                      "print is not there (in a checkout: `make maven-local`, `make java`).")
+    shown = java.add_mutually_exclusive_group()
+    shown.add_argument("--repository", action="store_true",
+                       help="print only the repository's folder (for a Gradle `maven { url }` or a Maven <repository>)")
+    shown.add_argument("--classpath", action="store_true",
+                       help="print only the classpath, the jars joined by ':' (java -cp \"$(tfinterop java --classpath)\")")
+    java.set_defaults(handler=cmd_java)
 
 
 def cmd_predict(args) -> int:
@@ -428,3 +442,35 @@ def cmd_targets(args) -> int:
 def paths_lib_jars():
     from tfinterop.core import paths
     return paths.JAVA_LIB.glob("libtensorflow*.jar")
+
+
+def cmd_java(args) -> int:
+    import os
+    from importlib import metadata
+
+    from tfinterop.core import paths
+    from tfinterop.core.errors import JavaModuleMissingError
+
+    jars = sorted(paths.JAVA_LIB.glob("*.jar"))
+    poms = sorted(paths.MAVEN_REPO.glob("org/tfinterop/*/*/*.pom"))
+    if not args.repository and not jars:
+        raise JavaModuleMissingError(f"the Java module is not built: no jars in {paths.JAVA_LIB}; run `make java`")
+    if not args.classpath and not poms:
+        raise JavaModuleMissingError(f"no Maven repository of the Java library at {paths.MAVEN_REPO} (no "
+                                     f"org/tfinterop/*.pom); run `make maven-local`")
+    classpath = os.pathsep.join(str(j) for j in jars)
+    if args.classpath:
+        print(classpath)
+        return 0
+    if args.repository:
+        print(paths.MAVEN_REPO)
+        return 0
+    print(f"tfinterop {metadata.version('tfinterop')}: the Java library")
+    print(f"Maven repository: {paths.MAVEN_REPO}")
+    for pom in poms:
+        print(f"  org.tfinterop:{pom.parent.parent.name}:{pom.parent.name}")
+    url = paths.MAVEN_REPO.as_uri()
+    print(f"  Gradle: repositories {{ maven {{ url '{url}' }} }}")
+    print(f"  Maven:  <repositories><repository><id>tfinterop</id><url>{url}</url></repository></repositories>")
+    print(f"classpath (java -cp, TF Java 1.8.0 with it; {len(jars)} jars): {classpath}")
+    return 0

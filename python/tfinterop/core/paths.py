@@ -34,6 +34,11 @@ JAVA_CURRENT_JARS = ((PACKAGED_JAVA_CURRENT_LIB / "java-current.jar", PACKAGED_J
                      if PACKAGED_JAVA_CURRENT_LIB.is_dir() else
                      (REPO_ROOT / "java-current" / "build" / "libs" / "java-current.jar",
                       REPO_ROOT / "java-core" / "build" / "libs" / "java-core.jar"))
+# The Java library as Maven artifacts (org.tfinterop:tfinterop-java, ...), a file repository: in a wheel, package
+# data (setup.py); in a checkout, where `make maven-local` publishes it.
+PACKAGED_MAVEN_REPO = PACKAGE / "maven-repo"
+MAVEN_REPO = Path(os.environ.get("TFINTEROP_MAVEN_REPO") or (
+    PACKAGED_MAVEN_REPO if PACKAGED_MAVEN_REPO.is_dir() else REPO_ROOT / "build" / "maven-repo"))
 
 
 def cache_dir() -> Path:

@@ -7,6 +7,7 @@ import gc
 from collections import Counter
 from dataclasses import dataclass
 
+from tfinterop.runtimes import object_based
 from tfinterop.commands.fix.inline import CALL_OPS, inline_calls
 from tfinterop.commands.fix.report import FixRefusedError
 from tfinterop.compat import check
@@ -22,7 +23,23 @@ CONTROL_FLOW_V2_OPS = check.FIXED_BY_FREEZING - CALL_OPS - {"DisableCopyOnRead"}
 @dataclass
 class Variable:
     name: str          # its node name in the fixed graphs (and its key in variables/)
-    value: object      # numpy array
+    value: object      # a numpy array, or object_based.StoredValue: read from the checkpoint when it is written
+
+    @property
+    def dtype(self):
+        return self.value.dtype
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.value.shape)
+
+    @property
+    def nbytes(self) -> int:
+        import numpy as np
+        return np.dtype(self.dtype).itemsize * int(np.prod(self.shape))
+
+    def array(self):
+        return self.value.read() if isinstance(self.value, object_based.StoredValue) else self.value
 
 
 @dataclass
@@ -52,7 +69,11 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
         before = _counts(mg)
         log(f"fix: loading {directory} [{', '.join(tags)}] in TensorFlow {tf.__version__}")
         try:
-            loaded = tf.saved_model.load(str(directory), tags=tags)
+            # The private converter can read an object-based export's captured weights from its checkpoint; TF1
+            # exports (their weights stored once) and the public call take them restored.
+            lean = mg.HasField("object_graph_def") and hasattr(convert_to_constants, "_FunctionConverterDataInEager")
+            loaded, checkpoint = object_based.load_for_freezing(tf, directory, tags, keys, log) if lean else \
+                (tf.saved_model.load(str(directory), tags=tags), None)
         except Exception as e:  # noqa: BLE001 -- whatever TF raises, the reference cannot read the model
             raise ModelLoadError(f"the reference TensorFlow {tf.__version__} cannot load {directory} "
                                  f"[{', '.join(tags)}]: {type(e).__name__}: {str(e).splitlines()[0]}") from None
@@ -67,7 +88,7 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
             same = _function_identity(fn)
             if same not in frozen:
                 try:
-                    graph_def, values = _freeze(tf, convert_to_constants, fn, captured)
+                    graph_def, values = _freeze(tf, convert_to_constants, fn, captured, checkpoint)
                 except Exception as e:  # noqa: BLE001 -- the converter's own words, for the refusal
                     raise FixRefusedError(f"[{', '.join(tags)}] signature {key!r}: TensorFlow cannot freeze its "
                                           f"function: {type(e).__name__}: {str(e).splitlines()[0]}; nothing was "
@@ -109,7 +130,7 @@ def lower(directory, chosen: dict, freeze: bool, log) -> list:
             lowered.append(LoweredSignature(tags, key, graph_def, variable_nodes, inputs, outputs, sig, rewrites))
             log(f"fix: [{', '.join(tags)}] {key}: {len(graph_def.node)} nodes, {len(variable_nodes)} variable(s)"
                 + "".join(f", {n} {kind}" for kind, n in sorted(before.items()) if n))
-        del loaded, fn, frozen, values
+        del loaded, checkpoint, fn, frozen, values
         gc.collect()             # the loaded model's objects hold cycles: its weights go now, not at exit
     return lowered
 
@@ -124,16 +145,23 @@ def _function_identity(fn) -> tuple:
     return graph_def.SerializeToString(deterministic=True), tuple(captures)
 
 
-def _freeze(tf, convert_to_constants, fn, captured) -> tuple:
+def _freeze(tf, convert_to_constants, fn, captured, checkpoint=None) -> tuple:
     """(the function frozen into one GraphDef, {constant made from a variable: its value}), as
     convert_variables_to_constants_v2 makes it, but with each variable's constant a one-value splat of its
     shape and dtype while the function is rebuilt from the GraphDef, and its value kept aside for variables/:
     the public call puts every weight in the GraphDef, which protobuf's 2 GB limit forbids for a bigger model.
+    With `checkpoint` (object_based.CheckpointValues) each variable's value is a StoredValue, read from there when
+    build writes it (the converter only needs its dtype and shape: it is replaced by the splat first).
     The converter's classes are private, the pinned reference TensorFlow's; without them, the public call."""
     import numpy as np
     try:
-        data = convert_to_constants._FunctionConverterDataInEager(       # noqa: SLF001
-            func=fn, lower_control_flow=True, aggressive_inlining=False)
+        converter = convert_to_constants._FunctionConverterDataInEager          # noqa: SLF001
+        if checkpoint is not None:
+            class FromCheckpoint(converter):
+                def _eval(self, tensor):      # a variable's value stays in the checkpoint until build writes it
+                    return checkpoint.stored(tensor) if isinstance(tensor, tf.Variable) else super()._eval(tensor)
+            converter = FromCheckpoint
+        data = converter(func=fn, lower_control_flow=True, aggressive_inlining=False)
         replace = convert_to_constants._replace_variables_by_constants    # noqa: SLF001
         construct = convert_to_constants._construct_concrete_function     # noqa: SLF001
     except AttributeError:

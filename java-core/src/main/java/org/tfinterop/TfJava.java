@@ -15,8 +15,9 @@ public interface TfJava {
     static TfJava onTheClasspath() {
         Iterator<TfJava> found = ServiceLoader.load(TfJava.class, TfJava.class.getClassLoader()).iterator();
         if (!found.hasNext()) {
-            throw new IllegalStateException("no TF Java module of tfinterop on the classpath: add tfinterop's jar for "
-                    + "your TF Java (java/ for TF Java 1.x, java-current/ for the current TF Java) beside java-core's");
+            throw new IllegalStateException("no TF Java module of tfinterop on the classpath: depend on "
+                    + "org.tfinterop:tfinterop-java (TF Java 1.x) or org.tfinterop:tfinterop-java-current (the current "
+                    + "TF Java), not on tfinterop-java-core alone");
         }
         return found.next();
     }
