@@ -70,8 +70,8 @@ class Runtime(Protocol):
 # drives its API: "1.x" (java/, org.tensorflow:tensorflow, written against 1.8's API and run unchanged on every
 # 1.x release from 1.4.0: tests/runtimes/test_tf_java_releases.py) or "current" (java-current/,
 # org.tensorflow:tensorflow-core-api). Maven Central has no 1.13.0 (1.13.1 is the release). The 0.x releases
-# of tensorflow-core-api (0.2.0 .. 0.5.0) have another API than 1.0's (no Result, no SavedModelBundle.function
-# signature calls as java-current uses them) and are not targets. The jars of each: runtimes/tf-java-jars.json.
+# of tensorflow-core-api (0.2.0 .. 0.5.0) are not targets: java-current was not tried on them (their API is
+# older than 1.0's, which it is written for). The jars of each: runtimes/tf-java-jars.json.
 # "extract-native": the release's JNI jar holds libtensorflow_framework.so.1, which libtensorflow_jni.so needs, but
 # its NativeLibrary extracts only libtensorflow_framework.so (1.14.0: UnsatisfiedLinkError 'libtensorflow_framework.so.1:
 # cannot open shared object file', measured): the jar's libraries are unpacked beside its jars once, and the JVM
