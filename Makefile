@@ -10,8 +10,8 @@ GRADLE_FLAGS ?= --console=plain
 PYTEST_ARGS ?=
 ARGS ?=
 JAVA_INSTALL := java/build/install/tfinterop-java
-JAVA_INPUTS := build.gradle settings.gradle java/build.gradle java-core/build.gradle $(wildcard python/tfinterop/shared/*) \
-	$(shell find java/src/main java-core/src/main -type f 2>/dev/null)
+JAVA_INPUTS := build.gradle settings.gradle java/build.gradle java-core/build.gradle java-current/build.gradle $(wildcard python/tfinterop/shared/*) \
+	$(shell find java/src/main java-core/src/main java-current/src/main -type f 2>/dev/null)
 
 .PHONY: run test test-faults test-install examples wheel bench setup java maven-local python-test java-test matrix corpus layers nox clean
 
@@ -112,7 +112,8 @@ java: $(JAVA_INSTALL)/.installed
 
 $(JAVA_INSTALL)/.installed: $(JAVA_INPUTS)
 	scripts/ensure-gradle.sh
-	$(GRADLE) $(GRADLE_FLAGS) --quiet :java:installDist
+	scripts/ensure-maven.sh      # the TF Java releases' jars are fetched with Maven on first use (runtimes/jars.py)
+	$(GRADLE) $(GRADLE_FLAGS) --quiet :java:installDist :java-current:jar
 	touch $@
 
 clean:

@@ -1,8 +1,10 @@
-"""Building a wheel also builds the Java module and ships its jars as package data (tfinterop/java-lib/):
-tfinterop's own jar and TF Java 1.8.0's, as Gradle resolves them from Maven Central, so that an installed
-tfinterop runs TF Java with no checkout, no Gradle and no network. It ships the Java library as Maven artifacts
-too (tfinterop/maven-repo/, a file repository: org.tfinterop:tfinterop-java and the others, with their POMs,
-sources and javadoc; TF Java itself comes from Maven Central). Everything else is in pyproject.toml.
+"""Building a wheel also builds the Java modules and ships their jars as package data: tfinterop/java-lib/ holds
+tfinterop's own 1.x module and TF Java 1.8.0's jars, as Gradle resolves them from Maven Central, so that an installed
+tfinterop runs the default target with no checkout, no Gradle and no network; tfinterop/java-lib-current/ holds the
+module for the current TF Java's API. Every other release's TF Java jars are fetched from Maven Central on first
+use of its target (runtimes/jars.py). It ships the Java library as Maven artifacts too (tfinterop/maven-repo/, a
+file repository: org.tfinterop:tfinterop-java and the others, with their POMs, sources and javadoc; TF Java itself
+comes from Maven Central). Everything else is in pyproject.toml.
 An editable install (a checkout, `make setup`) skips this: it uses java/build/install directly."""
 
 import shutil
@@ -14,6 +16,9 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 JAVA_LIB = ROOT / "java" / "build" / "install" / "tfinterop-java" / "lib"
+# The module for the current TF Java's API: its own jar and java-core's (TF Java's jars are fetched on first use).
+JAVA_CURRENT_JARS = (ROOT / "java-current" / "build" / "libs" / "java-current.jar",
+                     ROOT / "java-core" / "build" / "libs" / "java-core.jar")
 MAVEN_REPO = ROOT / "build" / "maven-repo"
 
 
@@ -22,9 +27,17 @@ class BuildPyWithJava(build_py):
         super().run()
         if getattr(self, "editable_mode", False):
             return
-        print("tfinterop: building the Java module (gradle :java:installDist) to ship its jars in the wheel")
+        print("tfinterop: building the Java modules (gradle :java:installDist :java-current:jar) to ship their jars "
+              "in the wheel")
         subprocess.run([str(ROOT / "scripts" / "ensure-gradle.sh")], check=True)
-        subprocess.run(["gradle", "--console=plain", "--quiet", "--no-daemon", ":java:installDist"], cwd=ROOT, check=True)
+        subprocess.run(["gradle", "--console=plain", "--quiet", "--no-daemon", ":java:installDist", ":java-current:jar"],
+                       cwd=ROOT, check=True)
+        current = Path(self.build_lib) / "tfinterop" / "java-lib-current"
+        if current.exists():
+            shutil.rmtree(current)
+        current.mkdir(parents=True)
+        for jar in JAVA_CURRENT_JARS:
+            shutil.copy2(jar, current / jar.name)
         out = Path(self.build_lib) / "tfinterop" / "java-lib"
         if out.exists():
             shutil.rmtree(out)

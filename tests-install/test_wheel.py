@@ -47,6 +47,12 @@ def installed(tmp_path_factory):
     return bin_dir, work
 
 
+@pytest.fixture(scope="session")
+def fresh_cache(tmp_path_factory):
+    """A user's cache with nothing in it yet: TF Java's jars (and Maven's plugins) are fetched on first use."""
+    return {"TFINTEROP_CACHE": str(tmp_path_factory.mktemp("user-cache"))}
+
+
 def test_the_wheel_carries_what_a_user_needs_and_nothing_of_the_checkout(installed):
     bin_dir, work = installed
     r = run(bin_dir / "python", "-c", "import tfinterop, tfinterop.core.paths as p; print(tfinterop.__file__); "
@@ -99,6 +105,66 @@ def test_a_users_pytest_file_holds_models_to_tf_java(installed):
     assert "1 failed, 1 passed" in r.stdout
     assert "test_tf2_module[target=java-tf-1.8.0]" in r.stdout
     assert "Op type not registered 'StatefulPartitionedCall'" in r.stdout
+
+
+def test_other_releases_from_the_wheel_fetch_their_jars_on_first_use(installed, fresh_cache):
+    """verify --target for a TF Java 1.x release and for the current TF Java, from the installed copy: the jars are
+    fetched with Maven into the (empty) cache on first use, said with their size, checked, and found the next time;
+    no Gradle, no checkout. tf2-module (tf.saved_model.save) is what TF 2.18 serves as it is."""
+    bin_dir, work = installed
+    first = run(bin_dir / "tfinterop", "verify", "mixed/model", "--inputs", "mixed/inputs.npz", "--target",
+                "java-tf-1.15.0", cwd=work, extra_env=fresh_cache)
+    assert "AGREE" in first.stdout and "python-tf-2.21.0 vs java-tf-1.15.0" in first.stdout
+    assert "java-tf-1.15.0: first use: fetching java-tf-1.15.0's 5 jars (148.1 MB) from Maven Central" in first.stderr
+    assert "fetched and checked in" in first.stderr
+    print(first.stderr)            # the first-use line and its time (pytest -s shows them)
+    again = run(bin_dir / "tfinterop", "verify", "mixed/model", "--inputs", "mixed/inputs.npz", "--target",
+                "java-tf-1.15.0", cwd=work, extra_env=fresh_cache)
+    assert "first use" not in again.stderr and "AGREE" in again.stdout
+    current = run(bin_dir / "tfinterop", "verify", "tf2-module", "--target", "java-tf-2.18.0", cwd=work,
+                  extra_env=fresh_cache)
+    assert "python-tf-2.21.0 vs java-tf-2.18.0: AGREE" in current.stdout, current.stdout
+    print(current.stderr)
+    listed = run(bin_dir / "tfinterop", "targets", cwd=work, extra_env=fresh_cache).stdout
+    assert "java-tf-1.15.0  TensorFlow 1.15.0 (TF Java org.tensorflow:tensorflow:1.15.0; jars in the cache)" in listed
+    assert "java-tf-1.12.0  TensorFlow 1.12.0 (TF Java org.tensorflow:tensorflow:1.12.0; jars fetched on first use" \
+        in listed
+    plugin = work / "test_release.py"
+    plugin.write_text("def test_mixed(tfinterop):\n"
+                      "    tfinterop.assert_same_outputs('mixed/model', inputs='mixed/inputs.npz')\n")
+    r = run(bin_dir / "python", "-m", "pytest", "-p", "no:cacheprovider", "test_release.py", "--tfinterop-target",
+            "java-tf-1.15.0", cwd=work, extra_env=fresh_cache, check=False)
+    assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout + r.stderr
+
+
+def test_inspect_and_predict_in_java_from_the_wheel(installed):
+    bin_dir, work = installed
+    python = run(bin_dir / "tfinterop", "inspect", "mixed/model", cwd=work).stdout
+    java = run(bin_dir / "tfinterop", "inspect", "mixed/model", "--runtime", "java", cwd=work).stdout
+    assert java == python and "signature_def['serving_default']" in java
+    run(bin_dir / "tfinterop", "predict", "mixed/model", "--runtime", "java", "--inputs", "mixed/inputs.npz",
+        "--outputs", "y.npz", "--overwrite", cwd=work)
+    assert (work / "y.npz").is_file()
+
+
+def test_a_target_whose_jars_cannot_be_fetched_says_why(installed, tmp_path):
+    """Offline (Maven pointed at a mirror on a closed local port) and without Maven: a typed error naming the
+    release, its size and what to do; never REFUSED, never a traceback."""
+    bin_dir, work = installed
+    settings = tmp_path / "settings.xml"
+    settings.write_text("<settings><mirrors><mirror><id>offline</id><mirrorOf>*</mirrorOf>"
+                        "<url>http://127.0.0.1:9/maven2</url></mirror></mirrors></settings>\n")
+    env = {"TFINTEROP_CACHE": str(tmp_path / "cache"), "TFINTEROP_MAVEN_SETTINGS": str(settings)}
+    offline = run(bin_dir / "tfinterop", "verify", "mixed/model", "--target", "java-tf-1.12.0", cwd=work,
+                  extra_env=env, check=False)
+    assert offline.returncode == 1, offline.stdout + offline.stderr
+    assert "error: jars-unavailable: could not fetch java-tf-1.12.0's 5 jars (81.2 MB) from Maven Central" \
+        in offline.stderr, offline.stderr
+    assert "REFUSED" not in offline.stdout + offline.stderr and "Traceback" not in offline.stderr
+    assert not (tmp_path / "cache" / "tf-java" / "java-tf-1.12.0").exists()      # nothing half-fetched in place
+    no_maven = run(bin_dir / "tfinterop", "verify", "mixed/model", "--target", "java-tf-1.12.0", cwd=work,
+                   extra_env={**env, "TFINTEROP_MVN": str(tmp_path / "no-such-mvn")}, check=False)
+    assert no_maven.returncode == 1 and "error: jars-unavailable:" in no_maven.stderr, no_maven.stderr
 
 
 def test_a_gradle_project_takes_the_java_library_from_the_wheels_repository(installed):

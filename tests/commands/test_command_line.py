@@ -59,12 +59,12 @@ def test_an_unusable_model_is_the_same_error_in_every_command(cause, tmp_path, j
 
 
 def test_an_unknown_target_is_the_same_error_in_every_command(tmp_path):
-    runs = cli_many(["check", MODEL, "--target", "java-tf-1.9.0"], ["verify", MODEL, "--target", "java-tf-1.9.0"],
-                    ["fix", MODEL, "--out", tmp_path / "fixed", "--target", "java-tf-1.9.0"])
+    runs = cli_many(["check", MODEL, "--target", "java-tf-1.13.0"], ["verify", MODEL, "--target", "java-tf-1.13.0"],
+                    ["fix", MODEL, "--out", tmp_path / "fixed", "--target", "java-tf-1.13.0"])
     lines = {error_line(r.stderr) for r in runs}
     assert [r.returncode for r in runs] == [2, 2, 2] and len(lines) == 1, lines
     [line] = lines
-    assert line.startswith("error: usage: unknown target 'java-tf-1.9.0'; the targets are: java-tf-1.8.0, ")
+    assert line.startswith("error: usage: unknown target 'java-tf-1.13.0'; the targets are: java-tf-1.4.0, java-tf-1.5.0, ")
 
 
 def test_an_existing_output_is_the_same_error_in_every_command(tmp_path):

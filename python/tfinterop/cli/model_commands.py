@@ -131,6 +131,10 @@ def add_parsers(sub, detailed: bool) -> None:
     check.add_argument("dir", metavar="DIR", type=Path, nargs="+",
                        help="the SavedModel directory (several: each is checked, in one process)")
     add_target_option(check, target_names())
+    check.add_argument("--all-targets", action="store_true",
+                       help="instead of --target: one line per TF Java release, which can serve DIR: loads as it is, "
+                            "loads after fix, or refused and why (check's prediction from each release's dumped "
+                            "registry, not a run; exit 0 when some release loads it, as it is or after fix)")
     check.add_argument("--verbose", action="store_true", help="every finding, not one of each kind with a count")
     add_json_option(check, 'the report ({"directory", "target", "loadable", "findings": [{"tags", "node", "op", '
                            '"kind", "message", "fix"}]}; a list of them for several DIRs)')
@@ -141,11 +145,15 @@ def add_parsers(sub, detailed: bool) -> None:
                             "tfinterop's loaders refuse unless --allow-untrusted; they count against loadable")
     check.set_defaults(handler=cmd_check)
     targets = sub.add_parser("targets", help="list the target runtimes, or dump them again from the runtimes",
-                             description="Targets are the op registries, GraphDef versions and data types of real "
-                                         "runtimes, dumped by the runtimes themselves into the package's compat/op_registries/ "
+                             description="Lists every target: each TF Java release on Maven Central (its TensorFlow "
+                                         "version, its artifact, whether its jars are here or fetched on first use) "
+                                         "and the Python loaders, with what its dumped registry holds. Targets are "
+                                         "the op registries, GraphDef versions and data types of real runtimes, "
+                                         "dumped by the runtimes themselves into the package's compat/op_registries/ "
                                          "folder.")
     targets.add_argument("--regenerate", action="store_true",
-                         help="dump TF Java (tfinterop-java op-registry) and this Python TensorFlow again")
+                         help="dump every TF Java release (tfinterop's module on each release's jars, fetched "
+                              "from Maven Central on first use) and this Python TensorFlow again")
     targets.add_argument("--out", metavar="DIR", type=Path, help="where --regenerate writes (default: the package's own compat/op_registries/)")
     targets.set_defaults(handler=cmd_targets)
     java = sub.add_parser("java", help="where the Java library is: its Maven repository and its classpath",
@@ -320,30 +328,85 @@ def _inputs_to_verify_with(args, avoid: dict):
 def cmd_check(args) -> int:
     from tfinterop.compat import check
     from tfinterop.runtimes import registry
-    from tfinterop.savedmodel import reader as savedmodel
 
+    if args.all_targets:
+        if args.target != defaults.TARGET:
+            raise UsageError("--all-targets checks DIR against every TF Java release: no --target")
+        return _check_all_targets(args)
     target = registry.dumped_target(args.target)
     if args.json:
         outputs.check_output_file(args.json, args.overwrite, "--json",
                                   avoid={d: "a model being checked" for d in args.dir})
-    reports, unreadable, out = [], False, text_stream(args)
-    for directory in args.dir:
-        try:
-            model = savedmodel.read(directory)
-        except TfInteropError as e:
-            report_error(e)
-            unreadable = True
-            continue
-        report = check.check(directory, target, model)
-        if args.untrusted:
-            from tfinterop.compat import untrusted
-            report.findings += [check.Finding(**f) for f in untrusted.scan(directory, model)]
+    reports, out = [], text_stream(args)
+    models, unreadable = _read_each(args.dir)
+    for directory, model in models:
+        report = _check_one(args, directory, target, model)
         reports.append(report)
         print(check.human(report, target, verbose=args.verbose) + ("\n" if len(args.dir) > 1 else ""), file=out)
     if args.json and reports:
         docs = [r.to_dict() for r in reports]
         write_json(args.json, docs[0] if len(args.dir) == 1 else docs)
     return 2 if unreadable else 0 if all(r.loadable for r in reports) else 1
+
+
+def _read_each(directories) -> tuple:
+    """([(DIR, the model as read)], whether one did not read): an unreadable DIR is reported on its own line."""
+    from tfinterop.savedmodel import reader as savedmodel
+    models, unreadable = [], False
+    for directory in directories:
+        try:
+            models.append((directory, savedmodel.read(directory)))
+        except TfInteropError as e:
+            report_error(e)
+            unreadable = True
+    return models, unreadable
+
+
+def _check_one(args, directory, target, model):
+    """check's report of one model against one target, with the untrusted ops when --untrusted."""
+    from tfinterop.compat import check
+    report = check.check(directory, target, model)
+    if args.untrusted:
+        from tfinterop.compat import untrusted
+        report.findings += [check.Finding(**f) for f in untrusted.scan(directory, model)]
+    return report
+
+
+def _check_all_targets(args) -> int:
+    """`check DIR --all-targets`: every TF Java release of the registry, one line each (compat/check.py's serving)."""
+    from tfinterop.compat import check, targets
+    from tfinterop.runtimes import registry
+
+    if args.json:
+        outputs.check_output_file(args.json, args.overwrite, "--json",
+                                  avoid={d: "a model being checked" for d in args.dir})
+    releases = registry.JAVA_TENSORFLOWS
+    dumped = {r.name: targets.load(r.name) for r in releases if r.name in targets.available()}
+    width = max(len(r.name) for r in releases)
+    docs, served, out = [], True, text_stream(args)
+    models, unreadable = _read_each(args.dir)
+    for directory, model in models:
+        answers = []
+        for release in releases:
+            if release.name not in dumped:
+                answers.append(check.Serving(release.name, release.tensorflow_version, "not predicted", [],
+                                             f"its op registry is not dumped; `verify --target {release.name}` runs it"))
+                continue
+            target = dumped[release.name]
+            report = _check_one(args, directory, target, model)
+            answers.append(check.serving(report, target, release.fixable_for))
+        print(f"{directory}: which TF Java can serve it (check's prediction from each release's dumped registry, not "
+              f"a run; `verify --target NAME` runs one, `fix --target NAME` rewrites and proves it)", file=out)
+        for answer in answers:
+            print(check.serving_line(answer, width), file=out)
+            if args.verbose and answer.findings:
+                for group in check.fold(answer.findings):
+                    print(f"      {check.group_title(group)}: {group[0]['message']}", file=out)
+        served = served and any(a.verdict in ("loads as it is", "loads after fix") for a in answers)
+        docs.append({"directory": str(directory), "targets": [a.to_dict() for a in answers]})
+    if args.json and docs:
+        write_json(args.json, docs[0] if len(args.dir) == 1 else docs)
+    return 2 if unreadable else 0 if served else 1
 
 
 def cmd_targets(args) -> int:
@@ -353,12 +416,32 @@ def cmd_targets(args) -> int:
         from tfinterop.tools import dump_targets
         dump_targets.regenerate(args.out, log=log)
         return 0
-    for name in targets.available():
-        t = targets.load(name)
-        print(f"{name}  TensorFlow {t.tensorflow_version} ({t.language}, {t.loader} loader): {len(t.op_dicts)} ops, "
-              f"{len(t.data_types)} data types, GraphDef producer {t.producer} (accepts producers >= "
-              f"{t.min_producer}, min_consumer <= {t.consumer})")
+    from tfinterop.runtimes import jars, registry
+
+    dumped, locked = targets.available(), jars.locked()
+    for runtime in registry.CONSUMERS.values():
+        name = runtime.name
+        if getattr(runtime, "api", None):        # a TF Java release: its Maven artifact, and where its jars are
+            where = ("jars in the installed package" if runtime.is_default and any(paths_lib_jars()) else
+                     "jars in the cache" if jars.cached(name, locked.get(name, {}).get("jars", []),
+                                                      runtime.native == "extract-native") else
+                     f"jars fetched on first use, {sum(j['size'] for j in locked.get(name, {}).get('jars', [])) / 1e6:.0f} MB")
+            what = f"TensorFlow {runtime.tensorflow_version} (TF Java {runtime.artifact}; {where})"
+        else:
+            what = f"TensorFlow {runtime.version} (Python)"
+        if name in dumped:
+            t = targets.load(name)
+            said = (f"{len(t.op_dicts)} ops, {len(t.data_types)} data types, GraphDef producer {t.producer} (accepts "
+                    f"producers >= {t.min_producer}, min_consumer <= {t.consumer})")
+        else:
+            said = "no dumped registry: verify runs it, check and fix cannot hold a model to it"
+        print(f"{name}  {what}: {said}")
     return 0
+
+
+def paths_lib_jars():
+    from tfinterop.core import paths
+    return paths.JAVA_LIB.glob("libtensorflow*.jar")
 
 
 def cmd_java(args) -> int:

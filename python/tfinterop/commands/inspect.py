@@ -24,8 +24,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from tfinterop.core import paths
-from tfinterop.core.errors import from_kind, JavaModuleMissingError, TfInteropError
+from tfinterop.core.errors import from_kind, TfInteropError
 from tfinterop.savedmodel import reader as savedmodel
 CONCRETE_FUNCTIONS_NOTE = ("\nConcrete Functions: not listed (a TF2 object graph is present; listing its functions "
                            "needs Python TensorFlow: saved_model_cli show --all)")
@@ -74,14 +73,12 @@ def describe(directory) -> str:
 def describe_with_java(directory, timeout: float = 120.0) -> str:
     """The same text from the Java module's command line (`tfinterop-java inspect DIR`), run as a process
     of its own; its typed errors (`error: <kind>: <message>`) come back as the same Python errors."""
-    script = paths.JAVA_LIB.parent / "bin" / "tfinterop-java"
-    if not script.is_file():
-        raise JavaModuleMissingError(f"the Java module is not built: {script} is missing; run `make java`")
+    from tfinterop.runtimes import registry
+    command = registry.DEFAULT_JAVA.command("org.tfinterop.Cli", ["inspect", "--", str(directory)])
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        done = subprocess.run([str(script), "inspect", "--", str(directory)], capture_output=True, text=True,
-                              timeout=timeout, env=env)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         raise TfInteropError(f"tfinterop-java inspect {directory} did not finish within {timeout:.0f} s") from None
     if done.returncode == 0:

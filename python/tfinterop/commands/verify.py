@@ -18,7 +18,7 @@ from tfinterop.contract import signatures
 from tfinterop.contract.signatures import Inputs
 from tfinterop.contract.tolerance import compare_outputs
 from tfinterop.core import defaults
-from tfinterop.core.errors import TfInteropError, UsageError
+from tfinterop.core.errors import DataIntegrityError, JarsUnavailableError, TfInteropError, UsageError
 from tfinterop.runtimes import environments, registry
 from tfinterop.runtimes.worker import WorkerClient
 from tfinterop.savedmodel import reader as savedmodel
@@ -206,6 +206,11 @@ class Verifier:
         (None, the typed error, whether the model had loaded)."""
         try:
             worker = self.worker(name)
+        except (JarsUnavailableError, DataIntegrityError):
+            raise           # the target cannot start at all (its jars): the command's own typed error, for no model
+        except TfInteropError as e:
+            return None, e, False
+        try:
             handle = worker.load(directory, tags, allow_untrusted=self.allow_untrusted)
         except TfInteropError as e:
             return None, e, False

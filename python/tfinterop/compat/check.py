@@ -294,3 +294,54 @@ def human(report: Report, target: Target, verbose: bool = False) -> str:
         lines += [f"   fix: {fix}" for fix in (fixes if verbose else fixes[:1])]
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def fix_rewrites(finding) -> bool:
+    """Whether `tfinterop fix` rewrites what a finding names. check's advice names the command exactly where fix
+    has a rewrite for it (ref variables, a non-sharded saver, freezing calls and control flow, dropped default
+    attrs, legacy and composed forms, older op signatures); every other kind (an op or attr with no older form,
+    a missing attr, a data type, GraphDef versions, assets listed twice) it cannot rewrite."""
+    d = finding if isinstance(finding, dict) else asdict(finding)
+    return d["fix"].startswith("`tfinterop fix --target") or " (`tfinterop fix --target " in d["fix"]
+
+
+@dataclass
+class Serving:
+    """One release's answer to 'can it serve this model?', predicted by check from its dumped registry (no run)."""
+    target: str
+    tensorflow_version: str
+    verdict: str            # "loads as it is", "loads after fix", "refused", "not predicted"
+    findings: list          # check's findings (dicts)
+    reason: str             # for "refused" and "not predicted": why, in one line
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def serving(report: Report, target: Target, fixable_for: bool) -> Serving:
+    """Which of the three a release is, for a report of check against it: no findings; every finding of a kind
+    fix rewrites (and fix writes for this target); else refused, naming what fix cannot rewrite."""
+    findings = [asdict(f) for f in report.findings]
+    if not findings:
+        return Serving(target.name, target.tensorflow_version, "loads as it is", findings, "")
+    if not fixable_for:
+        first = fold(findings)[0]
+        return Serving(target.name, target.tensorflow_version, "refused", findings,
+                       f"{group_title(first)}: {first[0]['message']}; fix is made and proven for TF Java 1.x, "
+                       f"not for this target")
+    left = [f for f in findings if not fix_rewrites(f)]
+    if not left:
+        return Serving(target.name, target.tensorflow_version, "loads after fix", findings, "")
+    first = fold(left)[0]
+    return Serving(target.name, target.tensorflow_version, "refused", findings,
+                   f"{group_title(first)}: {first[0]['message']}; fix has no rewrite for it")
+
+
+def serving_line(s: Serving, width: int) -> str:
+    head = f"  {s.target:<{width}}  TensorFlow {s.tensorflow_version:<7}  "
+    if s.verdict == "loads after fix":
+        said = ", ".join(group_title(g) for g in fold(s.findings))
+        return head + f"loads after fix ({said}: each of a kind `tfinterop fix --target {s.target}` rewrites)"
+    if s.verdict in ("refused", "not predicted"):
+        return head + f"{s.verdict}: {s.reason}"
+    return head + s.verdict

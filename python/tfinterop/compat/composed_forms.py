@@ -30,6 +30,9 @@ runs the result against the original.
            expanded to labels first; sizes unknown until run time are read with Shape. A batch label of size 1
            (statically) on one side and n on the other is squeezed out of the first (a broadcast). A label
            repeated within one operand (a diagonal) and more than two operands have no form here.
+    AddV2(x, y) -> Add(x, y)
+        AddV2 (what `+` is in graphs from TF 1.13 on) is Add without strings: TensorFlow registers both with the
+        same kernel (the elementwise sum, broadcasting alike) for every number type. TF 1.4 has Add only.
     BroadcastTo(x, shape) -> Mul(x, Fill(shape, 1))      (LogicalAnd with true for bool)
         multiplying by one is exact for every value (-0.0, infinities and NaN included), and the product
         broadcasts as BroadcastTo does, failing where it fails.
@@ -135,6 +138,13 @@ def select_v2(op, target):
         c, x, y = (_times_one(tf, v, shape) for v in inputs)
         return [tf.raw_ops.Select(condition=c, x=x, y=y)]
     return "Select of broadcast inputs", broadcast
+
+
+def add_v2(op, target):
+    dtype = op.get_attr("T")
+    if dtype.name == "string":
+        raise Misfit("AddV2 of strings (Add's string concatenation is another kernel)")
+    return "Add", lambda tf, x, y: [tf.raw_ops.Add(x=x, y=y)]
 
 
 def leaky_relu(op, target):

@@ -45,6 +45,7 @@ COMPOSED_FORMS = {"SelectV2": composed_forms.select_v2, "LeakyRelu": composed_fo
                   "BroadcastTo": composed_forms.broadcast_to, "ParseExampleV2": composed_forms.parse_example_v2,
                   "DenseBincount": composed_forms.dense_bincount,
                   "StaticRegexReplace": composed_forms.static_regex_replace,
+                  "AddV2": composed_forms.add_v2,
                   **{op: composed_forms.zero_where_zero for op in composed_forms.NO_NAN}}
 # Ops a TF 1.x target registers whose kernels cannot run some uses of them: op -> the composed form of such a use
 # (None where the node's use is fine).
@@ -92,7 +93,8 @@ def plan(graph, target) -> list:
             continue
         try:
             fit = None
-            if tf1 and op.type in KERNEL_FITS:
+            if tf1 and op.type in KERNEL_FITS and (target.has_op(op.type) or op.type in RENAMES):
+                # (a target without the op at all, and no older name for it: TF 1.4 has no TensorList ops)
                 fit = KERNEL_FITS[op.type](op, target)
             elif op.type in ATTR_FITS and target.has_op(op.type):
                 fit = ATTR_FITS[op.type](op, target)

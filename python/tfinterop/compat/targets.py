@@ -5,7 +5,8 @@ here lists ops by hand.
 
     java-tf-1.8.0      TF Java 1.8.0 (the C API loader, TF_LoadSessionFromSavedModel), dumped through
                        `tfinterop-java op-registry` (TensorFlow.registeredOpList() and import probes)
-    java-tf-1.15.0     TF Java 1.15.0, the same way (its module built by Gradle into its own folder)
+    java-tf-1.X.Y      every other TF Java 1.x release, 1.4.0 .. 1.15.0, the same way (the module on that
+                       release's jars, fetched on first use: runtimes/jars.py)
     python-tf-<ver>    the Python TensorFlow in .venv (the producer), dumped in this process
 
 `tfinterop targets --regenerate` (tools/dump_targets.py) writes them again.

@@ -133,6 +133,12 @@ class JavaModuleMissingError(TfInteropError):
     kind = "java-module-missing"
 
 
+class JarsUnavailableError(TfInteropError):
+    """A target's TF Java jars are not in the cache and cannot be fetched (no Maven, offline, not served)."""
+
+    kind = "jars-unavailable"
+
+
 class WorkerCrashedError(TfInteropError):
     """A consumer process died (a native crash, for example) or hung and was killed; the harness itself
     stays up. `signal` names the signal that ended it (None for an exit status), `hung` says it was killed

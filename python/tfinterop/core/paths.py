@@ -27,6 +27,13 @@ TF1_TESTEES = PACKAGE / "harness" / "tf1_testees"
 PACKAGED_JAVA_LIB = PACKAGE / "java-lib"
 JAVA_LIB = Path(os.environ.get("TFINTEROP_JAVA_LIB") or (
     PACKAGED_JAVA_LIB if PACKAGED_JAVA_LIB.is_dir() else REPO_ROOT / "java" / "build" / "install" / "tfinterop-java" / "lib"))
+# The module for the current TF Java's API (java-current.jar and java-core.jar; its TF Java jars are fetched on
+# first use, runtimes/jars.py): in a wheel, package data; in a checkout, Gradle's `jar` outputs side by side.
+PACKAGED_JAVA_CURRENT_LIB = PACKAGE / "java-lib-current"
+JAVA_CURRENT_JARS = ((PACKAGED_JAVA_CURRENT_LIB / "java-current.jar", PACKAGED_JAVA_CURRENT_LIB / "java-core.jar")
+                     if PACKAGED_JAVA_CURRENT_LIB.is_dir() else
+                     (REPO_ROOT / "java-current" / "build" / "libs" / "java-current.jar",
+                      REPO_ROOT / "java-core" / "build" / "libs" / "java-core.jar"))
 # The Java library as Maven artifacts (org.tfinterop:tfinterop-java, ...), a file repository: in a wheel, package
 # data (setup.py); in a checkout, where `make maven-local` publishes it.
 PACKAGED_MAVEN_REPO = PACKAGE / "maven-repo"

@@ -24,6 +24,9 @@ from tfinterop.harness.matrix import fix_targets, run_fix_jobs
 from tfinterop.runtimes import environments, registry
 
 PRODUCERS = ["tf-2.21.0", "tf-2.12.0"]       # Keras 3 and Keras 2
+# The TF Java 1.x targets the corpus is fixed for by default (COMPATIBILITY.md's section): the oldest and newest
+# releases it was measured on; --targets names any other 1.x release (every one is a fix target).
+DEFAULT_TARGETS = ("java-tf-1.8.0", "java-tf-1.15.0")
 SECTION = "corpus"
 LAYERS_SECTION = "layers"
 
@@ -315,7 +318,8 @@ def _by_keras(layers) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tfinterop.harness.zoo_run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--producers", default=",".join(PRODUCERS), help="comma-separated (default: %(default)s)")
-    parser.add_argument("--targets", help="comma-separated (default: every TF Java 1.x target)")
+    parser.add_argument("--targets", help="comma-separated TF Java 1.x targets (default: java-tf-1.8.0,java-tf-1.15.0; any of "
+                             "`tfinterop targets`' 1.x releases)")
     parser.add_argument("--models", help=f"comma-separated (default: all of zoo.py's: {', '.join(zoo.NAMES)}; "
                                          f"with --layers, every public layer class of each producer's Keras)")
     parser.add_argument("--layers", action="store_true",
@@ -328,7 +332,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     producers = args.producers.split(",")
-    targets = args.targets.split(",") if args.targets else fix_targets(registry.CONSUMERS)
+    targets = args.targets.split(",") if args.targets else list(DEFAULT_TARGETS)
     names = args.models.split(",") if args.models else None if args.layers else zoo.NAMES
     # The layer survey's names are the producers' Keras' classes: a name one lacks is a row that says so.
     builder, section, write = (layer_survey, LAYERS_SECTION, layers_markdown) if args.layers else \

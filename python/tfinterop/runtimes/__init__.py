@@ -25,8 +25,6 @@ import importlib
 # Python adapter imports TensorFlow, the Java one starts a JVM).
 ADAPTERS = {"python": ("tfinterop.runtimes.python_tf", "PythonTF"), "java": ("tfinterop.runtimes.java_tf", "JavaTF")}
 RUNTIMES = tuple(ADAPTERS)
-# A folder for the Java adapter's JVM to take as java.io.tmpdir (set by worker.WorkerClient, which removes it).
-JVM_TMPDIR_VARIABLE = "TFINTEROP_JVM_TMPDIR"
 
 
 def open_consumer(runtime: str):

@@ -14,7 +14,7 @@ import numpy as np
 from tfinterop.contract import signatures
 from tfinterop.core import paths
 from tfinterop.core.errors import from_kind, TfInteropError, UnsupportedDataTypeError
-from tfinterop.runtimes import JVM_TMPDIR_VARIABLE, registry
+from tfinterop.runtimes import registry
 from tfinterop.runtimes.preflight import float32_batch
 from tfinterop.savedmodel import reader as savedmodel
 
@@ -28,7 +28,7 @@ def _start_jvm():
     if "tensorflow" in sys.modules:
         raise TfInteropError("Python TensorFlow is already loaded in this process; TF Java must run in a "
                              "process of its own (the two native libraries abort together)")
-    jars = registry.java_jars(paths.JAVA_LIB)
+    jars = registry.worker_classpath()
     # TF 1.8's native library brings its own jemalloc, which by default hands a freed tensor's pages back to
     # the kernel, so every large tensor is page-faulted in afresh (a 10,000x784 feed: ~7,700 faults, most of
     # the time of a round trip). Keep freed pages for reuse instead; this process is a long-lived consumer.
@@ -37,9 +37,7 @@ def _start_jvm():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # The JVM uses SIGSEGV on purpose (null checks, safepoints); Python's faulthandler would take it for a crash.
     faulthandler.disable()
-    # Where TF Java unpacks its native library: the worker client's scratch folder, when there is one.
-    tmpdir = [f"-Djava.io.tmpdir={os.environ[JVM_TMPDIR_VARIABLE]}"] if os.environ.get(JVM_TMPDIR_VARIABLE) else []
-    jpype.startJVM(*tmpdir, classpath=[str(j) for j in jars], convertStrings=False)
+    jpype.startJVM(*registry.worker_jvm_options(), classpath=[str(j) for j in jars], convertStrings=False)
     return jpype
 
 

@@ -11,17 +11,31 @@ matrix, verify and fix may do with it follows from its capability flags, never f
 """
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from tfinterop.core import paths
-from tfinterop.core.errors import JavaModuleMissingError, TfInteropError, UsageError
+from tfinterop.core.errors import JavaModuleMissingError, UsageError
 from tfinterop.runtimes import environments
 from tfinterop.runtimes.environments import PythonTensorFlow
 
 LEGACY = paths.TF1_TESTEES
+
+
+# A worker's classpath, when its target is not the default (os.pathsep-joined jars; JavaTensorFlow.prepare sets it).
+CLASSPATH_ENV = "TFINTEROP_JAVA_CLASSPATH"
+JVM_OPTIONS_ENV = "TFINTEROP_JVM_OPTIONS"       # and its JVM's options, one a line
+
+
+def worker_jvm_options() -> list:
+    return [o for o in os.environ.get(JVM_OPTIONS_ENV, "").splitlines() if o]
+
+
+def worker_classpath() -> list:
+    """The JVM's classpath in a Java worker: the target's (CLASSPATH_ENV), else the installed module's lib folder."""
+    given = os.environ.get(CLASSPATH_ENV)
+    return [Path(p) for p in given.split(os.pathsep)] if given else java_jars(paths.JAVA_LIB)
 
 
 def java_jars(lib: Path) -> list:
@@ -33,10 +47,11 @@ def java_jars(lib: Path) -> list:
     return jars
 
 
-def java_command(main: str, args=(), jvm=(), lib: Path = paths.JAVA_LIB) -> list:
+def java_command(main: str, args=(), jvm=(), lib: Path = paths.JAVA_LIB, classpath=None) -> list:
     """`java [jvm options] -cp <the module's jars> MAIN ARGS` with $JAVA_HOME's java, else the one on PATH."""
     java = Path(os.environ["JAVA_HOME"]) / "bin" / "java" if os.environ.get("JAVA_HOME") else "java"
-    return [str(java), *jvm, "-cp", os.pathsep.join(map(str, java_jars(lib))), main, *map(str, args)]
+    jars = java_jars(lib) if classpath is None else classpath
+    return [str(java), *jvm, "-cp", os.pathsep.join(map(str, jars)), main, *map(str, args)]
 
 
 class Runtime(Protocol):
@@ -50,16 +65,74 @@ class Runtime(Protocol):
         """Makes it ready (a virtual environment, a Gradle build) and returns its worker's WorkerClient arguments."""
 
 
+# Every TF Java release tfinterop targets, one row each (data, not code): the TensorFlow it runs (the target is
+# java-tf-<that>, as the worker reports it), its release on Maven Central, and which of tfinterop's Java modules
+# drives its API: "1.x" (java/, org.tensorflow:tensorflow, written against 1.8's API and run unchanged on every
+# 1.x release from 1.4.0: tests/runtimes/test_tf_java_releases.py) or "current" (java-current/,
+# org.tensorflow:tensorflow-core-api). Maven Central has no 1.13.0 (1.13.1 is the release). The 0.x releases
+# of tensorflow-core-api (0.2.0 .. 0.5.0) are not targets: java-current was not tried on them (their API is
+# older than 1.0's, which it is written for). The jars of each: runtimes/tf-java-jars.json.
+# "extract-native": the release's JNI jar holds libtensorflow_framework.so.1, which libtensorflow_jni.so needs, but
+# its NativeLibrary extracts only libtensorflow_framework.so (1.14.0: UnsatisfiedLinkError 'libtensorflow_framework.so.1:
+# cannot open shared object file', measured): the jar's libraries are unpacked beside its jars once, and the JVM
+# loads them from java.library.path.
+TF_JAVA_RELEASES = (
+    # TensorFlow  Maven release  module
+    ("1.4.0", "1.4.0", "1.x"),
+    ("1.5.0", "1.5.0", "1.x"),
+    ("1.6.0", "1.6.0", "1.x"),
+    ("1.7.0", "1.7.0", "1.x"),
+    ("1.8.0", "1.8.0", "1.x"),
+    ("1.9.0", "1.9.0", "1.x"),
+    ("1.10.0", "1.10.0", "1.x"),
+    ("1.11.0", "1.11.0", "1.x"),
+    ("1.12.0", "1.12.0", "1.x"),
+    ("1.13.1", "1.13.1", "1.x"),
+    ("1.14.0", "1.14.0", "1.x", "extract-native"),
+    ("1.15.0", "1.15.0", "1.x"),
+    ("2.16.2", "1.0.0", "current"),
+    ("2.18.0", "1.1.0", "current"),
+)
+# What each module needs of Maven Central for a release (tools/lock_jars.py resolves their dependencies).
+MAVEN_ARTIFACTS = {
+    "1.x": ("org.tensorflow:tensorflow:{v}", "org.tensorflow:proto:{v}"),
+    "current": ("org.tensorflow:tensorflow-core-api:{v}", "org.tensorflow:tensorflow-core-native:{v}:linux-x86_64"),
+}
+
+
+def own_jars(api: str) -> list:
+    """tfinterop's Java module for an API, without TF Java's jars: in a wheel, package data (setup.py); in a
+    checkout, Gradle's outputs (`make java`)."""
+    found = [paths.JAVA_LIB / "java.jar", paths.JAVA_LIB / "java-core.jar"] if api == "1.x" else \
+        list(paths.JAVA_CURRENT_JARS)
+    missing = [p for p in found if not p.is_file()]
+    if missing:
+        build = ":java:installDist" if api == "1.x" else ":java-current:jar"
+        raise JavaModuleMissingError(f"the Java module is not built: {', '.join(map(str, missing))} missing; run "
+                                     f"`make java` (gradle {build})")
+    return found
+
+
 @dataclass(frozen=True)
 class JavaTensorFlow:
-    name: str            # consumer name, "java-tf-<TensorFlow version>" as the worker reports it
-    artifact: str        # what Gradle fetches
-    project: str         # the Gradle project that wraps it
-    properties: tuple    # (("tfJavaVersion", "1.15.0"), ...)
-    lib: Path            # where `installDist` puts the jars (TFINTEROP_JAVA_LIB for the worker)
-    api: str = "1.x"     # the TF Java API its module is written for: "1.x" (org.tensorflow:tensorflow) or "current"
+    tensorflow_version: str     # what the release's TensorFlow.version() says
+    release: str                # its version on Maven Central
+    api: str = "1.x"            # the module that drives it: "1.x" (java/) or "current" (java-current/)
+    native: str = ""            # "extract-native": see TF_JAVA_RELEASES
     produces = False
     consumes = True
+
+    @property
+    def name(self) -> str:
+        return "java-tf-" + self.tensorflow_version
+
+    @property
+    def maven(self) -> tuple:
+        return tuple(a.format(v=self.release) for a in MAVEN_ARTIFACTS[self.api])
+
+    @property
+    def artifact(self) -> str:
+        return self.maven[0]
 
     @property
     def fixable_for(self) -> bool:
@@ -68,60 +141,43 @@ class JavaTensorFlow:
 
     @property
     def is_default(self) -> bool:
-        return self.lib == paths.JAVA_LIB
+        return self.name == DEFAULT_TARGET
+
+    def classpath(self, log=print) -> list:
+        """tfinterop's module and the release's jars: the default target's are the installed module's own lib
+        folder (the wheel's, or `make java`'s); every other release's come from the cache, fetched on first use."""
+        if self.is_default and paths.JAVA_LIB.is_dir() and any(paths.JAVA_LIB.glob("libtensorflow*.jar")):
+            return java_jars(paths.JAVA_LIB)
+        own = own_jars(self.api)
+        from tfinterop.runtimes import jars
+        rows = jars.locked().get(self.name)
+        if rows is None:
+            raise JavaModuleMissingError(f"{self.name} is not in tfinterop's list of TF Java jars ({jars.LOCK}); "
+                                         f"`python -m tfinterop.tools.lock_jars` writes it")
+        return own + jars.resolve(self.name, rows["jars"], log=log, extract_native=self.native == "extract-native")
+
+    def jvm_options(self) -> list:
+        from tfinterop.runtimes import jars
+        return [f"-Djava.library.path={jars.native_dir(self.name)}"] if self.native == "extract-native" else []
 
     def prepare(self, log=print) -> dict:
-        """Builds the module into its own install folder unless it is there for these sources already, and
-        returns the WorkerClient arguments of its consumer. The default one is `make java`'s (the Makefile
-        rebuilds it when its sources change): used as it is."""
-        if not self.is_default:
-            self._build(log)
-        java_jars(self.lib)
+        """The WorkerClient arguments of its consumer: a worker whose JVM runs this classpath (fetched first if
+        needed)."""
         env = environments.package_env(environments.DEFAULT)
-        env["TFINTEROP_JAVA_LIB"] = str(self.lib)
+        env.pop("TFINTEROP_JAVA_LIB", None)
+        env[CLASSPATH_ENV] = os.pathsep.join(map(str, self.classpath(log)))
+        env[JVM_OPTIONS_ENV] = "\n".join(self.jvm_options())
         return dict(runtime="java", env=env)
 
-    def command(self, main: str, args=(), jvm=()) -> list:
+    def command(self, main: str, args=(), jvm=(), log=print) -> list:
         """A plain JVM (no Python) running one of the module's mains."""
-        return java_command(main, args, jvm, self.lib)
-
-    def _build(self, log):
-        stamp = self.lib.parent / ".tfinterop-inputs"
-        wanted = self._inputs_digest()
-        if stamp.is_file() and stamp.read_text() == wanted and any(self.lib.glob("*.jar")):
-            return
-        gradle = os.environ.get("GRADLE", "gradle")
-        cmd = [gradle, "--console=plain", "--quiet", f"{self.project}:installDist"]
-        cmd += [f"-P{k}={v}" for k, v in self.properties]
-        log(f"java: building {self.name} ({self.artifact}): {' '.join(cmd)}")
-        proc = subprocess.run(cmd, cwd=paths.REPO_ROOT, capture_output=True, text=True)
-        if proc.returncode != 0 or not any(self.lib.glob("*.jar")):
-            raise TfInteropError(f"could not build {self.name} ({' '.join(cmd)} exited {proc.returncode}): "
-                                 f"{(proc.stderr or proc.stdout).strip()[-1500:]}")
-        stamp.write_text(wanted)
-
-    def _inputs_digest(self) -> str:
-        root = paths.REPO_ROOT
-        files = [root / "build.gradle", root / "settings.gradle", root / "java" / "build.gradle",
-                 root / "java-core" / "build.gradle", root / "java-current" / "build.gradle", *paths.SHARED.glob("*")]
-        for src in (root / "java" / "src" / "main", root / "java-core" / "src" / "main",
-                    root / "java-current" / "src" / "main"):
-            files += sorted(p for p in src.rglob("*") if p.is_file())
-        return paths.content_digest(self.artifact, self.properties, *[f.read_bytes() for f in files if f.is_file()])
+        classpath = self.classpath(log)
+        return java_command(main, args, [*self.jvm_options(), *jvm], classpath=classpath)
 
 
-JAVA_INSTALLS = paths.REPO_ROOT / "java" / "build" / "install"
-JAVA_TENSORFLOWS = (
-    JavaTensorFlow("java-tf-1.8.0", "org.tensorflow:tensorflow:1.8.0", ":java", (("tfJavaVersion", "1.8.0"),),
-                   paths.JAVA_LIB),
-    JavaTensorFlow("java-tf-1.15.0", "org.tensorflow:tensorflow:1.15.0", ":java",
-                   (("tfJavaVersion", "1.15.0"), ("installDir", str(JAVA_INSTALLS / "tfinterop-java-1.15.0"))),
-                   JAVA_INSTALLS / "tfinterop-java-1.15.0" / "lib"),
-    JavaTensorFlow("java-tf-2.18.0", "org.tensorflow:tensorflow-core-api:1.1.0", ":java-current", (),
-                   paths.REPO_ROOT / "java-current" / "build" / "install" / "tfinterop-java-current" / "lib",
-                   api="current"),
-)
-DEFAULT_JAVA = JAVA_TENSORFLOWS[0]
+DEFAULT_TARGET = "java-tf-1.8.0"
+JAVA_TENSORFLOWS = tuple(JavaTensorFlow(*row) for row in TF_JAVA_RELEASES)
+DEFAULT_JAVA = next(j for j in JAVA_TENSORFLOWS if j.name == DEFAULT_TARGET)
 
 # name -> runtime. Consumers: the TF Javas, then each Python TensorFlow's own loader; producers: the Python
 # TensorFlows (each producer's own loader is its reference).

@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from tfinterop.core.errors import from_kind, TfInteropError, WorkerCrashedError
-from tfinterop.runtimes import JVM_TMPDIR_VARIABLE
+from tfinterop.runtimes.registry import JVM_OPTIONS_ENV
 
 DEFAULT_TIMEOUT = 300.0
 # The first output buffer a client offers (10,000 MNIST predictions take 400 kB); a larger output is sent
@@ -326,7 +326,8 @@ class WorkerClient:
             # were left in /tmp in one day of test runs. In this client's scratch folder they go with it.
             jvm_tmp = Path(self._scratch.name) / "jvm-tmp"
             jvm_tmp.mkdir()
-            child_env[JVM_TMPDIR_VARIABLE] = str(jvm_tmp)
+            child_env[JVM_OPTIONS_ENV] = "\n".join(filter(None, [child_env.get(JVM_OPTIONS_ENV),
+                                                                   f"-Djava.io.tmpdir={jvm_tmp}"]))
         self._child = LineChild(runtime, command or [python, "-m", "tfinterop.runtimes.worker", runtime], child_env,
                                 Path(self._scratch.name), timeout, spawn)
         self._files = 0               # names scratch files, see _new_file

@@ -13,30 +13,31 @@ from pathlib import Path
 from tfinterop.commands import outputs
 from tfinterop.compat.targets import LOADERS, SUFFIX, targets_dir
 from tfinterop.core.atomic import write_atomically
-from tfinterop.core.errors import JavaModuleMissingError, TfInteropError
+from tfinterop.core.errors import TfInteropError
 from tfinterop.runtimes import registry
 
 
 def dump_java(consumer=None, log=print) -> dict:
     """A TF Java 1.x consumer of the runtime registry (default: TF Java 1.8.0, `make java`'s) reporting on
-    itself through `tfinterop-java op-registry`; another version's module is built first (Gradle)."""
+    itself through `tfinterop-java op-registry`, tfinterop's 1.x module on the release's own jars (fetched from
+    Maven Central on first use, runtimes/jars.py)."""
     consumer = consumer or registry.DEFAULT_JAVA
-    if consumer.is_default and not any(consumer.lib.glob("*.jar")):
-        raise JavaModuleMissingError(f"the Java module is not built: no jars in {consumer.lib}; run `make java`")
-    consumer.prepare(log)
+    if consumer.api == "1.x":
+        command = consumer.command("org.tfinterop.Cli", ["op-registry", "--out", "OUT"], log=log)
+    else:           # the current TF Java's module: the same JSON, through that API (java-current/CurrentRegistry)
+        command = consumer.command("org.tfinterop.CurrentRegistry", ["--out", "OUT"], log=log)
     with tempfile.TemporaryDirectory(prefix="tfinterop-op-registry-") as scratch:
         out = Path(scratch) / "java.json"
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-        proc = subprocess.run(consumer.command("org.tfinterop.Cli", ["op-registry", "--out", out]),
-                              capture_output=True, text=True, env=env, timeout=600)
+        proc = subprocess.run([str(out) if a == "OUT" else a for a in command], capture_output=True, text=True, env=env, timeout=600)
         if proc.returncode != 0:
             raise TfInteropError(f"tfinterop-java op-registry ({consumer.name}) failed (exit {proc.returncode}): "
                                  f"{proc.stderr.strip()}")
         raw = json.loads(out.read_text())
     return {"language": "java", "tensorflow_version": raw["tensorflow_version"],
-            "package": f"org.tensorflow:tensorflow:{raw['tensorflow_version']} (Maven Central, through Gradle)",
-            "dumped_by": "tfinterop-java op-registry: TensorFlow.registeredOpList(); versions and data types "
-                         "probed by Graph.importGraphDef",
+            "package": f"{consumer.artifact} (Maven Central)",
+            "dumped_by": ("tfinterop-java op-registry" if consumer.api == "1.x" else "java-current's CurrentRegistry")
+                         + ": TensorFlow.registeredOpList(); versions and data types probed by Graph.importGraphDef",
             "op_list": base64.b64decode(raw["op_list"]), "graph_def_versions": raw["graph_def_versions"],
             "data_types": raw["data_types"]}
 
@@ -109,7 +110,7 @@ def regenerate(out_dir: Path | None = None, log=print) -> list[Path]:
     out_dir = Path(out_dir or targets_dir())
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    java = [c for c in registry.JAVA_TENSORFLOWS if c.api == "1.x"]      # dumped by the 1.x module's op-registry
+    java = list(registry.JAVA_TENSORFLOWS)      # each by its own module (1.x: op-registry; current: CurrentRegistry)
     # The JVMs run in subprocesses; Python TensorFlow in this one.
     for dump in [dump_java(c, log) for c in java] + [dump_python()]:
         name, blob = render(dump)
