@@ -18,17 +18,20 @@ from tfinterop.runtimes import jars, registry
 SAMPLE = ("java-tf-1.4.0", "java-tf-1.12.0", "java-tf-1.15.0", "java-tf-2.18.0")
 GOLDEN = REPO / "fixtures" / "golden"
 MODELS = {"compat-serve": GOLDEN / "compat-serve", "seed-simple-save": GOLDEN / "seed-simple-save",
-          "strings": GOLDEN / "strings" / "model", "xlogy": None}       # xlogy: made by the job (XLOGY below)
+          "strings": GOLDEN / "strings" / "model", "xlogy": None, "ensure-shape": None}   # made by the job (MADE)
 # What check predicts for the sample, with the reason (asserted, and then held to what each release does):
 # TF 1.4 has no AddV2 (what `+` is in TF >= 1.13's graphs, and in 2.21's), which fix computes with Add;
 # seed-simple-save is TF 2.21's simple_save (resource variables, the sharded saver), which fix rewrites;
-# the strings model uses no op newer than 1.4's; Xlogy came in TF 1.12 and has no older form;
+# the strings model uses no op newer than 1.4's; Xlogy came in TF 1.12, and fix computes it with 1.4's ops
+# (composed_forms.zero_where_zero); EnsureShape came in TF 1.10 and has no exact older form (composed_forms.NO_FORM);
 # TF 2.18 (the current TF Java) loads them all as they are.
 EXPECTED = {
     ("java-tf-1.4.0", "compat-serve"): "loads after fix", ("java-tf-1.4.0", "seed-simple-save"): "loads after fix",
-    ("java-tf-1.4.0", "strings"): "loads as it is", ("java-tf-1.4.0", "xlogy"): "refused",
+    ("java-tf-1.4.0", "strings"): "loads as it is", ("java-tf-1.4.0", "xlogy"): "loads after fix",
     ("java-tf-1.12.0", "xlogy"): "loads as it is", ("java-tf-1.15.0", "xlogy"): "loads as it is",
-    ("java-tf-2.18.0", "xlogy"): "loads as it is",
+    ("java-tf-2.18.0", "xlogy"): "loads as it is", ("java-tf-1.4.0", "ensure-shape"): "refused",
+    ("java-tf-1.12.0", "ensure-shape"): "loads as it is", ("java-tf-1.15.0", "ensure-shape"): "loads as it is",
+    ("java-tf-2.18.0", "ensure-shape"): "loads as it is",
     ("java-tf-1.12.0", "compat-serve"): "loads as it is", ("java-tf-1.12.0", "seed-simple-save"): "loads after fix",
     ("java-tf-1.12.0", "strings"): "loads as it is",
     ("java-tf-1.15.0", "compat-serve"): "loads as it is", ("java-tf-1.15.0", "seed-simple-save"): "loads after fix",
@@ -40,15 +43,17 @@ EXPECTED = {
 # loads the model, then says so, typed). check holds models to what TensorFlow loads, so it says "loads as it is".
 MODULE_LIMITS = {("java-tf-2.18.0", "strings"): "cannot feed or fetch DT_STRING by signature"}
 
-XLOGY = r'''
+MADE = r'''
 import sys
 import tensorflow as tf
-with tf.Graph().as_default(), tf.compat.v1.Session() as s:
-    x = tf.compat.v1.placeholder(tf.float32, [None, 3], name="x")
-    sig = tf.compat.v1.saved_model.predict_signature_def(inputs={"x": x}, outputs={"y": tf.math.xlogy(x, x)})
-    b = tf.compat.v1.saved_model.Builder(sys.argv[1])
-    b.add_meta_graph_and_variables(s, ["serve"], signature_def_map={"serving_default": sig}, strip_default_attrs=True)
-    b.save()
+for name, op in (("xlogy", lambda x: tf.math.xlogy(x, x)), ("ensure-shape", lambda x: tf.ensure_shape(x, [None, 3]))):
+    with tf.Graph().as_default(), tf.compat.v1.Session() as s:
+        x = tf.compat.v1.placeholder(tf.float32, [None, 3], name="x")
+        sig = tf.compat.v1.saved_model.predict_signature_def(inputs={"x": x}, outputs={"y": op(x)})
+        b = tf.compat.v1.saved_model.Builder(sys.argv[1] + "/" + name)
+        b.add_meta_graph_and_variables(s, ["serve"], signature_def_map={"serving_default": sig},
+                                       strip_default_attrs=True)
+        b.save()
 '''
 
 DRIVER = r'''
@@ -63,7 +68,7 @@ for target, models in plan.items():
     verifier = verify.Verifier(target, log=lambda m: print(m, file=sys.stderr), workers=workers)
     for name, (directory, predicted) in models.items():
         inputs = Inputs.read(Path(directory).parent / "inputs.npz") if name == "strings" else Inputs()
-        if name == "xlogy":
+        if name in ("xlogy", "ensure-shape"):
             inputs = Inputs(examples=4)
         r = verifier.verify_plan(verify.plan(directory, inputs=inputs))
         doc = {"as_is": r.status, "loaded": r.loaded, "error": r.error, "runtime_message": r.runtime_message or ""}
@@ -89,10 +94,10 @@ def check_all_targets(models: dict):
 
 
 def run_the_sample(tmp_path):
-    """The early job: the xlogy model made, check's prediction, then each sampled release loading (and fixing) the
-    models for real. Returns (the prediction, the driver's completed process)."""
-    models = dict(MODELS, xlogy=tmp_path / "xlogy")
-    made = python_run("-c", XLOGY, models["xlogy"])
+    """The early job: the xlogy and ensure-shape models made, check's prediction, then each sampled release loading
+    (and fixing) the models for real. Returns (the prediction, the driver's completed process)."""
+    models = dict(MODELS, **{name: tmp_path / name for name, made in MODELS.items() if made is None})
+    made = python_run("-c", MADE, tmp_path)
     assert made.returncode == 0, made.stderr[-2000:]
     said = check_all_targets(models)
     plan = {t: {name: (str(d), said[(t, name)]["verdict"]) for name, d in models.items()} for t in SAMPLE}
@@ -130,8 +135,8 @@ def test_targets_lists_every_release_with_its_tensorflow():
 
 
 def test_check_all_targets_says_it_is_a_prediction_and_names_the_reason(predicted):
-    assert {k: predicted[k]["verdict"] for k in EXPECTED if k[1] != "xlogy"} == \
-        {k: v for k, v in EXPECTED.items() if k[1] != "xlogy"}
+    assert {k: predicted[k]["verdict"] for k in EXPECTED if MODELS[k[1]] is not None} == \
+        {k: v for k, v in EXPECTED.items() if MODELS[k[1]] is not None}
     assert [g["op"] for g in predicted[("java-tf-1.4.0", "compat-serve")]["findings"]] == ["AddV2"]
     text = cli("check", "--all-targets", MODELS["seed-simple-save"]).stdout
     assert "check's prediction from each release's dumped registry, not a run" in text
@@ -145,7 +150,7 @@ def test_the_sample_of_releases_does_what_check_said(early_result):
     check did not say 'loads as it is'."""
     (said, r), _ = early_result
     assert {k: said[k]["verdict"] for k in EXPECTED} == EXPECTED
-    assert "op-not-registered: Xlogy" in said[("java-tf-1.4.0", "xlogy")]["reason"]
+    assert "op-not-registered: EnsureShape" in said[("java-tf-1.4.0", "ensure-shape")]["reason"]
     assert r.returncode == 0, r.stderr[-3000:]
     done = json.loads(r.stdout.splitlines()[-1])
     for (target, name), verdict in EXPECTED.items():
@@ -159,4 +164,4 @@ def test_the_sample_of_releases_does_what_check_said(early_result):
             assert real["as_is"] == "target-failed" and "could not load" in real["error"], what
             assert real["fix"] == ("fixed" if verdict == "loads after fix" else "refused"), what
         if verdict == "refused":       # in TensorFlow's own words: the op check named
-            assert "Op type not registered 'Xlogy'" in real["error"], what
+            assert "Op type not registered 'EnsureShape'" in real["error"], what
