@@ -82,6 +82,15 @@ def test_a_line_no_cell_of_a_full_run_uses_is_stale(tmp_path):
     assert judged(tmp_path, grid(), *lines, full=False).ok   # a partial run cannot tell
 
 
+def test_a_line_about_a_consumer_outside_the_full_run_is_not_stale_there(tmp_path):
+    """A TF Java release that is a slice of its own (matrix.FULL_CONSUMERS) keeps its lines through a full run."""
+    lines = ("tf-b | * | seed | java | Op type not registered | sharded saver",
+             "tf-a | * | seed | java-old | anything | measured in java-old's own slice")
+    assert judged(tmp_path, grid(), *lines).ok
+    stale = judged(tmp_path, grid(), lines[0], "tf-z | * | seed | j* | anything | a consumer of this run")
+    assert [p.split(":")[0] for p in stale.problems] == ["known-incompatibilities.txt line 5 matches no cell of this full run"]
+
+
 def test_a_line_shadowed_by_an_earlier_one_is_stale(tmp_path):
     r = judged(tmp_path, grid(), "tf-b | * | seed | java | Op type | first", "tf-b | * | seed | java | Op | shadowed")
     assert [p.split(":")[0] for p in r.problems] == ["known-incompatibilities.txt line 5 matches no cell of this full run"]

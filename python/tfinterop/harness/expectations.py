@@ -31,6 +31,11 @@ class KnownIncompatibility:
     reason: str
     line: int
 
+    def concerns(self, consumers) -> bool:
+        """Whether a run over these consumers can use the line: a line for a consumer outside it (a TF Java release
+        that is a slice of its own) is neither used nor stale there."""
+        return any(fnmatchcase(c, self.consumer) for c in consumers)
+
     def matches(self, producer, model, variant, consumer, tags=None) -> bool:
         if "/" in self.variant:
             if tags is None:

@@ -727,7 +727,8 @@ def judge(result: MatrixResult, entries) -> None:
     for entry in entries:
         if entry.reason.startswith(REASON_PLACEHOLDER):
             problems.append(f"known-incompatibilities.txt line {entry.line} has no reason yet: say why it fails")
-        if result.full and entry.line not in used and entry.line not in touches_skips:
+        if result.full and entry.concerns(result.consumers) and entry.line not in used and \
+                entry.line not in touches_skips:
             problems.append(f"known-incompatibilities.txt line {entry.line} matches no cell of this full run: "
                             f"it is stale; remove it (or run with --fix)")
     result.problems = problems
@@ -764,7 +765,8 @@ def fix_list(result: MatrixResult, path: Path) -> list[str]:
                 firsts.setdefault(entry.line, []).append(ran[i])
         bad = [e for e in kept if e.line in firsts and not holds(e, firsts[e.line])]
         skipped = {e.line for e in first_matches(kept, [c for c in result.cells if c.status == SKIP]).values() if e}
-        stale = [e for e in kept if result.full and e.line not in firsts and e.line not in skipped]
+        stale = [e for e in kept if result.full and e.concerns(result.consumers) and e.line not in firsts
+                 and e.line not in skipped]
         drop = {e.line for e in bad + stale}
         if not drop:
             break
