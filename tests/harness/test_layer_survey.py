@@ -63,3 +63,30 @@ def test_the_matrix_keeps_the_layer_survey_section():
     section = f"{reports.section_begin('layers')}\n## Every Keras layer\nold\n{reports.section_end('layers')}\n"
     kept = reports.kept_sections("## Compatibility matrix\nold table\n\n" + section, "## Compatibility matrix\nnew\n")
     assert kept.startswith("## Compatibility matrix\nnew\n") and kept.endswith(section)
+
+
+KEEPS_WHAT_IT_DID_NOT_BEGIN = r'''
+import sys
+from pathlib import Path
+from tfinterop.harness import zoo
+out = Path(sys.argv[1])
+(out / "old").mkdir(parents=True)
+(out / "old" / "mine.txt").write_text("mine")
+class Model:
+    def count_params(self):
+        return 1
+def failing_export(model, directory):
+    directory.mkdir(exist_ok=True)
+    (directory / "partial").write_text("half")
+    raise RuntimeError("export failed")
+zoo.export = failing_export
+record = zoo.build(["old", "new"], out, log=lambda m: None, make=lambda name, keras: (Model(), ""),
+                   inputs=lambda name: None, failures_are_results=True)
+print(sorted(p.name for p in (out / "old").iterdir()), (out / "new").exists(), record["new"]["built"])
+'''
+
+
+def test_a_failed_export_removes_only_the_folder_it_began(tmp_path):
+    r = python_run("-c", KEEPS_WHAT_IT_DID_NOT_BEGIN, tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip().splitlines()[-1] == "['mine.txt', 'partial'] False False"

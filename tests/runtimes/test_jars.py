@@ -27,3 +27,21 @@ def test_a_jar_that_is_not_the_recorded_one_is_refused_and_nothing_is_put_in_pla
     assert not (user_cache / "tf-java" / "probe").exists()
     assert [p.name for p in (user_cache / "tf-java").iterdir()] == []       # no staging folder left behind
 
+
+
+def test_an_old_release_folder_is_replaced_only_when_it_holds_nothing_but_what_tfinterop_writes(tmp_path):
+    """_discard removes a release folder of an older lock only if it holds jars, tfinterop's marker and its native
+    folder; a folder with anything else of the user's is refused, and kept as it was."""
+    ours = tmp_path / "java-tf-1.9.0"
+    (ours / jars.NATIVE).mkdir(parents=True)
+    (ours / "libtensorflow-1.9.0.jar").write_bytes(b"jar")
+    (ours / jars.COMPLETE).write_text("{}")
+    jars._discard(ours)                                      # noqa: SLF001 -- the rule itself
+    assert not ours.exists()
+    theirs = tmp_path / "java-tf-1.10.0"
+    theirs.mkdir()
+    (theirs / "libtensorflow-1.10.0.jar").write_bytes(b"jar")
+    (theirs / "notes.txt").write_text("mine")
+    with pytest.raises(jars.JarsUnavailableError, match="notes.txt"):
+        jars._discard(theirs)                                # noqa: SLF001
+    assert (theirs / "notes.txt").read_text() == "mine" and (theirs / "libtensorflow-1.10.0.jar").exists()

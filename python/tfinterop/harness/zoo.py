@@ -158,6 +158,7 @@ def build(names, out: Path, log=print, make=make, inputs=INPUTS.get, failures_ar
     record = {}
     for name in names:
         stage = "building it"
+        existed = (out / name).exists()    # a failed export removes only the folder it began
         try:
             model, why = make(name, keras)
             if model is not None and model.count_params() <= MAX_PARAMETERS:
@@ -166,7 +167,8 @@ def build(names, out: Path, log=print, make=make, inputs=INPUTS.get, failures_ar
         except Exception as e:  # noqa: BLE001 -- with failures_are_results, one layer's failure is its result
             if not failures_are_results:
                 raise
-            shutil.rmtree(out / name, ignore_errors=True)
+            if not existed:
+                shutil.rmtree(out / name, ignore_errors=True)
             model, why = None, f"{stage} failed: {type(e).__name__}: {' '.join(str(e).split())[:300]}"
         if model is None:
             record[name] = {"built": False, "why": why}
