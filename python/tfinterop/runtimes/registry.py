@@ -5,6 +5,7 @@ Java classpath). The matrix, `run`, the fuzzer and the resource benchmark take t
 
     Python TensorFlows   environments.PYTHON_TENSORFLOWS: producers ("tf-X") and consumers ("python-tf-X")
     TF Java              JAVA_TENSORFLOWS below: consumers ("java-tf-X", X the TensorFlow it runs)
+    TensorFlow.js        tfjs.TFJS_RELEASES: consumers ("js-tfjs-X", X the @tensorflow/tfjs release), in Node.js
 
 Every row is a Runtime (the protocol below): a new consumer implements it and is added as one row; what the
 matrix, verify and fix may do with it follows from its capability flags, never from its name.
@@ -19,6 +20,7 @@ from tfinterop.core import paths
 from tfinterop.core.errors import JavaModuleMissingError, UsageError
 from tfinterop.runtimes import environments
 from tfinterop.runtimes.environments import PythonTensorFlow
+from tfinterop.runtimes.tfjs import TFJS_RELEASES
 
 LEGACY = paths.TF1_TESTEES
 
@@ -179,10 +181,11 @@ DEFAULT_TARGET = "java-tf-1.8.0"
 JAVA_TENSORFLOWS = tuple(JavaTensorFlow(*row) for row in TF_JAVA_RELEASES)
 DEFAULT_JAVA = next(j for j in JAVA_TENSORFLOWS if j.name == DEFAULT_TARGET)
 
-# name -> runtime. Consumers: the TF Javas, then each Python TensorFlow's own loader; producers: the Python
-# TensorFlows (each producer's own loader is its reference).
+# name -> runtime. Consumers: the TF Javas, then each Python TensorFlow's own loader, then TensorFlow.js; producers:
+# the Python TensorFlows (each producer's own loader is its reference).
 CONSUMERS = {**{j.name: j for j in JAVA_TENSORFLOWS if j.consumes},
-             **{env.consumer: env for env in environments.PYTHON_TENSORFLOWS if env.consumes}}
+             **{env.consumer: env for env in environments.PYTHON_TENSORFLOWS if env.consumes},
+             **{js.name: js for js in TFJS_RELEASES if js.consumes}}
 PRODUCERS = {env.producer: env for env in environments.PYTHON_TENSORFLOWS if env.produces}
 
 
