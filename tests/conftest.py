@@ -290,6 +290,17 @@ def java_worker(java_built):
         yield w
 
 
+TFJS_TARGET = "js-tfjs-4.22.0"
+
+
+@pytest.fixture(scope="session")
+def js_worker():
+    """The JavaScript consumer's Node worker (its npm packages and converter installed on first use)."""
+    from tfinterop.runtimes import registry
+    with WorkerClient(**registry.consumer(TFJS_TARGET).prepare(log=lambda message: None)) as w:
+        yield w
+
+
 @pytest.fixture(scope="session")
 def golden_manifest():
     import json

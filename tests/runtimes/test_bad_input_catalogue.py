@@ -97,6 +97,29 @@ def test_worker_api(case, tmp_path, python_worker, java_worker):
         agree(case, results["python"], results["java"])
 
 
+@pytest.mark.parametrize("case", MODEL_CASES, ids=[c["id"] for c in MODEL_CASES])
+def test_worker_api_of_the_javascript_consumer(case, tmp_path, python_worker, js_worker):
+    """The same catalogue through TensorFlow.js's Node worker: the same kinds, and results that agree with Python's."""
+    directory = catalogue.build_model(case, tmp_path)
+    inputs_file = catalogue.write_inputs(case, tmp_path) if "inputs" in case else None
+    status, value = outcome(js_worker, case, directory, inputs_file)
+    beyond = catalogue.beyond("js-tfjs", case)
+    # A model tfjs cannot load: that, in tfjs's words, is the answer to every case on it, but those whose .npz is
+    # unreadable (read before the model loads, as `predict --inputs` reads it).
+    if beyond is not None and case["expect"].get("kind") != "npy-format":
+        assert status == "error", f"js: {case['id']}: tfjs loaded a model the catalogue says it cannot: {value}"
+        check_error({**case, "expect": beyond}, "js", value)
+        return
+    if status == "error":
+        check_error(case, "js", value)
+        return
+    assert "ok" in case["expect"], f"js: {case['id']} should fail with {case['expect']['kind']}"
+    check_ok(case, value)
+    python_status, y_python = outcome(python_worker, case, directory, inputs_file)
+    assert python_status == "ok", f"python: {case['id']}: {y_python}"
+    agree(case, y_python, value)
+
+
 def run_cli(case, root, runtime):
     directory = catalogue.build_model(case, root)
     out_dir, read_only = root, None

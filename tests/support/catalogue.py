@@ -31,6 +31,13 @@ def cases():
     return json.loads(CATALOGUE.read_text())["cases"]
 
 
+def beyond(consumer: str, case):
+    """What `consumer` ("js-tfjs") must answer for a case whose base model it cannot load at all (the catalogue's
+    "models_beyond"), or None: the case's own expectation holds."""
+    table = json.loads(CATALOGUE.read_text())["models_beyond"].get(consumer, {})
+    return table.get(case["model"]["base"])
+
+
 def random_bytes(seed: str, n: int) -> bytes:
     out = bytearray()
     i = 0

@@ -82,6 +82,8 @@ def check(directory, target: Target, model=None) -> Report:
 
 
 def check_meta_graph(meta_graph, target: Target) -> list:
+    if target.loader == "tfjs-converter":
+        return _check_for_converter(meta_graph, target)
     tags = list(meta_graph.meta_info_def.tags)
     graph_def = meta_graph.graph_def
     producer_ops = {op.name: op for op in meta_graph.meta_info_def.stripped_op_list.op}
@@ -256,6 +258,90 @@ def _check_assets(tags, meta_graph):
             for name, count in Counter(names).items() if count > 1]
 
 
+# Ops the TensorFlow.js converter never meets, though a SavedModel holds them: it freezes each signature
+# (convert_variables_to_constants_v2, lowering control flow), so variables and their reads become constants and
+# function calls are inlined, and it converts nothing but what the signature computes.
+FROZEN_BY_THE_CONVERTER = {"VarHandleOp", "ReadVariableOp", "VariableV2", "Variable", "ResourceGather",
+                           "StatefulPartitionedCall", "PartitionedCall", "Case", "StatelessCase"}
+# What tfjs narrows without a word (docs/tfjs-research.md, 2f): a signature that feeds or fetches them is refused.
+TFJS_NARROWS = {"DT_INT64": "int32", "DT_DOUBLE": "float32"}
+
+
+def _check_for_converter(meta_graph, target: Target) -> list:
+    """The converter's own check, predicted: each callable signature's computation (the graph walked back from its
+    outputs, and every function its nodes call) held to the ops the converter maps, by name, as its validate() does
+    (it has no OpDefs: attrs and inputs are its own mappings' business); and the signature's dtypes held to tfjs's."""
+    tags = list(meta_graph.meta_info_def.tags)
+    graph = meta_graph.graph_def
+    nodes = {n.name: n for n in graph.node}
+    functions = {f.signature.name: f for f in graph.library.function}
+    findings, seen_ops = [], set()
+    for key in sorted(meta_graph.signature_def):
+        if key.startswith("__"):
+            continue
+        signature = meta_graph.signature_def[key]
+        for role, group in (("input", signature.inputs), ("output", signature.outputs)):
+            for k in sorted(group):
+                name = savedmodel.dtype_name(group[k].dtype)
+                if group[k].dtype not in target.data_types:
+                    narrowed = TFJS_NARROWS.get(name)
+                    findings.append(Finding(tags, group[k].name.split(":")[0], "", "dtype",
+                                            f"signature {key!r} {role} {k!r} is {name}, which {target.name} does not "
+                                            f"have" + (f": its converter narrows it to {narrowed} without a word"
+                                                       if narrowed else ""),
+                                            f"cast {role} {k!r} to a dtype tfjs has (float32, int32, bool) inside "
+                                            f"the model's signature"))
+        for node, function in _computation(signature, nodes, functions):
+            if node.op in functions or node.op in FROZEN_BY_THE_CONVERTER or target.has_op(node.op):
+                continue
+            if (node.op, function) in seen_ops:
+                continue
+            seen_ops.add((node.op, function))
+            findings.append(Finding(tags, node.name, node.op, "op-not-registered",
+                                    f"{_where(node, function)}: op {node.op!r} is not in the ops {target.name}'s "
+                                    f"converter maps (signature {key!r})",
+                                    f"{target.name} has no op of that name: build the signature from ops TensorFlow.js "
+                                    f"has (its converter's op list)"))
+    return findings
+
+
+def _computation(signature, nodes, functions):
+    """(node, function name or None) of everything a signature computes: the top graph walked back from its outputs
+    (data and control inputs), then the whole body of each function those nodes call, and of those theirs."""
+    stack = [t.name.split(":")[0] for t in signature.outputs.values() if t.name]
+    seen, called, out = set(), [], []
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in nodes:
+            continue
+        seen.add(name)
+        node = nodes[name]
+        out.append((node, None))
+        called += _called_functions(node)
+        stack += [i.lstrip("^").split(":")[0] for i in node.input]
+    done = set()
+    while called:
+        fname = called.pop()
+        if fname in done or fname not in functions:
+            continue
+        done.add(fname)
+        for node in functions[fname].node_def:
+            out.append((node, fname))
+            called += _called_functions(node)
+    return out
+
+
+def _called_functions(node) -> list:
+    names = []
+    for value in node.attr.values():
+        which = value.which(*savedmodel.ATTR_VALUE_ONEOF)
+        if which == "func":
+            names.append(value.func.name)
+        elif which == "list":
+            names += [f.name for f in value.list.func]
+    return names
+
+
 def fold(findings) -> list:
     """[[finding as a dict, ...], ...]: findings of one kind (and one op, for an op the target lacks) together,
     in the order they were found. `check` and `verify` print one line of each group unless asked for all."""
@@ -281,7 +367,7 @@ def folded_lines(group: list, verbose: bool, indent: str) -> list:
 
 
 def human(report: Report, target: Target, verbose: bool = False) -> str:
-    head = (f"{report.directory} against {target.name} (TensorFlow {target.tensorflow_version}, "
+    head = (f"{report.directory} against {target.name} ({target.runtime_label}, "
             f"{target.language}, {target.loader} loader): ")
     if report.loadable:
         return head + "loadable, no findings"

@@ -8,6 +8,8 @@ here lists ops by hand.
     java-tf-1.X.Y      every other TF Java 1.x release, 1.4.0 .. 1.15.0, the same way (the module on that
                        release's jars, fetched on first use: runtimes/jars.py)
     python-tf-<ver>    the Python TensorFlow in .venv (the producer), dumped in this process
+    js-tfjs-<ver>      TensorFlow.js: the ops its converter maps (tensorflowjs/op_list/*.json); not OpDefs, so
+                       check holds a model to their names only (check.py, the tfjs-converter loader)
 
 `tfinterop targets --regenerate` (tools/dump_targets.py) writes them again.
 """
@@ -26,6 +28,7 @@ SUFFIX = ".json.gz"
 LOADERS = {
     "java": "c-api",      # TF_LoadSessionFromSavedModel: every NodeDef attr must be in the op's OpDef
     "python": "python",   # tf.compat.v1.saved_model.loader.load: drops unknown default-valued attrs
+    "javascript": "tfjs-converter",   # tensorflowjs_converter: each signature frozen, its ops held to the op list
 }
 
 
@@ -49,6 +52,10 @@ class Target:
     data_types: dict           # DataType number -> name
     op_dicts: dict             # op name -> OpDef as a dict (json_format)
     _op_defs: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def runtime_label(self) -> str:
+        return ("TensorFlow.js " if self.language == "javascript" else "TensorFlow ") + self.tensorflow_version
 
     def has_op(self, name) -> bool:
         return name in self.op_dicts

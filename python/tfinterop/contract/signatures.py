@@ -58,6 +58,13 @@ def numpy_dtype(info):
     return np.dtype(NUMPY[name])
 
 
+def dtype_label(info) -> str:
+    """A signature tensor's dtype as the runtimes' capability lists name it: numpy's name ("bytes" for strings), or
+    the DataType's own for one no runtime crosses ("DT_VARIANT")."""
+    name = savedmodel.dtype_name(info.dtype)
+    return np.dtype(NUMPY[name]).name if name in NUMPY else name
+
+
 def check_inputs(signature, inputs: dict, key: str) -> dict:
     """{tensor name: array} for the signature's inputs; raises InvalidInputError saying what was expected."""
     want, given = sorted(signature.inputs), sorted(inputs)

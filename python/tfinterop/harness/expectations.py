@@ -11,6 +11,10 @@ must fail, and its runtime message must start with the expected prefix; a listed
 fails differently, is a failure of the run. So the list can never go stale silently. The Java golden
 tests read the same file, by the same grammar: fixtures/known-incompatibilities.cases.json holds the
 cases both readers are tested on.
+
+A message that begins with `sometimes: ` lists a cell that fails at random (a runtime that draws random numbers
+where TensorFlow's never go wrong): the cell may pass, and when it fails its message must start with the rest.
+The line still goes stale when no cell matches it. Its reason must say how often, and why.
 """
 
 from dataclasses import dataclass
@@ -31,6 +35,19 @@ class KnownIncompatibility:
     reason: str
     line: int
 
+    @property
+    def sometimes(self) -> bool:
+        """The cell may pass: it fails at random (see the module's doc)."""
+        return self.message_prefix.startswith(SOMETIMES)
+
+    @property
+    def expected_message(self) -> str:
+        return self.message_prefix[len(SOMETIMES):] if self.sometimes else self.message_prefix
+
+    def holds_for(self, passed: bool, message: str) -> bool:
+        """Whether a cell's outcome is what the line says: failed with its message, or (sometimes) passed."""
+        return (passed and self.sometimes) or (not passed and message.startswith(self.expected_message))
+
     def concerns(self, consumers) -> bool:
         """Whether a run over these consumers can use the line: a line for a consumer outside it (a TF Java release
         that is a slice of its own) is neither used nor stale there."""
@@ -46,6 +63,7 @@ class KnownIncompatibility:
 
 
 FIELDS = "producer | model | variant | consumer | expected message prefix | reason"
+SOMETIMES = "sometimes: "
 
 
 def load(path: Path = paths.KNOWN_INCOMPATIBILITIES) -> list[KnownIncompatibility]:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tfinterop.contract import signatures
 from tfinterop.contract.tolerance import accuracy, compare_outputs
 from tfinterop.core import paths
 from tfinterop.core.errors import TfInteropError, UsageError, WorkerCrashedError
@@ -38,6 +39,7 @@ from tfinterop.harness.models import get_model, MODELS
 from tfinterop.runtimes import environments, registry
 from tfinterop.runtimes.environments import EnvironmentUnavailable, PythonTensorFlow
 from tfinterop.runtimes.worker import WorkerClient
+from tfinterop.savedmodel import reader as savedmodel
 
 PASS, FAIL, CRASH, SKIP = "pass", "fail", "crash", "skip"
 REASON_PLACEHOLDER = "REASON NEEDED"
@@ -99,6 +101,7 @@ class Cell:
     known: expectations.KnownIncompatibility | None = None   # the first list line that matches the cell
     verdict: str = ""
     outputs: dict | None = field(default=None, repr=False)     # {output key: array}, until the run ends
+    unfetched: dict = field(default_factory=dict)   # {output key: dtype} the consumer cannot fetch (its `fetches`)
 
     @property
     def key(self):
@@ -341,10 +344,14 @@ def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, inputs: d
     inputs (every input key, every dtype), keeping every output for the comparison with the reference."""
     try:
         worker = process.get()
+        key = signature_key(cell.variant, cell.tags)
+        cell.unfetched = unfetchable(process.name, model_dir, cell.tags, key)
         handle = worker.load(model_dir, cell.tags)
         cell.loaded = True
         try:
-            cell.outputs = worker.run(handle, signature_key(cell.variant, cell.tags), inputs)
+            output_keys = None if not cell.unfetched else sorted(
+                k for k in signature_output_dtypes(model_dir, cell.tags, key) if k not in cell.unfetched)
+            cell.outputs = worker.run(handle, key, inputs, output_keys)
         finally:
             if worker.alive:
                 worker.close(handle)
@@ -355,6 +362,25 @@ def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, inputs: d
         cell.status, cell.message = CRASH, str(e)
     except TfInteropError as e:
         cell.status, cell.message, cell.runtime_message = FAIL, str(e), e.runtime_message
+
+
+def signature_output_dtypes(model_dir, tags, key) -> dict:
+    """{output key: numpy dtype name} of a signature, as the SavedModel declares it."""
+    mg = signatures.meta_graph(savedmodel.read(model_dir), tags)
+    return {k: signatures.dtype_label(info) for k, info in mg.signature_def[key].outputs.items()}
+
+
+def unfetchable(consumer: str, model_dir, tags, key) -> dict:
+    """{output key: dtype} of the signature's outputs the consumer cannot fetch (its capability flag `fetches`): the
+    cell fetches the others, holds them to the reference, and fails saying which it could not (compare_with_reference)."""
+    fetches = registry.consumer(consumer).fetches
+    if fetches is None:
+        return {}
+    try:
+        dtypes = signature_output_dtypes(model_dir, tags, key)
+    except (TfInteropError, KeyError):
+        return {}          # the consumer's own load says what is wrong with the model
+    return {k: d for k, d in sorted(dtypes.items()) if d not in fetches}
 
 
 # ---------------------------------------------------------------- the run
@@ -678,7 +704,8 @@ def compare_with_reference(cells, everything):
                             f"model ({ref.status if ref else 'not run'}), so these outputs cannot be checked")
             continue
         differ, errors = [], []
-        for key, result in compare_outputs(ref.outputs, cell.outputs).items():
+        held_to = {k: v for k, v in ref.outputs.items() if k not in cell.unfetched}
+        for key, result in compare_outputs(held_to, cell.outputs).items():
             if result.max_abs_error is not None:
                 errors.append(result.max_abs_error)
             if result.argmax_agreement is not None:
@@ -688,6 +715,11 @@ def compare_with_reference(cells, everything):
         cell.max_abs_error = max(errors) if errors else None
         if differ:
             cell.status, cell.message = FAIL, f"outputs differ from {ref.consumer}'s: " + "; ".join(differ)
+        elif cell.unfetched:
+            cell.status = FAIL
+            cell.message = (f"cannot fetch {', '.join(f'{k} ({d})' for k, d in cell.unfetched.items())}: "
+                            f"{cell.consumer} has no such dtype; its other outputs ({', '.join(sorted(held_to))}) "
+                            f"agree with {ref.consumer}'s")
 
 
 # ---------------------------------------------------------------- expected results, strictly
@@ -713,11 +745,13 @@ def judge(result: MatrixResult, entries) -> None:
         if entry is None:
             cell.expected = cell.status == PASS
             cell.verdict = "pass" if cell.expected else f"unexpected {cell.status}"
+        elif cell.status == PASS and entry.sometimes:
+            cell.expected, cell.verdict = True, f"pass (line {entry.line}: it fails at random)"
         elif cell.status == PASS:
             cell.expected = False
             cell.verdict = (f"unexpected pass: known-incompatibilities.txt line {entry.line} expects "
                             f"{entry.message_prefix!r}; remove or narrow that line (or run with --fix)")
-        elif cell.observed_message.startswith(entry.message_prefix):
+        elif entry.holds_for(False, cell.observed_message):
             cell.expected, cell.verdict = True, f"known {cell.status} (line {entry.line})"
         else:
             cell.expected = False
@@ -753,8 +787,7 @@ def fix_list(result: MatrixResult, path: Path) -> list[str]:
     ran = [c for c in result.cells if c.status != SKIP]
 
     def holds(entry, cells_first_matched):
-        return all(c.status != PASS and c.observed_message.startswith(entry.message_prefix)
-                   for c in cells_first_matched)
+        return all(entry.holds_for(c.status == PASS, c.observed_message) for c in cells_first_matched)
 
     kept = list(entries)
     while True:    # dropping a line can hand its cells to a later one: repeat until nothing changes

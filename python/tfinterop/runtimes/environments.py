@@ -46,6 +46,7 @@ class PythonTensorFlow:
     produces = True               # exports every model and default variant (tf1_testees/producer.py too)
     consumes = True               # its own loader is a consumer, and every export's reference
     fixable_for = False           # fix writes TF 1.x graphs for TF Java 1.x; a Python TensorFlow loads the original
+    fetches = None                # every dtype a signature may have
 
     @property
     def name(self) -> str:

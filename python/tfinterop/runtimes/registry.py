@@ -62,6 +62,7 @@ class Runtime(Protocol):
     produces: bool          # exports the harness's models (a producer of the matrix)
     consumes: bool          # loads and runs models by signature: a target of verify, a column of the matrix
     fixable_for: bool       # `tfinterop fix` rewrites models for it (a TF 1.x graph runtime, its op registry dumped)
+    fetches: tuple | None   # the dtypes (numpy names) it fetches by signature; None: every one a signature may have
 
     def prepare(self, log=print) -> dict:
         """Makes it ready (a virtual environment, a Gradle build) and returns its worker's WorkerClient arguments."""
@@ -123,6 +124,7 @@ class JavaTensorFlow:
     native: str = ""            # "extract-native": see TF_JAVA_RELEASES
     produces = False
     consumes = True
+    fetches = None              # it refuses, typed, what its API cannot fetch (java_tf.JAVA_DTYPES)
 
     @property
     def name(self) -> str:

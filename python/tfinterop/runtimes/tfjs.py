@@ -41,6 +41,9 @@ class TensorFlowJs:
     produces = False
     consumes = True
     fixable_for = False           # fix writes TF 1.x graphs for TF Java 1.x
+    # What tfjs fetches (js/worker.js's SUPPORTED): it has no int64 or float64, which its converter narrows; the matrix
+    # fetches the other outputs of such a signature and holds them to the reference
+    fetches = ("float32", "int32", "bool")
 
     @property
     def name(self) -> str:
@@ -59,7 +62,7 @@ class TensorFlowJs:
                                          if node is None and npm is None else
                                          f"{self.name} needs {'Node.js (`node`)' if node is None else '`npm`'} on PATH")
         modules = self._node_packages(npm, log)
-        converter = self._converter_packages(log)
+        converter = self.converter_packages(log)
         env = environments.package_env(environments.DEFAULT)
         env["NODE_PATH"] = str(modules)
         env[CONVERTER_ENV] = json.dumps([sys.executable, "-m", "tfinterop.runtimes.tfjs_convert"])
@@ -79,7 +82,8 @@ class TensorFlowJs:
         return self._installed("node", hashlib.sha256(lock).hexdigest(), install, log,
                                f"npm ci (@tensorflow/tfjs {self.version}, from the npm registry)") / "node_modules"
 
-    def _converter_packages(self, log) -> Path:
+    def converter_packages(self, log=print) -> Path:
+        """The folder the converter is installed in (on first use): sys.path's entry for `import tensorflowjs`."""
         def install(folder):
             _run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
                   "--target", str(folder), *self.converter], folder, self.name)

@@ -36,8 +36,6 @@ import tempfile
 import types
 from pathlib import Path
 
-import numpy as np
-
 from tfinterop.core import paths
 from tfinterop.core.errors import ModelLoadError, TfInteropError, TagSetNotFoundError
 
@@ -61,13 +59,8 @@ def describe(directory, tags, allow_untrusted=False) -> dict:
     mg = signatures.meta_graph(model, tags)
 
     def tensors(group):
-        out = {}
-        for k, info in group.items():
-            name = savedmodel.dtype_name(info.dtype)
-            dtype = signatures.NUMPY.get(name)
-            out[k] = {"name": info.name, "dtype": name if dtype is None else np.dtype(dtype).name,
-                      "shape": savedmodel.shape_of(info.tensor_shape)}
-        return out
+        return {k: {"name": info.name, "dtype": signatures.dtype_label(info),
+                    "shape": savedmodel.shape_of(info.tensor_shape)} for k, info in group.items()}
     return {"signatures": {key: {"inputs": tensors(sig.inputs), "outputs": tensors(sig.outputs)}
                            for key, sig in mg.signature_def.items() if not key.startswith("__")}}
 

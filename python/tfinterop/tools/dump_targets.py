@@ -15,6 +15,7 @@ from tfinterop.compat.targets import LOADERS, SUFFIX, targets_dir
 from tfinterop.core.atomic import write_atomically
 from tfinterop.core.errors import TfInteropError
 from tfinterop.runtimes import registry
+from tfinterop.runtimes.tfjs import TFJS_RELEASES
 
 
 def dump_java(consumer=None, log=print) -> dict:
@@ -77,14 +78,41 @@ def dump_python() -> dict:
             "data_types": data_types}
 
 
+def dump_tfjs(js, log=print) -> dict:
+    """A TensorFlow.js release of the registry: the ops its converter maps (tensorflowjs/op_list/*.json, the list the
+    converter itself holds every graph to before converting it), from the converter the consumer installs. The
+    versions are this project's TensorFlow's, which the converter reads SavedModels with; the data types are the ones
+    tfjs has (the converter narrows int64 and float64 to int32 and float32)."""
+    from tfinterop.core.tf_import import tensorflow
+    tf = tensorflow()
+    from tensorflow.core.framework import types_pb2
+    folder = js.converter_packages(log) / "tensorflowjs" / "op_list"
+    entries = sorted((entry for f in sorted(folder.glob("*.json")) for entry in json.loads(f.read_text())),
+                     key=lambda e: e["tfOpName"])
+    if not entries:
+        raise TfInteropError(f"no op list in {folder}: is the TensorFlow.js converter installed there?")
+    ops = [{"name": e["tfOpName"], "tfjs": e} for e in entries]
+    return {"language": "javascript", "tensorflow_version": js.version, "name": js.name,
+            "package": f"@tensorflow/tfjs@{js.version} (npm), tensorflowjs=={js.version} (PyPI)",
+            "dumped_by": "tfinterop targets --regenerate: the converter's op list (tensorflowjs/op_list/*.json)",
+            "ops": ops,
+            "graph_def_versions": {"producer": tf.version.GRAPH_DEF_VERSION,
+                                   "min_consumer": tf.version.GRAPH_DEF_VERSION_MIN_CONSUMER,
+                                   "min_producer": tf.version.GRAPH_DEF_VERSION_MIN_PRODUCER,
+                                   "consumer": tf.version.GRAPH_DEF_VERSION},
+            "data_types": [types_pb2.DT_FLOAT, types_pb2.DT_INT32, types_pb2.DT_BOOL, types_pb2.DT_STRING,
+                           types_pb2.DT_COMPLEX64]}
+
+
 def render(dump: dict) -> tuple[str, bytes]:
     """A dump as the committed file: the OpList as JSON (docs dropped), sorted, gzip without a timestamp."""
     from google.protobuf import json_format
     from tensorflow.core.framework import op_def_pb2, types_pb2
 
     op_list = op_def_pb2.OpList()
-    op_list.ParseFromString(dump["op_list"])
-    ops = []
+    if "op_list" in dump:
+        op_list.ParseFromString(dump["op_list"])
+    ops = list(dump.get("ops", ()))     # a TensorFlow.js converter's list is not OpDefs
     for op in sorted(op_list.op, key=lambda o: o.name):
         op.ClearField("summary")
         op.ClearField("description")
@@ -94,7 +122,7 @@ def render(dump: dict) -> tuple[str, bytes]:
             attr.ClearField("description")
         ops.append(json_format.MessageToDict(op, preserving_proto_field_name=True))
     names = {v.number: v.name for v in types_pb2.DataType.DESCRIPTOR.values}
-    name = f"{dump['language']}-tf-{dump['tensorflow_version']}"
+    name = dump.get("name") or f"{dump['language']}-tf-{dump['tensorflow_version']}"
     doc = {"target": name,
            "runtime": {"language": dump["language"], "tensorflow_version": dump["tensorflow_version"],
                        "package": dump["package"], "loader": LOADERS[dump["language"]]},
@@ -112,7 +140,7 @@ def regenerate(out_dir: Path | None = None, log=print) -> list[Path]:
     written = []
     java = list(registry.JAVA_TENSORFLOWS)      # each by its own module (1.x: op-registry; current: CurrentRegistry)
     # The JVMs run in subprocesses; Python TensorFlow in this one.
-    for dump in [dump_java(c, log) for c in java] + [dump_python()]:
+    for dump in [dump_java(c, log) for c in java] + [dump_python()] + [dump_tfjs(js, log) for js in TFJS_RELEASES]:
         name, blob = render(dump)
         path = out_dir / (name + SUFFIX)
         outputs.check_output_file(path, True, "--out")      # a dump of its own name, meant to be regenerated

@@ -9,7 +9,8 @@
 //
 // Every input and output crosses by its signature key, mapped to the converted graph's tensor names (the converter
 // loses keys whose dtype and shape collide). tfjs has float32, int32 and bool (and string, complex64); the converter
-// narrows int64 to int32 and float64 to float32 without a word, so a signature with them is refused, typed.
+// narrows int64 to int32 and float64 to float32 without a word, so such an output is refused, typed, and such an
+// input is fed only if every value is exactly an int32 or a float32.
 //
 // Run by hand: TFINTEROP_TFJS_CONVERTER='["python","-m","tfinterop.runtimes.tfjs_convert"]' node worker.js
 
@@ -28,8 +29,11 @@ console.log = console.info = console.warn = (...args) => process.stderr.write(ar
 const tf = require("@tensorflow/tfjs");
 const VERSION = tf.version.tfjs;
 const NAME = "js-tfjs-" + VERSION;
-// What tfjs feeds and fetches by signature, as numpy names; the converter narrows every other number type.
+// What tfjs fetches by signature, as numpy names (tfjs also has string and complex64, which tfinterop does not
+// cross yet); the converter narrows int64 and float64.
 const SUPPORTED = ["float32", "int32", "bool"];
+// and what it feeds: int64 and float64 too, narrowed, when every value is exactly an int32 or float32 (conform)
+const FEEDS = [...SUPPORTED, "int64", "float64"];
 
 class WorkerError extends Error {
   constructor(kind, message, runtimeMessage = null) {
@@ -309,13 +313,13 @@ class Consumer {
     const fetch = outputKeys === null || outputKeys === undefined ? have : outputKeys;
     const unknown = fetch.filter((k) => !(k in signature.outputs));
     if (unknown.length) fail("signature-key-not-found", `signature '${key}' has no output ${unknown.map((k) => `'${k}'`).join(", ")}; its output keys: ${have.join(", ") || "(none)"}`);
-    for (const [role, group, keys] of [["input", signature.inputs, want], ["output", signature.outputs, fetch]]) {
-      for (const k of keys) {
-        if (!SUPPORTED.includes(group[k].dtype)) {
-          fail("unsupported-dtype", `${NAME} cannot feed or fetch ${group[k].dtype} by signature: ${role} '${k}' of ` +
-               `signature '${key}' (it has: ${SUPPORTED.join(", ")}; TensorFlow.js has no int64 or float64, and its ` +
-               `converter narrows them to int32 and float32)`);
-        }
+    for (const [role, group, keys, can] of [["input", signature.inputs, want, FEEDS], ["output", signature.outputs, fetch, SUPPORTED]]) {
+      const lacking = keys.filter((k) => !can.includes(group[k].dtype));
+      if (lacking.length) {
+        fail("unsupported-dtype", `${NAME} cannot ${role === "input" ? "feed" : "fetch"} ${lacking.map((k) => `${k} (${group[k].dtype})`).join(", ")}: ` +
+             `${role} of signature '${key}'; it ${role === "input" ? "feeds" : "fetches"} ${can.join(", ")}` +
+             (role === "output" ? " (TensorFlow.js has no int64 or float64: its converter narrows them to int32 and " +
+              "float32, so their values are not the ones the signature promises; name the other outputs to fetch them)" : ""));
       }
     }
     const feeds = {};
@@ -419,27 +423,41 @@ class Consumer {
 }
 
 const shapeText = (shape) => (shape === null ? "<unknown rank>" : "[" + shape.map((d) => (d < 0 ? "?" : String(d))).join(", ") + "]");
-const INT_RANGE = {int32: [-(2 ** 31), 2 ** 31 - 1]};
+const INT32 = [-(2 ** 31), 2 ** 31 - 1];
+// What the converter made of a signature's int64 and float64 inputs: int32 and float32 placeholders.
+const NARROWED = {int64: "int32", float64: "float32"};
 
+// An input as the converted graph takes it: of the signature's dtype (another integer type is converted when every
+// value fits, as the other runtimes do), and of its shape. An int64 or float64 input is fed narrowed, as the
+// converter made its placeholder, only if every value is exactly an int32 or a float32: tfjs would otherwise
+// compute on other numbers than the caller gave, without a word.
 function conform(key, x, info) {
   const what = `input '${key}' expects ${info.dtype} ${shapeText(info.shape)}`;
   if (x.values === undefined) fail("invalid-input", `${what}; got ${x.dtype}`);
-  let values = x.values;
   const isInt = (d) => /^u?int/.test(d);
-  if (isInt(info.dtype) && isInt(x.dtype) && x.dtype !== info.dtype) {
-    const [lo, hi] = INT_RANGE[info.dtype];
-    const wide = Array.from(values, (v) => Number(v));
-    const bad = wide.findIndex((v) => v < lo || v > hi);
-    if (bad >= 0) fail("invalid-input", `${what}; got ${x.dtype} with value(s) outside ${info.dtype}'s range, the first ${values[bad]} at flat index ${bad}`);
-    values = Int32Array.from(wide);
-  } else if (x.dtype !== info.dtype) {
-    fail("invalid-input", `${what}; got ${x.dtype}`);
-  }
+  if (x.dtype !== info.dtype && !(isInt(info.dtype) && isInt(x.dtype))) fail("invalid-input", `${what}; got ${x.dtype}`);
   const shape = info.shape;
   if (shape !== null && (shape.length !== x.shape.length || shape.some((d, i) => d >= 0 && d !== x.shape[i]))) {
     fail("invalid-input", `${what}; got shape [${x.shape.join(", ")}]`);
   }
-  return {dtype: info.dtype, shape: x.shape, values};
+  const fed = NARROWED[info.dtype] || info.dtype;
+  let values = x.values;
+  if (fed === "int32" && x.dtype !== "int32") {
+    const bad = values.findIndex((v) => Number(v) < INT32[0] || Number(v) > INT32[1]);
+    if (bad >= 0) {
+      fail("invalid-input", `${what}; got ${x.dtype} with value(s) outside int32's range, the first ${values[bad]} at ` +
+           `flat index ${bad}` + (info.dtype === "int64" ? ` (${NAME} computes int64 as int32: its converter narrows it)` : ""));
+    }
+    values = Int32Array.from(values, (v) => Number(v));
+  } else if (fed === "float32" && x.dtype === "float64") {
+    const bad = values.findIndex((v) => Math.fround(v) !== v && !Number.isNaN(v));
+    if (bad >= 0) {
+      fail("invalid-input", `${what}; value ${values[bad]} at flat index ${bad} is not exactly a float32, and ${NAME} ` +
+           `computes float64 as float32 (its converter narrows it): feed values a float32 holds`);
+    }
+    values = Float32Array.from(values);
+  }
+  return {dtype: fed, shape: x.shape, values};
 }
 
 // ------------------------------------------------------------------ the loop
