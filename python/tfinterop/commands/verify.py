@@ -217,7 +217,8 @@ class Verifier:
         try:
             return worker.run(handle, key, inputs), None, True
         except TfInteropError as e:
-            return None, e, True
+            # load-failed from a call: a runtime that loads a signature on first call (TensorFlow.js converts it)
+            return None, e, e.kind != "load-failed"
         finally:
             if worker.alive:
                 worker.close(handle)

@@ -113,8 +113,10 @@ class Converter:
                 self._convert(str(directory), str(work), signature_def=signature, saved_model_tags=",".join(tags))
             except Exception as e:  # noqa: BLE001 -- whatever the converter raises, it did not convert the model
                 words = f"{type(e).__name__}: {e}".strip()
+                one_line = "; ".join(line.strip() for line in words.splitlines() if line.strip())
                 raise ModelLoadError(f"the TensorFlow.js converter {self.version} could not convert {directory} "
-                                     f"with tags [{', '.join(tags)}], signature {signature!r}: {words}", words) from None
+                                     f"with tags [{', '.join(tags)}], signature {signature!r}: {one_line}",
+                                     words) from None
             graph = json.loads((work / "model.json").read_text())
             nodes = {n["name"] for n in graph["modelTopology"].get("node", [])}
             kept = {"inputs": {k: v for k, v in names["inputs"].items() if v.split(":")[0] in nodes},

@@ -1,0 +1,120 @@
+"""TensorFlow.js as a consumer (js-tfjs-4.22.0: @tensorflow/tfjs in Node.js, each signature converted by the real
+tensorflowjs converter): `verify` and `check` against it as a user runs them, on models exported here by TF 2.21 as
+users export theirs, and its Node worker held to Python TensorFlow's outputs by signature key."""
+
+import numpy as np
+import pytest
+
+from conftest import TFJS_TARGET, cli, python_run
+from tfinterop.core.errors import InvalidInputError, ModelLoadError, UnsupportedDataTypeError
+
+EXPORTS = r'''
+import sys
+import keras, tensorflow as tf
+out = sys.argv[1]
+cnn = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+                        keras.layers.MaxPooling2D(), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+cnn.export(out + "/keras-cnn")        # Keras 3's model.export(): an object-based SavedModel, its serve signature
+
+class Twins(tf.Module):
+    # two inputs and two outputs of one dtype and shape each: the converter cannot tell their keys apart
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="p"), tf.TensorSpec([None, 3], tf.float32, name="q")])
+    def serve(self, p, q):
+        return {"sum": p + q, "diff": p - q, "first": p[:, 0]}
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 2, 2], tf.float32)])
+    def det(self, x):                   # MatrixDeterminant: not an op TensorFlow.js has
+        return {"d": tf.linalg.det(x)}
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.int64, name="ids"), tf.TensorSpec([None], tf.float64, name="scale")])
+    def wide(self, ids, scale):
+        return {"next": ids + 1, "scaled": scale * 2.0, "half": tf.cast(ids, tf.float32) / 2.0, "odd": ids % 2 == 1}
+
+m = Twins()
+tf.saved_model.save(m, out + "/twins", signatures={"serving_default": m.serve, "det": m.det, "wide": m.wide})
+'''
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tfjs-exports")
+    done = python_run("-c", EXPORTS, root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return root
+
+
+def test_verify_passes_a_keras_3_export_of_a_cnn(exports):
+    r = cli("verify", exports / "keras-cnn", "--target", TFJS_TARGET)
+    assert r.returncode == 0, r.stdout + r.stderr[-3000:]
+    assert f"python-tf-2.21.0 vs {TFJS_TARGET}: AGREE" in r.stdout and "output_0: float32[8, 10] agrees" in r.stdout
+
+
+def test_verify_fails_with_the_converters_words_and_check_predicted_them(exports):
+    r = cli("verify", exports / "twins", "--signature", "det", "--target", TFJS_TARGET)
+    assert r.returncode == 1, r.stdout + r.stderr[-3000:]
+    assert "TARGET-FAILED" in r.stdout
+    assert "ValueError: Unsupported Ops in the model before optimization; MatrixDeterminant" in r.stdout
+    assert "check: op-not-registered: MatrixDeterminant" in r.stdout      # the prediction, attached
+    predicted = cli("check", exports / "twins", "--target", TFJS_TARGET)
+    assert predicted.returncode == 1 and "op 'MatrixDeterminant' is not in the ops" in predicted.stdout
+    assert "(signature 'det')" in predicted.stdout and "serving_default" not in predicted.stdout
+    assert cli("check", exports / "keras-cnn", "--target", TFJS_TARGET).returncode == 0
+
+
+def test_every_output_by_its_key_where_the_converter_loses_the_keys(exports, js_worker, python_worker):
+    rng = np.random.default_rng(0)
+    inputs = {"p": rng.standard_normal((5, 3)).astype(np.float32), "q": rng.standard_normal((5, 3)).astype(np.float32)}
+    got = {}
+    for name, worker in (("js", js_worker), ("python", python_worker)):
+        handle = worker.load(exports / "twins", ["serve"])
+        try:
+            got[name] = worker.run(handle, None, inputs)
+        finally:
+            worker.close(handle)
+    assert sorted(got["js"]) == ["diff", "first", "sum"]
+    for k in got["python"]:       # + and - of float32 are exact in both: equal, not merely close
+        np.testing.assert_array_equal(got["js"][k], got["python"][k], err_msg=k)
+
+
+def test_int64_and_float64_fed_narrowed_only_when_exact_and_never_fetched(exports, js_worker, python_worker):
+    ids, scale = np.array([1, 2, 2**31 - 1], np.int64), np.array([0.5, -3.0, 2.0**100], np.float64)
+    handle = js_worker.load(exports / "twins", ["serve"])
+    try:
+        with pytest.raises(UnsupportedDataTypeError, match=r"cannot fetch next \(int64\), scaled \(float64\)"):
+            js_worker.run(handle, "wide", {"ids": ids, "scale": scale})
+        got = js_worker.run(handle, "wide", {"ids": ids, "scale": scale}, ["half", "odd"])
+        with pytest.raises(InvalidInputError, match=r"outside int32's range, the first 3000000000 .*converter narrows"):
+            js_worker.run(handle, "wide", {"ids": np.array([3_000_000_000], np.int64), "scale": scale[:1]}, ["half"])
+        with pytest.raises(InvalidInputError, match="value 0.1 at flat index 0 is not exactly a float32"):
+            js_worker.run(handle, "wide", {"ids": ids[:1], "scale": np.array([0.1])}, ["half"])
+        with pytest.raises(ModelLoadError, match="MatrixDeterminant"):
+            js_worker.run(handle, "det", {"x": np.eye(2, dtype=np.float32)[None]})
+    finally:
+        js_worker.close(handle)
+    reference = python_worker.load(exports / "twins", ["serve"])
+    try:
+        expected = python_worker.run(reference, "wide", {"ids": ids, "scale": scale}, ["half", "odd"])
+    finally:
+        python_worker.close(reference)
+    assert got["odd"].dtype == np.bool_
+    for k in expected:
+        np.testing.assert_array_equal(got[k], expected[k], err_msg=k)
+
+
+def test_the_pytest_plugin_holds_a_model_to_tfjs(pytester, exports):
+    pytester.makepyfile(test_user=f'''
+import pytest
+
+@pytest.mark.tfinterop_target("{TFJS_TARGET}")
+def test_serves_in_the_browser_too(tfinterop):
+    tfinterop.assert_same_outputs(r"{exports / "keras-cnn"}")
+
+@pytest.mark.tfinterop_target("{TFJS_TARGET}")
+def test_not_this_one(tfinterop):
+    tfinterop.assert_same_outputs(r"{exports / "twins"}", signature="det")
+''')
+    result = pytester.runpytest("-p", "no:cacheprovider", "-v")
+    out = result.stdout.str()
+    result.assert_outcomes(passed=1, failed=1)
+    assert f"test_serves_in_the_browser_too[target={TFJS_TARGET}] PASSED" in out
+    assert "Unsupported Ops in the model before optimization" in out
