@@ -92,6 +92,17 @@ def test_verify_from_a_folder_outside_the_checkout(installed):
     assert "loadable, no findings" in check.stdout
 
 
+def test_verify_in_tensorflow_js_from_the_wheel(installed):
+    """The JavaScript consumer from the wheel: its Node worker and npm lockfile are package data, and its packages and
+    converter are installed on first use (into the cache); the TF2 export agrees in tfjs, and the mixed model says
+    which outputs tfjs cannot fetch."""
+    bin_dir, work = installed
+    ok = run(bin_dir / "tfinterop", "verify", "tf2-module", "--target", "js-tfjs-4.22.0", cwd=work)
+    assert "python-tf-2.21.0 vs js-tfjs-4.22.0: AGREE" in ok.stdout, ok.stdout + ok.stderr
+    bad = run(bin_dir / "tfinterop", "verify", "mixed/model", "--target", "js-tfjs-4.22.0", cwd=work, check=False)
+    assert bad.returncode == 1 and "cannot fetch label (int64), score (float64)" in bad.stdout, bad.stdout + bad.stderr
+
+
 def test_a_users_pytest_file_holds_models_to_tf_java(installed):
     """The plugin as installed (its pytest11 entry point): one model TF Java 1.8 serves, one it rejects."""
     bin_dir, work = installed

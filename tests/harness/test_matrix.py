@@ -66,6 +66,19 @@ def test_another_message_than_listed_fails_the_run(tmp_path):
     assert r.cells[2].verdict.startswith("different message")
 
 
+def test_a_sometimes_line_takes_a_pass_or_its_own_failure_and_no_other(tmp_path):
+    """A cell that fails at random (TensorFlow.js's RandomUniform in TF 1.8's dropout): it may pass; a failure must
+    have the message; the line still goes stale when no cell matches it."""
+    line = "tf-b | * | seed | java | sometimes: outputs differ from | one activation in 20 million doubled"
+    differ = cell("tf-b", "seed", "java", FAIL, "outputs differ from python-tf-b's: y: values differ")
+    assert judged(tmp_path, grid()[:2] + [differ], line).ok
+    passed = judged(tmp_path, grid()[:2], line.replace("tf-b | * | seed", "tf-a | * | seed"))
+    assert passed.ok and passed.cells[0].verdict.startswith("pass (line 4: it fails at random)")
+    assert not judged(tmp_path, grid(), line).ok                # tf-b's seed cell fails with another message
+    stale = judged(tmp_path, grid()[:2], "tf-z | * | * | java | sometimes: outputs differ | gone")
+    assert any("line 4 matches no cell" in p for p in stale.problems)
+
+
 def test_a_crash_can_be_listed_but_only_with_its_message(tmp_path):
     cells = [cell("tf-a", "seed", "java", CRASH, "java worker killed by signal SIGABRT while loading")]
     assert judged(tmp_path, cells, "tf-a | * | * | java | java worker killed by signal SIGABRT | native abort").ok

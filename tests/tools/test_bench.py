@@ -15,7 +15,7 @@ from tfinterop.tools import bench
 
 FIGURES = {"marshal_ratio", "bridge_overhead_ratio", "java_vs_python_throughput", "single_image_latency_ratio",
            "worker_batch_ratio", "worker_single_image_ratio", "worker_signature_ratio", "check_one_model",
-           "verify_one_model", "verify_ratio", "verify_cold_ratio"}
+           "verify_one_model", "verify_ratio", "verify_cold_ratio", "js_batch_ratio", "js_single_image_ratio"}
 
 
 def tiny_bench(tmp_path):
@@ -49,6 +49,7 @@ def test_bench_reports_every_figure_with_a_unit(java_built, early_result):
     assert doc["machine"]["cores"] >= 1 and doc["machine"]["cpu"] and len(doc["machine"]["loadavg_start"]) == 3
     assert doc["runtimes"]["java"] == "java-tf-1.8.0" and doc["runtimes"]["python"].startswith("python-tf-2.")
     assert doc["settings"]["images"] == 20
+    assert "through js-tfjs-4.22.0's Node worker" in doc["figures"]["js_batch_ratio"]["about"]
     text = table.read_text()
     assert "written by hand" in text and "kept too" in text and "old table" not in text
     assert "| `bridge_overhead_ratio` |" in text and "| `bridge_overhead_ratio` |" in r.stdout

@@ -427,9 +427,17 @@ def cmd_targets(args) -> int:
                                                       runtime.native == "extract-native") else
                      f"jars fetched on first use, {sum(j['size'] for j in locked.get(name, {}).get('jars', [])) / 1e6:.0f} MB")
             what = f"TensorFlow {runtime.tensorflow_version} (TF Java {runtime.artifact}; {where})"
+        elif getattr(runtime, "converter", None):   # TensorFlow.js: npm's package and its converter, from PyPI
+            installed = (runtime.home() / "node" / "node_modules").is_dir()
+            what = (f"TensorFlow.js {runtime.version} (Node.js, npm @tensorflow/tfjs@{runtime.version}, converted by "
+                    f"{runtime.converter[0]}; {'installed in the cache' if installed else 'installed on first use'})")
         else:
             what = f"TensorFlow {runtime.version} (Python)"
-        if name in dumped:
+        if name in dumped and targets.load(name).loader == "tfjs-converter":
+            t = targets.load(name)
+            said = (f"{len(t.op_dicts)} ops its converter maps, {len(t.data_types)} data types (check holds each "
+                    f"signature's ops to the list by name)")
+        elif name in dumped:
             t = targets.load(name)
             said = (f"{len(t.op_dicts)} ops, {len(t.data_types)} data types, GraphDef producer {t.producer} (accepts "
                     f"producers >= {t.min_producer}, min_consumer <= {t.consumer})")

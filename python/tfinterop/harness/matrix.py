@@ -344,11 +344,11 @@ def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, inputs: d
     inputs (every input key, every dtype), keeping every output for the comparison with the reference."""
     try:
         worker = process.get()
-        key = signature_key(cell.variant, cell.tags)
-        cell.unfetched = unfetchable(process.name, model_dir, cell.tags, key)
         handle = worker.load(model_dir, cell.tags)
         cell.loaded = True
         try:
+            key = signature_key(cell.variant, cell.tags)
+            cell.unfetched = unfetchable(process.name, model_dir, cell.tags, key)
             output_keys = None if not cell.unfetched else sorted(
                 k for k in signature_output_dtypes(model_dir, cell.tags, key) if k not in cell.unfetched)
             cell.outputs = worker.run(handle, key, inputs, output_keys)
@@ -373,7 +373,7 @@ def signature_output_dtypes(model_dir, tags, key) -> dict:
 def unfetchable(consumer: str, model_dir, tags, key) -> dict:
     """{output key: dtype} of the signature's outputs the consumer cannot fetch (its capability flag `fetches`): the
     cell fetches the others, holds them to the reference, and fails saying which it could not (compare_with_reference)."""
-    fetches = registry.consumer(consumer).fetches
+    fetches = getattr(registry.CONSUMERS.get(consumer), "fetches", None)
     if fetches is None:
         return {}
     try:

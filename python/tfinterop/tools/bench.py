@@ -8,7 +8,8 @@ Python TensorFlow and the JVM never share a process, so the benchmark has three 
                                                  and divides
     python side  (python -m tfinterop.tools.bench python SPEC OUT)   Python TF Session.run, batch and one image;
                                                  one image through the harness's worker path
-                                                 (WorkerClient('java')), interleaved with Session.run
+                                                 (WorkerClient('java')), interleaved with Session.run; the
+                                                 batch and one image through TensorFlow.js's Node worker, the same
     java side    (python -m tfinterop.tools.bench java SPEC OUT)     JPype + TF Java: marshalling, the bridge's
                                                  predict and call by signature, the same looped inside
                                                  Java, and the worker path's, interleaved with them
@@ -34,6 +35,7 @@ from tfinterop.core import defaults, paths
 from tfinterop.core.errors import OutputExistsError, TfInteropError
 
 DEFAULT_MODEL = paths.GOLDEN / "compat-serve"
+JS_TARGET = "js-tfjs-4.22.0"      # the JavaScript consumer the bench times against Python TensorFlow
 # The call by signature: six inputs and outputs, float32, float64, int32, int64, uint8 and bool.
 SIGNATURE_MODEL = paths.GOLDEN / "dtypes" / "model"
 SIGNATURE_INPUTS = paths.GOLDEN / "dtypes" / "inputs.npz"
@@ -124,12 +126,33 @@ def python_side(spec: dict) -> dict:
                                         "worker": lambda: worker.predict(wh, inp, out, one)},
                                        spec["warmup"], spec["single_repeats"], block=SINGLE_BLOCK)
         worker.close(wh)
+    js = javascript_runs(spec, lambda x: sess.run(fetch, {feed: x}), batch, one)
     tf = consumer.tf
     return {"runtime": consumer.name,
             "threads": {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
                         "inter_op": tf.config.threading.get_inter_op_parallelism_threads()},
             "batch_s": batch_s, "one_s": one_runs["python"], "worker_one_s": one_runs["worker"],
-            "signature_s": signature_s, "start_s": start_s, "load_run_s": load_run_s}
+            "signature_s": signature_s, "start_s": start_s, "load_run_s": load_run_s, **js}
+
+
+def javascript_runs(spec: dict, python_predict, batch, one) -> dict:
+    """The batch and one image through TensorFlow.js's Node worker (the JavaScript consumer, its graph model
+    converted once beforehand), each interleaved with Python TensorFlow's Session.run on the same array."""
+    from tfinterop.runtimes import registry
+    from tfinterop.runtimes.worker import WorkerClient
+    with WorkerClient(**registry.consumer(spec["js_target"]).prepare(log=lambda m: None)) as js:
+        handle = js.load(spec["model"], spec["tags"])        # converts the model (cached by content)
+        inp, out = spec["input_name"], spec["output_name"]
+        np.save(spec["output_prefix"] + "js.npy", js.predict(handle, inp, out, batch))
+        batch_runs = interleaved_medians({"python": lambda: python_predict(batch),
+                                          "js": lambda: js.predict(handle, inp, out, batch)},
+                                         spec["warmup"], spec["repeats"])
+        one_runs = interleaved_medians({"python": lambda: python_predict(one),
+                                        "js": lambda: js.predict(handle, inp, out, one)},
+                                       spec["warmup"], spec["single_repeats"], block=SINGLE_BLOCK)
+        js.close(handle)
+        return {"js_runtime": js.name, "js_batch_s": batch_runs["js"], "js_python_batch_s": batch_runs["python"],
+                "js_one_s": one_runs["js"], "js_python_one_s": one_runs["python"]}
 
 
 def java_side(spec: dict) -> dict:
@@ -407,7 +430,7 @@ def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="my
                 "input_name": input_name, "output_name": output_name, "output_prefix": str(scratch / "output-"),
                 "warmup": warmup, "repeats": repeats, "single_repeats": single_repeats,
                 "signature_model": str(SIGNATURE_MODEL), "signature_inputs": str(scratch / "signature-inputs.npz"),
-                "verify_inputs": str(scratch / "verify-inputs.npz")}
+                "verify_inputs": str(scratch / "verify-inputs.npz"), "js_target": JS_TARGET}
         batch = np.ascontiguousarray(images, dtype=np.float32)
         np.save(spec["images"], batch)
         write_npz(spec["signature_inputs"], tile_rows(read_npz(SIGNATURE_INPUTS), n))
@@ -417,10 +440,12 @@ def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="my
         spec_path.write_text(json.dumps(spec))
         py = _run_side("python", spec_path, scratch, log)
         java = _run_side("java", spec_path, scratch, log)
-        agreement = compare(np.load(spec["output_prefix"] + "python.npy"), np.load(spec["output_prefix"] + "java.npy"))
-        if not agreement.agree:
-            raise TfInteropError(f"the two sides computed different things, so their times are not comparable: "
-                                 f"{agreement.reason}")
+        for other in ("java", "js"):
+            agreement = compare(np.load(spec["output_prefix"] + "python.npy"),
+                                np.load(spec["output_prefix"] + other + ".npy"))
+            if not agreement.agree:
+                raise TfInteropError(f"Python TensorFlow and {other} computed different things, so their times are "
+                                     f"not comparable: {agreement.reason}")
     check_s = time_check(model, repeats=min(repeats, 5), log=log)
     verify_s = time_verify(model, tags, repeats=verify_repeats, log=log)
     fix_s, export_s = time_fix_against_export(repeats=fix_repeats, log=log) if fix_repeats else (None, None)
@@ -452,6 +477,15 @@ def run(images: np.ndarray, model=DEFAULT_MODEL, tags=("serve",), input_name="my
             java["worker_signature_s"] / java["java_signature_s"], "ratio",
             f"{SIGNATURE_MODEL.parent.name} model's six inputs and outputs (float32 ... bool), {n} rows, by signature "
             f"through WorkerClient('java').run, / Model.runSignature looped inside Java"),
+        "js_batch_ratio": _figure(
+            py["js_batch_s"] / py["js_python_batch_s"], "ratio",
+            f"{n} images through {py['js_runtime']}'s Node worker (WorkerClient, CPU backend), / Python TF "
+            f"Session.run of the same batch, interleaved"),
+        "js_single_image_ratio": _figure(
+            py["js_one_s"] / py["js_python_one_s"], "ratio",
+            f"1 image through {py['js_runtime']}'s Node worker, / 1 image through Python TF Session.run, interleaved"),
+        "js_batch": _figure(py["js_batch_s"] * ms, "ms", f"predict {n} images via {py['js_runtime']}'s Node worker"),
+        "js_single_image": _figure(py["js_one_s"] * 1e6, "us", f"1 image via {py['js_runtime']}'s Node worker"),
         "check_one_model": _figure(
             check_s, "s", f"`tfinterop check {Path(model).name} --target java-tf-1.8.0` in a new interpreter, wall", 1),
         "verify_one_model": _figure(

@@ -325,6 +325,7 @@ class Consumer {
     const feeds = {};
     for (const k of want) feeds[k] = conform(k, inputs[k], signature.inputs[k]);
     const graph = await this.graph(model, key);
+    if (!fetch.length) return {};                  // nothing asked for: the inputs were checked, the graph loads
     const named = {};
     for (const k of want) if (graph.inputs[k]) named[graph.inputs[k]] = feeds[k];
     const tensors = {};
