@@ -2,9 +2,11 @@
 `tfinterop fix` for every TF Java 1.x target and verified there; the results in COMPATIBILITY.md's section
 "Models no one here wrote" (per model and target: fixed and agrees, with its largest error, or refused and why)
 and in JSON. Builds and fixes are cached by content, as the matrix's are: a second run redoes only what changed.
+`make corpus-js` (--javascript): the same models held to TensorFlow.js as they are (no fix is made for it), by
+`verify --target js-tfjs-4.22.0`, beside what `check --target js-tfjs-4.22.0` predicted for each.
 
     python -m tfinterop.harness.zoo_run [--producers tf-2.21.0,tf-2.12.0] [--targets ...] [--models ...]
-                                        [--markdown COMPATIBILITY.md] [--json FILE] [--from-json FILE]
+                                        [--javascript] [--markdown COMPATIBILITY.md] [--json FILE] [--from-json FILE]
 """
 
 import argparse
@@ -29,6 +31,8 @@ PRODUCERS = ["tf-2.21.0", "tf-2.12.0"]       # Keras 3 and Keras 2
 DEFAULT_TARGETS = ("java-tf-1.8.0", "java-tf-1.15.0")
 SECTION = "corpus"
 LAYERS_SECTION = "layers"
+JS_SECTION = "corpus-js"
+JS_TARGET = "js-tfjs-4.22.0"      # the JavaScript consumer --javascript holds the corpus to
 
 
 def build_zoo(producer: str, names, log, builder=zoo) -> tuple:
@@ -99,6 +103,113 @@ def run(producers, targets, names, log, builder=zoo) -> dict:
         result["producers"][producer]["models"][name]["targets"][target] = replies[out]
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
+
+
+def run_javascript(producers, names, log, builder=zoo, target=JS_TARGET) -> dict:
+    """{"target", "producers": {producer: {"keras", "models": {name: {"built", "why", "parameters", "js": {...}}}}}}:
+    each built model verified in `target` as `tfinterop verify --target` does (one Verifier, its workers shared by
+    every model; the model's own inputs where the zoo gave some, else synthesized), with `check`'s prediction from
+    the target's dumped op list. Each result is cached by the model's folder (content-addressed) and the code that
+    judged it."""
+    from tfinterop.commands.verify import Verifier
+    from tfinterop.compat import targets as dumped
+    from tfinterop.contract.signatures import Inputs
+    from tfinterop.runtimes import tfjs, tfjs_convert
+    from tfinterop.commands import verify as verify_module
+    code = b"".join(Path(f).read_bytes() for f in (tfjs.WORKER, tfjs_convert.__file__, verify_module.__file__,
+                                                    check.__file__))
+    registry_of_target = dumped.load(target)
+    result = {"target": target, "producers": {}}
+    verifier = Verifier(target, log=log)
+    try:
+        for producer in producers:
+            try:
+                built, record = build_zoo(producer, names, log, builder)
+            except TfInteropError as e:
+                result["producers"][producer] = {"error": str(e)}
+                log(f"corpus: {producer}: {e}")
+                continue
+            models = {n: dict(record["models"][n]) for n in (names or record["models"])}
+            result["producers"][producer] = {"keras": record["keras"], "models": models}
+            for i, (name, folder) in enumerate(built.items(), 1):
+                cached = paths.cache_dir() / "zoo-js" / target / producer / f"{name}-{paths.content_digest(folder, code)}.json"
+                if cached.is_file():
+                    models[name]["js"] = json.loads(cached.read_text())
+                    continue
+                started = time.perf_counter()
+                findings = [f for f in check.check(folder, registry_of_target).findings]
+                given = folder.parent / f"{name}.inputs.npz"
+                r = verifier.verify(folder, inputs=Inputs.read(given) if given.is_file() else Inputs())
+                errors = [o.max_abs_error for o in r.outputs if o.max_abs_error is not None]
+                entry = {"status": r.status, "error": r.error, "runtime_message": r.runtime_message,
+                         "largest_abs_error": max(errors) if errors else None,
+                         "predicted": sorted({f.op if f.kind == "op-not-registered" else f.kind for f in findings}),
+                         "seconds": round(time.perf_counter() - started, 1)}
+                models[name]["js"] = entry
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                outputs.write_text(cached, json.dumps(entry) + "\n")
+                log(f"corpus: {target}: {producer} {i}/{len(built)}: {name}: {r.status}"
+                    + (f" ({entry['largest_abs_error']:.2g})" if entry["largest_abs_error"] is not None else "")
+                    + (f"; check predicted {', '.join(entry['predicted'])}" if entry["predicted"] else ""))
+    finally:
+        verifier.close()
+    return result
+
+
+def javascript_markdown(result, targets=None) -> str:
+    """COMPATIBILITY.md's section on the corpus in TensorFlow.js: per model, what verify found (agrees, with its
+    largest error; or refused, in the converter's or tfjs's words) beside what check predicted, and how often the
+    prediction was right."""
+    target = result["target"]
+    lines = [reports.section_begin(JS_SECTION), "## Models no one here wrote, in TensorFlow.js", "",
+             f"Made by `make corpus-js` (harness/zoo_run.py --javascript): the models of the section above, built the "
+             f"same way, held as they are to {target} by `tfinterop verify --target {target}` (each signature "
+             f"converted by the real converter and run by tfjs's CPU backend in Node.js, on the model's own inputs "
+             f"or synthesized ones, against TF 2.21), beside `check --target {target}`'s prediction (the ops the "
+             f"converter lacks, or the dtypes tfjs lacks). No fix is made for TensorFlow.js.", ""]
+    reasons, tally = [], {"models": 0, "agree": 0, "right": 0, "missed": [], "false_alarm": []}
+    for producer, entry in result["producers"].items():
+        if "error" in entry:
+            lines += [f"### {producer}", "", f"not built: {' '.join(entry['error'].split())[:300]}", ""]
+            continue
+        lines += [f"### {producer} (Keras {entry['keras']})", "", f"| model | {target} | check predicted |", "|---|---|---|"]
+        for name, model in entry["models"].items():
+            if not model.get("built"):
+                lines.append(f"| {name} | not built: {model.get('why', '')} | |")
+                continue
+            js = model.get("js")
+            if js is None:
+                continue
+            tally["models"] += 1
+            predicted_ok = not js["predicted"]
+            if js["status"] == "agree":
+                tally["agree"] += 1
+                worst = js["largest_abs_error"]
+                cell = "agrees" + (f" (≤ {worst:.2g})" if worst is not None else "")
+            else:
+                said = " ".join((js["error"] or js["status"]).split())
+                reasons.append(f"{producer} {name}: {said[:500]}" + ("…" if len(said) > 500 else ""))
+                cell = f"{js['status']} [{len(reasons)}]"
+            ran = js["status"] in ("agree", "differ")
+            if predicted_ok == ran:
+                tally["right"] += 1
+            elif predicted_ok:
+                tally["missed"].append(f"{name} ({producer})")
+            else:
+                tally["false_alarm"].append(f"{name} ({producer})")
+            lines.append(f"| {name} | {cell} | {'loadable' if predicted_ok else ', '.join(js['predicted'])} |")
+        lines.append("")
+    if tally["models"]:
+        lines += [f"{tally['agree']} of {tally['models']} models agree in {target}. check's prediction (loadable, or "
+                  f"not) matched what happened for {tally['right']} of {tally['models']}"
+                  + (f"; it called loadable, but the converter or tfjs refused: {', '.join(tally['missed'])}"
+                     if tally["missed"] else "")
+                  + (f"; it predicted a refusal for models that ran: {', '.join(tally['false_alarm'])}"
+                     if tally["false_alarm"] else "") + ".", ""]
+    if reasons:
+        lines += ["What the converter or tfjs said:", ""] + [f"{i}. {r}" for i, r in enumerate(reasons, 1)] + [""]
+    lines.append(reports.section_end(JS_SECTION))
+    return "\n".join(lines) + "\n"
 
 
 def markdown(result, targets) -> str:
@@ -325,6 +436,9 @@ def main(argv=None) -> int:
     parser.add_argument("--layers", action="store_true",
                         help="the layer survey (layer_survey.py) instead: one model per class of keras.layers, and "
                              "COMPATIBILITY.md's section on them")
+    parser.add_argument("--javascript", action="store_true",
+                        help=f"hold the corpus to TensorFlow.js ({JS_TARGET}) as it is, by verify, beside check's "
+                             f"prediction, and write COMPATIBILITY.md's section on it")
     parser.add_argument("--markdown", type=Path, help="the file whose corpus section to write (COMPATIBILITY.md)")
     parser.add_argument("--json", type=Path, help="every result, as JSON")
     parser.add_argument("--from-json", type=Path, metavar="FILE",
@@ -336,8 +450,10 @@ def main(argv=None) -> int:
     names = args.models.split(",") if args.models else None if args.layers else zoo.NAMES
     # The layer survey's names are the producers' Keras' classes: a name one lacks is a row that says so.
     builder, section, write = (layer_survey, LAYERS_SECTION, layers_markdown) if args.layers else \
-        (zoo, SECTION, markdown)
+        (zoo, JS_SECTION, javascript_markdown) if args.javascript else (zoo, SECTION, markdown)
     try:
+        if args.javascript and (args.layers or args.targets):
+            raise UsageError("--javascript holds zoo.py's models to TensorFlow.js as they are: no --layers, no --targets")
         for what, given, known in (("producer", producers, registry.PRODUCERS), ("target", targets,
                                    fix_targets(registry.CONSUMERS)),
                                    *([] if args.layers else [("model", names, zoo.NAMES)])):
@@ -352,6 +468,8 @@ def main(argv=None) -> int:
                 result = json.loads(args.from_json.read_text())
             except (OSError, ValueError) as e:
                 raise UsageError(f"--from-json {args.from_json}: not an earlier run's JSON ({e})") from None
+        elif args.javascript:
+            result = run_javascript(producers, names, log, builder)
         else:
             result = run(producers, targets, names, log, builder)
     except TfInteropError as e:

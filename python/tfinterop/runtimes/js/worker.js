@@ -198,6 +198,7 @@ class Converter {
     }
     this.proc = spawn(command[0], command.slice(1), {stdio: ["pipe", "pipe", "inherit"]});
     this.proc.on("error", (e) => this.ended(`could not be started (${e.message})`));
+    this.proc.stdin.on("error", () => {});     // a write to a process that died: its "exit" says how
     this.proc.on("exit", (code, signal) => this.ended(signal ? `was killed by ${signal}` : `exited with status ${code}`));
     readline.createInterface({input: this.proc.stdout}).on("line", (line) => {
       const waiting = this.pending.shift();
