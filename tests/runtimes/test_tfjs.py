@@ -113,3 +113,25 @@ def test_serves_in_the_browser_too(tfinterop):
     result = pytester.runpytest("-p", "no:cacheprovider", "-v")
     result.assert_outcomes(passed=1)
     assert f"test_serves_in_the_browser_too[target={TFJS_TARGET}] PASSED" in result.stdout.str()
+
+
+def test_a_node_worker_that_dies_is_a_crash_the_caller_survives(exports):
+    """A Node worker killed mid-life (a native crash, the OOM killer) is a typed crash with its signal; the next
+    worker starts clean. The converter's own process dying is an error of the call, not of the worker."""
+    import os
+    import signal
+
+    from tfinterop.core.errors import TfInteropError, WorkerCrashedError
+    from tfinterop.runtimes import registry
+    from tfinterop.runtimes.worker import WorkerClient
+    spec = registry.consumer(TFJS_TARGET).prepare(log=lambda m: None)
+    with WorkerClient(**spec) as worker:
+        os.kill(worker._child.proc.pid, signal.SIGKILL)
+        with pytest.raises(WorkerCrashedError) as crashed:
+            worker.load(exports / "keras-cnn", ["serve"])
+        assert crashed.value.kind == "crash" and "SIGKILL" in str(crashed.value)
+    broken = {**spec, "env": {**spec["env"], "TFINTEROP_TFJS_CONVERTER": '["/bin/false"]'}}
+    with WorkerClient(**broken) as worker:
+        with pytest.raises(TfInteropError, match="converter's process exited with status 1") as failed:
+            worker.load(exports / "keras-cnn", ["serve"])
+        assert failed.value.kind == "error" and worker.alive
