@@ -74,6 +74,16 @@ def build_zoo(producer: str, names, log, builder=zoo) -> tuple:
     return {n: out / n for n in names if record["models"][n]["built"]}, record
 
 
+def _built_or_recorded(producer, names, log, builder, result) -> tuple:
+    """build_zoo's (built, record); or (None, None) with the failure recorded as the producer's result."""
+    try:
+        return build_zoo(producer, names, log, builder)
+    except TfInteropError as e:
+        result["producers"][producer] = {"error": str(e)}
+        log(f"corpus: {producer}: {e}")
+        return None, None
+
+
 def run(producers, targets, names, log, builder=zoo) -> dict:
     """{"producers": {producer: {"keras": version, "models": {name: {"parameters", "why", "targets": {target:
     fix_jobs' reply}}}}}}; `names` None: every model the builder makes with each producer's Keras."""
@@ -81,11 +91,8 @@ def run(producers, targets, names, log, builder=zoo) -> dict:
     code += b"".join((paths.PACKAGE / "compat" / f).read_bytes() for f in ("legacy_forms.py", "composed_forms.py"))
     result, jobs, where = {"producers": {}}, [], {}
     for producer in producers:
-        try:
-            built, record = build_zoo(producer, names, log, builder)
-        except TfInteropError as e:
-            result["producers"][producer] = {"error": str(e)}
-            log(f"corpus: {producer}: {e}")
+        built, record = _built_or_recorded(producer, names, log, builder, result)
+        if built is None:
             continue
         models = {n: {**record["models"][n], "targets": {}} for n in (names or record["models"])}
         result["producers"][producer] = {"keras": record["keras"], "models": models}
@@ -123,11 +130,8 @@ def run_javascript(producers, names, log, builder=zoo, target=JS_TARGET) -> dict
     verifier = Verifier(target, log=log)
     try:
         for producer in producers:
-            try:
-                built, record = build_zoo(producer, names, log, builder)
-            except TfInteropError as e:
-                result["producers"][producer] = {"error": str(e)}
-                log(f"corpus: {producer}: {e}")
+            built, record = _built_or_recorded(producer, names, log, builder, result)
+            if built is None:
                 continue
             models = {n: dict(record["models"][n]) for n in (names or record["models"])}
             result["producers"][producer] = {"keras": record["keras"], "models": models}

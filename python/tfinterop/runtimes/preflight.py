@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfinterop.core.errors import InvalidInputError, NotASavedModelError
+from tfinterop.core.errors import InvalidInputError, NotASavedModelError, TagSetNotFoundError
 
 
 VARIABLE_OPS = {"VariableV2", "Variable", "VarHandleOp"}
@@ -24,6 +24,24 @@ def variables_present(model, directory, tags) -> None:
             raise NotASavedModelError(f"{what}, but the graph has {len(names)} variable(s) [{', '.join(names)}] to "
                                       f"restore from it; expected variables/variables.index and its data shard(s)")
         return
+
+
+def meta_graph_to_load(directory, tags, allow_untrusted=False):
+    """What a Python-side adapter checks before its runtime loads anything (the same words from each): the folder is
+    a readable SavedModel, it has the tag-set, its graph reaches nothing outside the computation (unless allowed),
+    and its variables are there. Returns the MetaGraphDef, as savedmodel.py reads it."""
+    from tfinterop.compat import untrusted
+    from tfinterop.contract import signatures
+    from tfinterop.savedmodel import reader as savedmodel
+    model = savedmodel.read(directory)
+    available = savedmodel.tag_sets(model)
+    if sorted(set(tags)) not in [sorted(set(t)) for t in available]:
+        raise TagSetNotFoundError(f"{directory}: no MetaGraphDef with tag-set [{', '.join(tags)}]; "
+                                  f"the tag-sets it has: {format_tag_sets(available)}")
+    if not allow_untrusted:
+        untrusted.refuse_if_untrusted(directory, tags, model)
+    variables_present(model, directory, tags)
+    return signatures.meta_graph(model, tags)
 
 
 def float32_batch(x, input_name: str) -> np.ndarray:

@@ -6,14 +6,12 @@ the checkpoint (object_based.py: Keras 3 writes each weight twice, which TF1's l
 
 import numpy as np
 
-from tfinterop.compat import untrusted
 from tfinterop.contract import signatures
 from tfinterop.contract.signatures import resolve, resolve_keys, signature_tensors
-from tfinterop.core.errors import (InvalidInputError, ModelLoadError, RunFailedError, TagSetNotFoundError,
-                                   UnknownTensorError)
+from tfinterop.core.errors import InvalidInputError, ModelLoadError, RunFailedError, UnknownTensorError
 from tfinterop.core.tf_import import tensorflow
 from tfinterop.runtimes import object_based
-from tfinterop.runtimes.preflight import float32_batch, format_tag_sets, variables_present
+from tfinterop.runtimes.preflight import float32_batch, meta_graph_to_load
 from tfinterop.savedmodel import reader as savedmodel
 
 
@@ -36,15 +34,7 @@ class PythonTF:
         return savedmodel.tag_sets(savedmodel.read(directory))
 
     def load(self, directory, tags, allow_untrusted=False):
-        model = savedmodel.read(directory)
-        available = savedmodel.tag_sets(model)
-        if sorted(set(tags)) not in [sorted(set(t)) for t in available]:
-            raise TagSetNotFoundError(f"{directory}: no MetaGraphDef with tag-set [{', '.join(tags)}]; "
-                                      f"the tag-sets it has: {format_tag_sets(available)}")
-        if not allow_untrusted:
-            untrusted.refuse_if_untrusted(directory, tags, model)
-        variables_present(model, directory, tags)
-        mg = signatures.meta_graph(model, tags)
+        mg = meta_graph_to_load(directory, tags, allow_untrusted)
         object_based_export = mg.has("object_graph_def")
         try:
             opened = self._load_object_based(directory, mg) if object_based_export else self._load_graph(directory, tags)

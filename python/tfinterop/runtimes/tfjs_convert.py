@@ -37,26 +37,17 @@ import types
 from pathlib import Path
 
 from tfinterop.core import paths
-from tfinterop.core.errors import ModelLoadError, TfInteropError, TagSetNotFoundError
+from tfinterop.core.errors import ModelLoadError, TfInteropError
 
 TFJS_PATH_ENV = "TFINTEROP_TFJS_CONVERTER_PATH"   # the folder tensorflowjs is installed in (--target)
 CONVERTED_ENV = "TFINTEROP_TFJS_CONVERTED"        # where converted graph models are cached
 
 
 def describe(directory, tags, allow_untrusted=False) -> dict:
-    from tfinterop.compat import untrusted
     from tfinterop.contract import signatures
-    from tfinterop.runtimes.preflight import format_tag_sets, variables_present
+    from tfinterop.runtimes.preflight import meta_graph_to_load
     from tfinterop.savedmodel import reader as savedmodel
-    model = savedmodel.read(directory)
-    available = savedmodel.tag_sets(model)
-    if sorted(set(tags)) not in [sorted(set(t)) for t in available]:
-        raise TagSetNotFoundError(f"{directory}: no MetaGraphDef with tag-set [{', '.join(tags)}]; "
-                                  f"the tag-sets it has: {format_tag_sets(available)}")
-    if not allow_untrusted:
-        untrusted.refuse_if_untrusted(directory, tags, model)
-    variables_present(model, directory, tags)
-    mg = signatures.meta_graph(model, tags)
+    mg = meta_graph_to_load(directory, tags, allow_untrusted)
 
     def tensors(group):
         return {k: {"name": info.name, "dtype": signatures.dtype_label(info),
