@@ -13,7 +13,7 @@ JAVA_INSTALL := java/build/install/tfinterop-java
 JAVA_INPUTS := build.gradle settings.gradle java/build.gradle java-core/build.gradle java-current/build.gradle $(wildcard python/tfinterop/shared/*) \
 	$(shell find java/src/main java-core/src/main java-current/src/main -type f 2>/dev/null)
 
-.PHONY: run test test-faults test-install examples wheel bench setup java maven-local python-test java-test matrix corpus corpus-js layers nox clean
+.PHONY: run test test-faults test-install examples wheel bench setup java maven-local python-test java-test matrix corpus corpus-js layers layers-js nox clean
 
 run: setup
 	$(PY) -m tfinterop run $(ARGS)
@@ -90,6 +90,12 @@ corpus: setup
 corpus-js: setup
 	mkdir -p build/corpus
 	$(PY) -m tfinterop.harness.zoo_run --javascript --markdown COMPATIBILITY.md --json build/corpus/corpus-js.json $(ARGS)
+
+# The layer survey's models held to TensorFlow.js as they are, likewise: COMPATIBILITY.md's "Every Keras layer, in
+# TensorFlow.js".
+layers-js: setup
+	mkdir -p build/layers
+	$(PY) -m tfinterop.harness.zoo_run --javascript --layers --markdown COMPATIBILITY.md --json build/layers/layers-js.json $(ARGS)
 
 # The layer survey (harness/layer_survey.py): one model per public class of keras.layers, from Keras 3 (TF 2.21) and
 # Keras 2 (TF 2.12), held to check, fixed for every TF Java 1.x target and verified there; COMPATIBILITY.md's

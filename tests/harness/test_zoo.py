@@ -7,6 +7,7 @@ import json
 import os
 
 from conftest import python_run
+from tfinterop.harness import reports, zoo_run
 
 MODELS = ["lstm-text", "gru-text-sequences", "bidirectional-lstm"]
 TARGETS = ["java-tf-1.8.0", "java-tf-1.15.0"]
@@ -43,3 +44,24 @@ def test_the_matrix_keeps_the_corpus_section_and_the_corpus_replaces_only_its_ow
     newer = section.replace("old", "new")
     replaced = reports.replace_section(kept, "corpus", newer)
     assert replaced.count("## Models no one here wrote") == 1 and "\nnew\n" in replaced and "new table" in replaced
+
+
+def test_the_javascript_section_sets_what_verify_found_beside_checks_prediction_and_counts_its_misses():
+    """zoo_run --javascript's report (the run itself is `make corpus-js`): a model that agrees, one the converter
+    refused as check predicted, and one check called loadable that tfjs refused, which the tally names."""
+    def js(status, predicted=(), error="", worst=None):
+        return {"built": True, "js": {"status": status, "error": error, "runtime_message": None,
+                                      "largest_abs_error": worst, "predicted": list(predicted), "seconds": 1.0}}
+    result = {"target": "js-tfjs-4.22.0", "producers": {"tf-2.21.0": {"keras": "3.15.1", "models": {
+        "densenet121": js("agree", worst=1.5e-08),
+        "convnext-tiny": js("target-failed", ["Erfc"], "the TensorFlow.js converter 4.22.0 could not convert ...: "
+                                                      "Unsupported Ops in the model before optimization; Erfc"),
+        "gru": js("target-failed", error="TensorFlow.js 4.22.0 could not run ...: Cannot compute the outputs"),
+        "regnet": {"built": False, "why": "Keras 3.15.1 has no keras.applications.RegNetX002"}}}}}
+    text = zoo_run.javascript_markdown(result)
+    assert "| densenet121 | agrees (≤ 1.5e-08) | loadable |" in text
+    assert "| convnext-tiny | target-failed [1] | Erfc |" in text and "1. tf-2.21.0 convnext-tiny: the Tensor" in text
+    assert "| gru | target-failed [2] | loadable |" in text and "| regnet | not built: Keras 3.15.1 has no" in text
+    assert ("1 of 3 models agree in js-tfjs-4.22.0. check's prediction (loadable, or not) matched what happened for "
+            "2 of 3; it called loadable, but the converter or tfjs refused: gru (tf-2.21.0).") in text
+    assert text.startswith(reports.section_begin(zoo_run.JS_SECTION))

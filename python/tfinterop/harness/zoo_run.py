@@ -32,6 +32,7 @@ DEFAULT_TARGETS = ("java-tf-1.8.0", "java-tf-1.15.0")
 SECTION = "corpus"
 LAYERS_SECTION = "layers"
 JS_SECTION = "corpus-js"
+LAYERS_JS_SECTION = "layers-js"
 JS_TARGET = "js-tfjs-4.22.0"      # the JavaScript consumer --javascript holds the corpus to
 
 
@@ -160,13 +161,18 @@ def run_javascript(producers, names, log, builder=zoo, target=JS_TARGET) -> dict
     return result
 
 
-def javascript_markdown(result, targets=None) -> str:
-    """COMPATIBILITY.md's section on the corpus in TensorFlow.js: per model, what verify found (agrees, with its
-    largest error; or refused, in the converter's or tfjs's words) beside what check predicted, and how often the
-    prediction was right."""
+def javascript_markdown(result, targets=None, section=JS_SECTION) -> str:
+    """COMPATIBILITY.md's section on the corpus (or, section LAYERS_JS_SECTION, the layer survey) in TensorFlow.js:
+    per model, what verify found (agrees, with its largest error; or refused, in the converter's or tfjs's words)
+    beside what check predicted, and how often the prediction was right."""
     target = result["target"]
-    lines = [reports.section_begin(JS_SECTION), "## Models no one here wrote, in TensorFlow.js", "",
-             f"Made by `make corpus-js` (harness/zoo_run.py --javascript): the models of the section above, built the "
+    title, made, flags, which = (("Every Keras layer, in TensorFlow.js", "make layers-js", "--javascript --layers",
+                                  "the layer survey's models (one per class of keras.layers)")
+                                 if section == LAYERS_JS_SECTION else
+                                 ("Models no one here wrote, in TensorFlow.js", "make corpus-js", "--javascript",
+                                  "the models of the section above"))
+    lines = [reports.section_begin(section), f"## {title}", "",
+             f"Made by `{made}` (harness/zoo_run.py {flags}): {which}, built the "
              f"same way, held as they are to {target} by `tfinterop verify --target {target}` (each signature "
              f"converted by the real converter and run by tfjs's CPU backend in Node.js, on the model's own inputs "
              f"or synthesized ones, against TF 2.21), beside `check --target {target}`'s prediction (the ops the "
@@ -212,7 +218,7 @@ def javascript_markdown(result, targets=None) -> str:
                      if tally["false_alarm"] else "") + ".", ""]
     if reasons:
         lines += ["What the converter or tfjs said:", ""] + [f"{i}. {r}" for i, r in enumerate(reasons, 1)] + [""]
-    lines.append(reports.section_end(JS_SECTION))
+    lines.append(reports.section_end(section))
     return "\n".join(lines) + "\n"
 
 
@@ -455,9 +461,12 @@ def main(argv=None) -> int:
     # The layer survey's names are the producers' Keras' classes: a name one lacks is a row that says so.
     builder, section, write = (layer_survey, LAYERS_SECTION, layers_markdown) if args.layers else \
         (zoo, JS_SECTION, javascript_markdown) if args.javascript else (zoo, SECTION, markdown)
+    if args.javascript and args.layers:
+        builder, section = layer_survey, LAYERS_JS_SECTION
+        write = lambda result, targets: javascript_markdown(result, targets, LAYERS_JS_SECTION)  # noqa: E731
     try:
-        if args.javascript and (args.layers or args.targets):
-            raise UsageError("--javascript holds zoo.py's models to TensorFlow.js as they are: no --layers, no --targets")
+        if args.javascript and args.targets:
+            raise UsageError("--javascript holds the models to TensorFlow.js as they are (no fix): no --targets")
         for what, given, known in (("producer", producers, registry.PRODUCERS), ("target", targets,
                                    fix_targets(registry.CONSUMERS)),
                                    *([] if args.layers else [("model", names, zoo.NAMES)])):
