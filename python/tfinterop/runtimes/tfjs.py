@@ -32,6 +32,7 @@ JS_DIR = Path(__file__).resolve().parent / "js"
 WORKER = JS_DIR / "worker.js"
 CONVERTER_ENV = "TFINTEROP_TFJS_CONVERTER"      # the converter process's command, a JSON list (worker.js reads it)
 MARKER = "tfinterop-pins.txt"
+MIN_NODE = 18            # package.json's "engines" (measured on Node.js 20)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,13 @@ class TensorFlowJs:
             raise EnvironmentUnavailable(f"{self.name} needs Node.js and npm on PATH (`node`, `npm`); neither was found"
                                          if node is None and npm is None else
                                          f"{self.name} needs {'Node.js (`node`)' if node is None else '`npm`'} on PATH")
+        try:
+            said = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+            major = int(said.lstrip("v").split(".")[0])
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            said, major = "no version", 0
+        if major < MIN_NODE:
+            raise EnvironmentUnavailable(f"{self.name} needs Node.js {MIN_NODE} or newer; {node} says {said}")
         modules = self._node_packages(npm, log)
         converter = self.converter_packages(log)
         env = environments.package_env(environments.DEFAULT)
