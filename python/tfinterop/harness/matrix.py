@@ -348,9 +348,7 @@ def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, inputs: d
         cell.loaded = True
         try:
             key = signature_key(cell.variant, cell.tags)
-            cell.unfetched = unfetchable(process.name, model_dir, cell.tags, key)
-            output_keys = None if not cell.unfetched else sorted(
-                k for k in signature_output_dtypes(model_dir, cell.tags, key) if k not in cell.unfetched)
+            output_keys, cell.unfetched = fetchable_outputs(process.name, model_dir, cell.tags, key)
             cell.outputs = worker.run(handle, key, inputs, output_keys)
         finally:
             if worker.alive:
@@ -364,23 +362,20 @@ def consume_cell(process: ConsumerProcess, cell: Cell, model_dir: str, inputs: d
         cell.status, cell.message, cell.runtime_message = FAIL, str(e), e.runtime_message
 
 
-def signature_output_dtypes(model_dir, tags, key) -> dict:
-    """{output key: numpy dtype name} of a signature, as the SavedModel declares it."""
-    mg = signatures.meta_graph(savedmodel.read(model_dir), tags)
-    return {k: signatures.dtype_label(info) for k, info in mg.signature_def[key].outputs.items()}
-
-
-def unfetchable(consumer: str, model_dir, tags, key) -> dict:
-    """{output key: dtype} of the signature's outputs the consumer cannot fetch (its capability flag `fetches`): the
-    cell fetches the others, holds them to the reference, and fails saying which it could not (compare_with_reference)."""
+def fetchable_outputs(consumer: str, model_dir, tags, key) -> tuple:
+    """(the output keys to fetch, None for every one; {output key: dtype} of those the consumer cannot fetch): by its
+    capability flag `fetches`. A cell fetches the others, holds them to the reference, and fails saying which it could
+    not (compare_with_reference)."""
     fetches = getattr(registry.CONSUMERS.get(consumer), "fetches", None)
     if fetches is None:
-        return {}
+        return None, {}
     try:
-        dtypes = signature_output_dtypes(model_dir, tags, key)
+        outputs = signatures.meta_graph(savedmodel.read(model_dir), tags).signature_def[key].outputs
     except (TfInteropError, KeyError):
-        return {}          # the consumer's own load says what is wrong with the model
-    return {k: d for k, d in sorted(dtypes.items()) if d not in fetches}
+        return None, {}          # the consumer's own call says what is wrong with the model
+    dtypes = {k: signatures.dtype_label(info) for k, info in outputs.items()}
+    unfetched = {k: d for k, d in sorted(dtypes.items()) if d not in fetches}
+    return (sorted(k for k in dtypes if k not in unfetched) if unfetched else None), unfetched
 
 
 # ---------------------------------------------------------------- the run
