@@ -263,14 +263,16 @@ def _check_assets(tags, meta_graph):
 # function calls are inlined, and it converts nothing but what the signature computes.
 FROZEN_BY_THE_CONVERTER = {"VarHandleOp", "ReadVariableOp", "VariableV2", "Variable", "ResourceGather",
                            "StatefulPartitionedCall", "PartitionedCall", "Case", "StatelessCase"}
-# What tfjs narrows without a word (docs/tfjs-research.md, 2f): a signature that feeds or fetches them is refused.
+# What tfjs narrows without a word (docs/tfjs-research.md, 2f): the JavaScript consumer feeds such an input only when
+# every value is exactly of the narrower dtype, and never fetches such an output.
 TFJS_NARROWS = {"DT_INT64": "int32", "DT_DOUBLE": "float32"}
 
 
 def _check_for_converter(meta_graph, target: Target) -> list:
     """The converter's own check, predicted: each callable signature's computation (the graph walked back from its
     outputs, and every function its nodes call) held to the ops the converter maps, by name, as its validate() does
-    (it has no OpDefs: attrs and inputs are its own mappings' business); and the signature's dtypes held to tfjs's."""
+    (it has no OpDefs: attrs and inputs are its own mappings' business); and the signature's dtypes held to those the
+    JavaScript consumer crosses (the target's data types; an input tfjs narrows is fed when exact)."""
     tags = list(meta_graph.meta_info_def.tags)
     graph = meta_graph.graph_def
     nodes = {n.name: n for n in graph.node}
@@ -283,14 +285,16 @@ def _check_for_converter(meta_graph, target: Target) -> list:
         for role, group in (("input", signature.inputs), ("output", signature.outputs)):
             for k in sorted(group):
                 name = savedmodel.dtype_name(group[k].dtype)
-                if group[k].dtype not in target.data_types:
-                    narrowed = TFJS_NARROWS.get(name)
-                    findings.append(Finding(tags, group[k].name.split(":")[0], "", "dtype",
-                                            f"signature {key!r} {role} {k!r} is {name}, which {target.name} does not "
-                                            f"have" + (f": its converter narrows it to {narrowed} without a word"
-                                                       if narrowed else ""),
-                                            f"cast {role} {k!r} to a dtype tfjs has (float32, int32, bool) inside "
-                                            f"the model's signature"))
+                if group[k].dtype in target.data_types or (role == "input" and name in TFJS_NARROWS):
+                    continue
+                narrowed = TFJS_NARROWS.get(name)
+                findings.append(Finding(tags, group[k].name.split(":")[0], "", "dtype",
+                                        f"signature {key!r} {role} {k!r} is {name}, which {target.name} cannot "
+                                        f"{'feed' if role == 'input' else 'fetch'}"
+                                        + (f": its converter narrows it to {narrowed} without a word" if narrowed
+                                           else ""),
+                                        f"cast {role} {k!r} to a dtype it crosses "
+                                        f"({', '.join(target.data_types.values())}) inside the model's signature"))
         for node, function in _computation(signature, nodes, functions):
             if node.op in functions or node.op in FROZEN_BY_THE_CONVERTER or target.has_op(node.op):
                 continue

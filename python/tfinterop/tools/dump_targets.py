@@ -82,7 +82,8 @@ def dump_tfjs(js, log=print) -> dict:
     """A TensorFlow.js release of the registry: the ops its converter maps (tensorflowjs/op_list/*.json, the list the
     converter itself holds every graph to before converting it), from the converter the consumer installs. The
     versions are this project's TensorFlow's, which the converter reads SavedModels with; the data types are the ones
-    tfjs has (the converter narrows int64 and float64 to int32 and float32)."""
+    JavaScript consumer feeds and fetches (tfjs's float32, int32 and bool: its converter narrows int64 and float64, and
+    tfjs's string and complex64 are not crossed yet)."""
     from tfinterop.core.tf_import import tensorflow
     tf = tensorflow()
     from tensorflow.core.framework import types_pb2
@@ -100,8 +101,7 @@ def dump_tfjs(js, log=print) -> dict:
                                    "min_consumer": tf.version.GRAPH_DEF_VERSION_MIN_CONSUMER,
                                    "min_producer": tf.version.GRAPH_DEF_VERSION_MIN_PRODUCER,
                                    "consumer": tf.version.GRAPH_DEF_VERSION},
-            "data_types": [types_pb2.DT_FLOAT, types_pb2.DT_INT32, types_pb2.DT_BOOL, types_pb2.DT_STRING,
-                           types_pb2.DT_COMPLEX64]}
+            "data_types": [types_pb2.DT_FLOAT, types_pb2.DT_INT32, types_pb2.DT_BOOL]}
 
 
 def render(dump: dict) -> tuple[str, bytes]:
