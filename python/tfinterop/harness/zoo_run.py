@@ -117,15 +117,14 @@ def run_javascript(producers, names, log, builder=zoo, target=JS_TARGET) -> dict
     """{"target", "producers": {producer: {"keras", "models": {name: {"built", "why", "parameters", "js": {...}}}}}}:
     each built model verified in `target` as `tfinterop verify --target` does (one Verifier, its workers shared by
     every model; the model's own inputs where the zoo gave some, else synthesized), with `check`'s prediction from
-    the target's dumped op list. Each result is cached by the model's folder (content-addressed) and the code that
-    judged it."""
+    the target's dumped op list (made afresh each run: no TensorFlow, a fraction of a second a model). Each verify
+    result is cached by the model's folder (content-addressed) and the code that judged it."""
     from tfinterop.commands.verify import Verifier
     from tfinterop.compat import targets as dumped
     from tfinterop.contract.signatures import Inputs
     from tfinterop.runtimes import tfjs, tfjs_convert
     from tfinterop.commands import verify as verify_module
-    code = b"".join(Path(f).read_bytes() for f in (tfjs.WORKER, tfjs_convert.__file__, verify_module.__file__,
-                                                    check.__file__))
+    code = b"".join(Path(f).read_bytes() for f in (tfjs.WORKER, tfjs_convert.__file__, verify_module.__file__))
     registry_of_target = dumped.load(target)
     result = {"target": target, "producers": {}}
     verifier = Verifier(target, log=log)
@@ -137,22 +136,23 @@ def run_javascript(producers, names, log, builder=zoo, target=JS_TARGET) -> dict
             models = {n: dict(record["models"][n]) for n in (names or record["models"])}
             result["producers"][producer] = {"keras": record["keras"], "models": models}
             for i, (name, folder) in enumerate(built.items(), 1):
+                findings = check.check(folder, registry_of_target).findings
+                predicted = sorted({f.op if f.kind == "op-not-registered" else f.kind for f in findings})
                 cached = paths.cache_dir() / "zoo-js" / target / producer / f"{name}-{paths.content_digest(folder, code)}.json"
                 if cached.is_file():
-                    models[name]["js"] = json.loads(cached.read_text())
+                    models[name]["js"] = {**json.loads(cached.read_text()), "predicted": predicted}
                     continue
                 started = time.perf_counter()
-                findings = [f for f in check.check(folder, registry_of_target).findings]
                 given = folder.parent / f"{name}.inputs.npz"
                 r = verifier.verify(folder, inputs=Inputs.read(given) if given.is_file() else Inputs())
                 errors = [o.max_abs_error for o in r.outputs if o.max_abs_error is not None]
                 entry = {"status": r.status, "error": r.error, "runtime_message": r.runtime_message,
                          "largest_abs_error": max(errors) if errors else None,
-                         "predicted": sorted({f.op if f.kind == "op-not-registered" else f.kind for f in findings}),
                          "seconds": round(time.perf_counter() - started, 1)}
-                models[name]["js"] = entry
                 cached.parent.mkdir(parents=True, exist_ok=True)
                 outputs.write_text(cached, json.dumps(entry) + "\n")
+                entry["predicted"] = predicted
+                models[name]["js"] = entry
                 log(f"corpus: {target}: {producer} {i}/{len(built)}: {name}: {r.status}"
                     + (f" ({entry['largest_abs_error']:.2g})" if entry["largest_abs_error"] is not None else "")
                     + (f"; check predicted {', '.join(entry['predicted'])}" if entry["predicted"] else ""))
