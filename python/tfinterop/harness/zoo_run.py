@@ -146,7 +146,8 @@ def run_javascript(producers, names, log, builder=zoo, target=JS_TARGET) -> dict
                 given = folder.parent / f"{name}.inputs.npz"
                 r = verifier.verify(folder, inputs=Inputs.read(given) if given.is_file() else Inputs())
                 errors = [o.max_abs_error for o in r.outputs if o.max_abs_error is not None]
-                entry = {"status": r.status, "error": r.error, "runtime_message": r.runtime_message,
+                differ = "; ".join(f"{o.key}: {o.reason}" for o in r.outputs if not o.agree)
+                entry = {"status": r.status, "error": r.error or differ, "runtime_message": r.runtime_message,
                          "largest_abs_error": max(errors) if errors else None,
                          "seconds": round(time.perf_counter() - started, 1)}
                 cached.parent.mkdir(parents=True, exist_ok=True)
