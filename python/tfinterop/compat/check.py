@@ -295,7 +295,9 @@ def _check_for_converter(meta_graph, target: Target) -> list:
                                            else ""),
                                         f"cast {role} {k!r} to a dtype it crosses "
                                         f"({', '.join(target.data_types.values())}) inside the model's signature"))
-        for node, function in _computation(signature, nodes, functions):
+        computation = _computation(signature, nodes, functions)
+        findings += _batch_norms_tfjs_mistakes(tags, key, computation, nodes, functions, target)
+        for node, function in computation:
             if node.op in functions or node.op in FROZEN_BY_THE_CONVERTER or target.has_op(node.op):
                 continue
             if (node.op, function) in seen_ops:
@@ -306,6 +308,55 @@ def _check_for_converter(meta_graph, target: Target) -> list:
                                     f"converter maps (signature {key!r})",
                                     f"{target.name} has no op of that name: build the signature from ops TensorFlow.js "
                                     f"has (its converter's op list)"))
+    return findings
+
+
+FUSED_BATCH_NORMS = {"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"}
+# What the converter folds a batch norm that follows into (fold_batch_norms): then no FusedBatchNorm is left to fuse.
+FOLDED_INTO = {"Conv2D", "DepthwiseConv2dNative", "BiasAdd", "MatMul"}
+
+
+def _batch_norms_tfjs_mistakes(tags, key, computation, nodes, functions, target) -> list:
+    """Two ways a FusedBatchNorm goes wrong in TensorFlow.js that its op list cannot show (measured on the corpus:
+    COMPATIBILITY.md, "Models no one here wrote, in TensorFlow.js"):
+      - is_training=True (Keras 2's LayerNormalization normalizes by the statistics the op computes itself): tfjs's
+        mapping of the op has no is_training and normalizes by the mean and variance inputs as given, which are empty
+        there: every output is NaN;
+      - one that does not follow a convolution and whose only consumer is a Relu (Keras 2's pre-activation DenseNet
+        and ResNet V2): the converter's grappler pass fuses the two into _FusedBatchNormEx, which tfjs does not map,
+        and the converter refuses the model after optimization."""
+    scopes = {None: nodes, **{name: {n.name: n for n in f.node_def} for name, f in functions.items()}}
+    consumers = {}
+    for node, function in computation:
+        for x in node.input:
+            if not x.startswith("^"):
+                consumers.setdefault((function, x.split(":")[0]), []).append(node)
+    findings = []
+    for node, function in computation:
+        if node.op not in FUSED_BATCH_NORMS:
+            continue
+        where = f"{_where(node, function)} (signature {key!r})"
+        training = node.attr["is_training"].b if "is_training" in node.attr else True   # the OpDef's default
+        if training:
+            findings.append(Finding(tags, node.name, node.op, "attr-ignored",
+                                    f"{where}: {node.op} with is_training=True normalizes by the statistics it "
+                                    f"computes; {target.name}'s mapping of it has no is_training and normalizes by the "
+                                    f"mean and variance inputs as given, so its outputs will not be TensorFlow's "
+                                    f"(NaN, for Keras 2's LayerNormalization)",
+                                    "compute the normalization with ops (Keras 3's LayerNormalization does: moments, "
+                                    "then arithmetic), or use is_training=False with the statistics as inputs"))
+            continue
+        producer = scopes.get(function, {}).get(node.input[0].lstrip("^").split(":")[0]) if node.input else None
+        after = consumers.get((function, node.name), [])
+        if (producer is None or producer.op not in FOLDED_INTO) and len(after) == 1 and after[0].op == "Relu" \
+                and not target.has_op("_FusedBatchNormEx"):
+            findings.append(Finding(tags, node.name, "_FusedBatchNormEx", "op-not-registered",
+                                    f"{where}: the converter's grappler pass fuses this {node.op} and the Relu after "
+                                    f"it into _FusedBatchNormEx, which is not in the ops {target.name}'s converter "
+                                    f"maps ('Unsupported Ops in the model after optimization')",
+                                    f"{target.name} has no op of that name: put something between the batch norm and "
+                                    f"the Relu, or let the batch norm follow a convolution (the converter folds it "
+                                    f"into the convolution's weights)"))
     return findings
 
 

@@ -201,8 +201,8 @@ def javascript_markdown(result, targets=None, section=JS_SECTION) -> str:
                 said = " ".join((js["error"] or js["status"]).split())
                 reasons.append(f"{producer} {name}: {said[:500]}" + ("…" if len(said) > 500 else ""))
                 cell = f"{js['status']} [{len(reasons)}]"
-            ran = js["status"] in ("agree", "differ")
-            if predicted_ok == ran:
+            agreed = js["status"] == "agree"
+            if predicted_ok == agreed:
                 tally["right"] += 1
             elif predicted_ok:
                 tally["missed"].append(f"{name} ({producer})")
@@ -211,11 +211,12 @@ def javascript_markdown(result, targets=None, section=JS_SECTION) -> str:
             lines.append(f"| {name} | {cell} | {'loadable' if predicted_ok else ', '.join(js['predicted'])} |")
         lines.append("")
     if tally["models"]:
-        lines += [f"{tally['agree']} of {tally['models']} models agree in {target}. check's prediction (loadable, or "
-                  f"not) matched what happened for {tally['right']} of {tally['models']}"
-                  + (f"; it called loadable, but the converter or tfjs refused: {', '.join(tally['missed'])}"
-                     if tally["missed"] else "")
-                  + (f"; it predicted a refusal for models that ran: {', '.join(tally['false_alarm'])}"
+        lines += [f"{tally['agree']} of {tally['models']} models agree in {target}. check's prediction (no finding: "
+                  f"it will agree; a finding: it will not) matched what happened for {tally['right']} of "
+                  f"{tally['models']}"
+                  + (f"; it found nothing, but the converter or tfjs refused, or the numbers differed: "
+                     f"{', '.join(tally['missed'])}" if tally["missed"] else "")
+                  + (f"; it found something in models that agree: {', '.join(tally['false_alarm'])}"
                      if tally["false_alarm"] else "") + ".", ""]
     if reasons:
         lines += ["What the converter or tfjs said:", ""] + [f"{i}. {r}" for i, r in enumerate(reasons, 1)] + [""]
