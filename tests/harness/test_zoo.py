@@ -44,6 +44,9 @@ def test_the_matrix_keeps_the_corpus_section_and_the_corpus_replaces_only_its_ow
     newer = section.replace("old", "new")
     replaced = reports.replace_section(kept, "corpus", newer)
     assert replaced.count("## Models no one here wrote") == 1 and "\nnew\n" in replaced and "new table" in replaced
+    js = f"{reports.section_begin('corpus-js')}\n## In TensorFlow.js\n{reports.section_end('corpus-js')}\n"
+    both = reports.kept_sections(old + "\n" + js, "## Compatibility matrix\nnew table\n")   # every section, any name
+    assert both.index("## Models no one here wrote") < both.index("## In TensorFlow.js")
 
 
 def test_the_javascript_section_sets_what_verify_found_beside_checks_prediction_and_counts_its_misses():

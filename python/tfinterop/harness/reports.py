@@ -254,8 +254,12 @@ def replace_section(text: str, name: str, section: str) -> str:
     return text[:span[0]] + section.rstrip("\n") + text[span[1]:]
 
 
-def kept_sections(old_text: str, new_text: str, names=("corpus", "layers")) -> str:
-    """The matrix's new Markdown with the sections other commands wrote into the old file carried over."""
+def kept_sections(old_text: str, new_text: str, names=None) -> str:
+    """The matrix's new Markdown with the sections other commands wrote into the old file carried over: every one
+    between its markers (make corpus, layers, corpus-js, layers-js), in the order they were."""
+    import re
+    if names is None:
+        names = re.findall(re.escape(section_begin("NAME")).replace("NAME", r"([\w-]+)"), old_text)
     for name in names:
         span = _section_span(old_text, name)
         if span is not None:
