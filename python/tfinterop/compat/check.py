@@ -22,6 +22,11 @@ and every node of its graph and of its function library is held against the targ
 
 The loader-dependent rules were measured on these machines (COMPATIBILITY.md, docs/harness.md):
 the dumps say what exists; the loader says how strictly it is held.
+
+A TensorFlow.js target (the tfjs-converter loader: an op list, not OpDefs) is held to other rules, those of its
+converter and of what the JavaScript consumer crosses (_check_for_converter): op-not-registered (an op of a
+signature's computation its converter does not map, or _FusedBatchNormEx, which its grappler pass makes), dtype (a
+signature dtype the consumer cannot feed or fetch) and attr-ignored (a batch norm's is_training, which tfjs drops).
 """
 
 import json
