@@ -1,5 +1,6 @@
 """The bad-input catalogue (fixtures/bad-inputs/catalogue.json) through every Python entry point: the
-worker API of both runtimes, and `tfinterop predict --runtime python|java` as a user runs it. Each
+worker API of both runtimes (and of TensorFlow.js's Node worker, held to Python's results), and `tfinterop
+predict --runtime python|java` as a user runs it. Each
 case gives its typed error (kind, and what it must mention) and the worker survives it, or gives a
 result, which must also agree between the two runtimes. A case with `inputs` is a call by signature: its .npz
 is read as `predict --inputs` reads it (arrays.read_npz) and run through each worker's `run`, and given to
