@@ -136,3 +136,22 @@ def test_a_node_worker_that_dies_is_a_crash_the_caller_survives(exports):
         with pytest.raises(TfInteropError, match="converter's process exited with status 1") as failed:
             worker.load(exports / "keras-cnn", ["serve"])
         assert failed.value.kind == "error" and worker.alive
+
+
+def test_only_conversions_interrupted_long_ago_are_cleared_from_the_cache(tmp_path):
+    """A killed worker leaves its conversion's work folder; the next conversion removes such folders once a day old,
+    and nothing else: not a fresh one (a conversion in progress), nor a folder or file named otherwise."""
+    import os
+    import time
+
+    from tfinterop.runtimes import tfjs_convert
+    old, fresh = tmp_path / ".0123456789abcdef.x_1yz.partial", tmp_path / ".fedcba9876543210.abc.partial"
+    mine, converted = tmp_path / "my-notes.partial", tmp_path / "0123456789abcdef"
+    for folder in (old, fresh, mine, converted):
+        folder.mkdir()
+        (folder / "model.json").write_text("{}")
+    day_ago = time.time() - 2 * tfjs_convert.STALE_AFTER_S
+    for folder in (old, mine, converted):
+        os.utime(folder, (day_ago, day_ago))
+    assert tfjs_convert.remove_stale_partials(tmp_path) == [old]
+    assert not old.exists() and fresh.is_dir() and mine.is_dir() and converted.is_dir()
