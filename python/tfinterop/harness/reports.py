@@ -85,7 +85,9 @@ def markdown(result: MatrixResult, title="Compatibility matrix") -> str:
            f"(Python TensorFlow) exports the model as the variant; the consumer loads the tag-set and runs "
            f"{result.images} MNIST test images; outputs are held to the producer's own loader under the tolerance "
            "contract. Consumers: `java-tf-X` is TF Java running TensorFlow X (`java-tf-2.18.0` is the current TF "
-           "Java, `org.tensorflow:tensorflow-core-api` 1.1.0); `python-tf-X` is Python TensorFlow X's loader. "
+           "Java, `org.tensorflow:tensorflow-core-api` 1.1.0); `python-tf-X` is Python TensorFlow X's loader; "
+           "`js-tfjs-X` is TensorFlow.js X in Node.js (each signature converted by its converter; a cell whose "
+           "signature has outputs it cannot fetch compares the others and fails naming those). "
            "`known` = fails as fixtures/known-incompatibilities.txt says; `FAIL!`/`CRASH!`/`PASS!` = not as "
            "expected.", ""]
     out.append("| producer | model | variant [tags] | " + " | ".join(result.consumers) + " |")
