@@ -81,6 +81,10 @@ def python_run(*args, env=None, timeout=600, fresh=False, cwd=REPO):
     import tempfile
     command = [sys.executable, *map(str, args)]
     if fresh:
+        # An explicit copy of the environment, not env=None: with None the child's exec reads the live environ, and
+        # these runs start in threads while a test in the main thread may change it (pytester, monkeypatch.setenv):
+        # a fresh-clone run failed once on that race with "OSError: [Errno 14] Bad address" from exec.
+        env = dict(os.environ) if env is None else env
         return subprocess.run(command, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, open(os.devnull, "rb") as null:
         p = _forkserver.popen(command[1:], str(cwd), dict(os.environ) if env is None else env,
