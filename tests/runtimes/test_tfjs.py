@@ -2,6 +2,9 @@
 tensorflowjs converter): `verify` and `check` against it as a user runs them, on models exported here by TF 2.21 as
 users export theirs, and its Node worker held to Python TensorFlow's outputs by signature key."""
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -138,20 +141,76 @@ def test_a_node_worker_that_dies_is_a_crash_the_caller_survives(exports):
         assert failed.value.kind == "error" and worker.alive
 
 
-def test_only_conversions_interrupted_long_ago_are_cleared_from_the_cache(tmp_path):
-    """A killed worker leaves its conversion's work folder; the next conversion removes such folders once a day old,
-    and nothing else: not a fresh one (a conversion in progress), nor a folder or file named otherwise."""
-    import os
-    import time
-
+def test_a_conversion_puts_in_place_only_a_complete_graph_model_and_clears_only_its_own_staging(tmp_path,
+                                                                                                  monkeypatch):
+    """The converter's half, with the converter itself stood in for (no TensorFlow here): a conversion that fails
+    leaves nothing in the cache; one that succeeds renames its complete folder into place; a killed conversion's
+    staging folder (its owner's process gone) is removed by the next one, and a live writer's, or a folder named
+    otherwise, is kept."""
+    from tfinterop.core import atomic
     from tfinterop.runtimes import tfjs_convert
-    old, fresh = tmp_path / ".0123456789abcdef.x_1yz.partial", tmp_path / ".fedcba9876543210.abc.partial"
-    mine, converted = tmp_path / "my-notes.partial", tmp_path / "0123456789abcdef"
-    for folder in (old, fresh, mine, converted):
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "saved_model.pb").write_bytes(b"not read by the stand-in")
+    cache = tmp_path / "graph-models"
+    monkeypatch.setenv(tfjs_convert.CONVERTED_ENV, str(cache))
+    converter = tfjs_convert.Converter()
+    converter.version = "4.22.0"
+    monkeypatch.setattr(converter, "_signature_names", lambda *a: {"inputs": {"x": "x:0"}, "outputs": {"y": "Identity:0"}})
+
+    def refuses(directory, out, **kw):
+        (Path(out) / "model.json").write_text("{half")
+        raise ValueError("Unsupported Ops in the model before optimization\nMatrixDeterminant")
+    converter._convert = refuses
+    with pytest.raises(ModelLoadError, match="MatrixDeterminant"):
+        converter.convert(model, ["serve"], "serving_default")
+    assert not any(cache.iterdir())
+
+    key = tfjs_convert.content_key(model, ["serve"], "serving_default", "4.22.0")
+    dead = cache / f".{key}{atomic.STAGING_MARK}999999999-1-killed"
+    live = cache / f".{key}{atomic.STAGING_MARK}{atomic._process_identity(os.getpid())}-live"
+    mine = cache / "my-notes.partial"
+    for folder in (dead, live, mine):
         folder.mkdir()
-        (folder / "model.json").write_text("{}")
-    day_ago = time.time() - 2 * tfjs_convert.STALE_AFTER_S
-    for folder in (old, mine, converted):
-        os.utime(folder, (day_ago, day_ago))
-    assert tfjs_convert.remove_stale_partials(tmp_path) == [old]
-    assert not old.exists() and fresh.is_dir() and mine.is_dir() and converted.is_dir()
+
+    def converts(directory, out, **kw):
+        (Path(out) / "model.json").write_text('{"modelTopology": {"node": [{"name": "x"}, {"name": "Identity"}]}}')
+    converter._convert = converts
+    done = converter.convert(model, ["serve"], "serving_default")
+    assert done == {"model": str(cache / key), "inputs": {"x": "x:0"}, "outputs": {"y": "Identity:0"}}
+    assert sorted(p.name for p in cache.iterdir()) == sorted([key, live.name, mine.name])
+
+
+def test_the_installer_replaces_only_an_install_of_its_own(tmp_path, monkeypatch):
+    """runtimes/tfjs.py's installs (npm ci, the converter's packages), with the install stood in for: a folder there
+    without tfinterop's marker is refused and kept as it is; one with the marker of older pins is replaced once the
+    new install is complete; an install that fails leaves the old one, and no staging folder."""
+    from tfinterop.runtimes.environments import EnvironmentSetupFailed
+    from tfinterop.runtimes.tfjs import MARKER, TFJS_RELEASES
+    monkeypatch.setenv("TFINTEROP_CACHE", str(tmp_path))
+    js = TFJS_RELEASES[0]
+    home = js.home()
+    (home / "node").mkdir(parents=True)
+    (home / "node" / "my-project.js").write_text("mine")
+
+    def install(folder):
+        (folder / "installed.txt").write_text("new")
+    with pytest.raises(EnvironmentSetupFailed, match="is not a folder tfinterop installed"):
+        js._installed("node", "pins-2", install, lambda m: None, "npm ci")
+    assert (home / "node" / "my-project.js").read_text() == "mine"
+
+    (home / "converter").mkdir()
+    (home / "converter" / MARKER).write_text("pins-1\n")
+    (home / "converter" / "old.txt").write_text("old")
+
+    def fails(folder):
+        (folder / "half.txt").write_text("half")
+        raise EnvironmentSetupFailed("pip exited 1")
+    with pytest.raises(EnvironmentSetupFailed, match="pip exited 1"):
+        js._installed("converter", "pins-2", fails, lambda m: None, "pip")
+    assert (home / "converter" / "old.txt").is_file() and sorted(p.name for p in home.iterdir()) == ["converter", "node"]
+
+    assert js._installed("converter", "pins-2", install, lambda m: None, "pip") == home / "converter"
+    assert sorted(p.name for p in (home / "converter").iterdir()) == sorted([MARKER, "installed.txt"])
+    assert (home / "converter" / MARKER).read_text() == "pins-2\n" and sorted(p.name for p in home.iterdir()) == \
+        ["converter", "node"]

@@ -18,14 +18,15 @@ A command deletes or replaces only what it can prove it owns (as `git clean` or 
   write_text(FILE)          a file written beside its place and renamed into it (core.atomic), or stdout.
 """
 
-import contextlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from tfinterop.core import interrupts
-from tfinterop.core.atomic import write_atomically
+# The staging folders live in core (a runtime's cache uses them too); re-exported here, where commands find them.
+from tfinterop.core.atomic import (REPLACED_MARK, STAGING_MARK, _process_identity, remove_stale_staging,  # noqa: F401
+                                   staging_folder, write_atomically)
 from tfinterop.core.errors import OutputExistsError, OutputNotWritableError, UnsafeOutputError
 
 STDOUT = "-"
@@ -33,8 +34,6 @@ STDOUT = "-"
 # one tfinterop can prove it wrote, so --overwrite refuses to replace it.
 SAVED_MODEL_ENTRIES = frozenset({"saved_model.pb", "saved_model.pbtxt", "variables", "assets", "assets.extra",
                                  "fingerprint.pb", "keras_metadata.pb"})
-STAGING_MARK = ".partial-"     # .OUT.partial-PID-STARTTIME-RANDOM: a staging folder and who owns it
-REPLACED_MARK = ".replaced-"   # .OUT.replaced-PID-STARTTIME-RANDOM: an OUT being replaced, removed next
 # Test-only: set, a commit stops after its staging folder is complete and before the rename, so a test can
 # kill it exactly there. Unset (always, outside tests), it changes nothing.
 PAUSE_HOOK = "TFINTEROP_TEST_PAUSE_BEFORE_RENAME"
@@ -135,34 +134,7 @@ def write_text(path, text: str, what: str = "output") -> None:
     write_atomically(path, lambda f: f.write(text.encode()), what)
 
 
-# ---------------------------------------------------------------- staging folders
-
-
-def _process_identity(pid: int) -> str:
-    """pid plus the process's start time, so a reused pid is not taken for the writer that died."""
-    try:
-        start = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        start = "?"
-    return f"{pid}-{start}"
-
-
-@contextlib.contextmanager
-def staging_folder(target: Path):
-    """A new folder beside `target`, for everything written before it is complete; removed on the way out
-    (whatever happens), and the stale ones of earlier writers that died are removed first. The owner's
-    identity is in the folder's name, so the folder never exists without it (a kill between a mkdir and
-    writing an owner file would leave a folder no later run could tell was stale)."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_staging(target)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_MARK}{_process_identity(os.getpid())}-",
-                                    dir=target.parent)).resolve()
-    try:
-        yield staging
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
+# ---------------------------------------------------------------- staging folders (core.atomic's), and their commit
 
 def commit(staged: Path, target: Path) -> None:
     """Moves a complete SavedModel folder into place: a rename, so `target` is never half-written. A target
@@ -196,23 +168,3 @@ def _pause_before_rename(staging: Path):
     print(f"staged {staging}; pausing before the rename ({PAUSE_HOOK})", file=sys.stderr, flush=True)
     while True:
         time.sleep(60)
-
-
-def remove_stale_staging(target: Path) -> list:
-    """Removes staging (and replaced-aside) folders of earlier writers of this target whose process is gone
-    (killed, say). One whose owner still runs is left alone, as is anything whose name does not say who
-    owns it."""
-    removed = []
-    for mark in (STAGING_MARK, REPLACED_MARK):
-        prefix = f".{target.name}{mark}"
-        for staging in target.parent.glob(prefix + "*"):
-            owner = staging.name[len(prefix):].split("-")
-            if len(owner) < 3 or not owner[0].isdigit() or not staging.is_dir() or staging.is_symlink():
-                continue
-            if _process_identity(int(owner[0])) == f"{owner[0]}-{owner[1]}":
-                continue                       # still running: another writer at work
-            if mark == REPLACED_MARK and (staging / "model").is_dir() and not (target.exists() or target.is_symlink()):
-                os.replace(staging / "model", target)     # killed between the two renames: the old one back
-            shutil.rmtree(staging, ignore_errors=True)
-            removed.append(staging)
-    return removed

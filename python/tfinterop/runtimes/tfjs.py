@@ -19,11 +19,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from tfinterop.core import paths
+from tfinterop.core.atomic import staging_folder
 from tfinterop.runtimes import environments
 from tfinterop.runtimes.environments import EnvironmentSetupFailed, EnvironmentUnavailable
 from tfinterop.runtimes.tfjs_convert import CONVERTED_ENV, TFJS_PATH_ENV
@@ -101,7 +101,8 @@ class TensorFlowJs:
     def _installed(self, name, pins, install, log, what) -> Path:
         """home()/name, installed by install(folder) unless it holds these pins already. The install fills a new
         folder beside it, which is renamed into place once complete with its marker: an interrupted install
-        leaves no folder that looks installed. A folder there without a marker is not one of ours, and is kept."""
+        leaves no folder that looks installed. A folder there without a marker is not one of ours: it is kept,
+        and refused."""
         folder = self.home() / name
         marker = folder / MARKER
         if marker.is_file() and marker.read_text() == pins + "\n":
@@ -110,17 +111,13 @@ class TensorFlowJs:
             raise EnvironmentSetupFailed(f"{folder} is not a folder tfinterop installed (it has no {MARKER}); "
                                          f"move it away, and {self.name} installs its own there")
         log(f"{self.name}: {what} into {folder}")
-        self.home().mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(dir=self.home(), prefix=f".{name}.", suffix=".partial"))
-        try:
+        # Staged beside its place (core.atomic: a killed install's staging folder is removed by the next install)
+        with staging_folder(folder) as work:
             install(work)
             (work / MARKER).write_text(pins + "\n")
-            if folder.exists():
-                shutil.rmtree(folder)      # ours: it has the marker (an older pin)
+            if marker.is_file():
+                shutil.rmtree(folder)      # ours, checked again just now: it has the marker (an older pin)
             os.replace(work, folder)
-        finally:
-            if work.exists():
-                shutil.rmtree(work)
         return folder
 
 

@@ -30,15 +30,12 @@ pins need another TensorFlow, and a second TensorFlow beside this one breaks bot
 import hashlib
 import json
 import os
-import re
-import shutil
 import sys
-import tempfile
-import time
 import types
 from pathlib import Path
 
 from tfinterop.core import paths
+from tfinterop.core.atomic import staging_folder
 from tfinterop.core.errors import ModelLoadError, TfInteropError
 
 TFJS_PATH_ENV = "TFINTEROP_TFJS_CONVERTER_PATH"   # the folder tensorflowjs is installed in (--target)
@@ -70,22 +67,6 @@ def content_key(directory, tags, signature, version) -> str:
     return paths.content_digest(h.hexdigest(), ",".join(sorted(tags)), signature, version)
 
 
-# A conversion's work folder, made by convert() beside where it goes: "." + its content key + mkdtemp's letters.
-PARTIAL = re.compile(r"\.[0-9a-f]{16}\.\w+\.partial")
-STALE_AFTER_S = 24 * 3600      # no conversion takes a day: one older than that was interrupted (killed) mid-way
-
-
-def remove_stale_partials(root: Path, now=None) -> list:
-    """Removes the work folders of conversions interrupted long ago (a killed worker leaves its own): only folders
-    named as convert() names them, in the folder it makes them in, untouched for a day. Returns those removed."""
-    now = time.time() if now is None else now
-    stale = [p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and PARTIAL.fullmatch(p.name)
-             and now - p.stat().st_mtime > STALE_AFTER_S]
-    for p in stale:
-        shutil.rmtree(p, ignore_errors=True)
-    return stale
-
-
 class Converter:
     def __init__(self):
         self._tf = self._convert = self.version = None
@@ -115,10 +96,9 @@ class Converter:
         if names_file.is_file():
             return {"model": str(folder), **json.loads(names_file.read_text())}
         names = self._signature_names(directory, tags, signature)
-        root.mkdir(parents=True, exist_ok=True)
-        remove_stale_partials(root)
-        work = Path(tempfile.mkdtemp(dir=root, prefix=f".{folder.name}.", suffix=".partial"))
-        try:
+        # Staged beside its place and renamed in only when complete; a killed conversion's staging folder is removed
+        # by the next one (core.atomic: its name says which process owns it).
+        with staging_folder(folder) as work:
             try:
                 self._convert(str(directory), str(work), signature_def=signature, saved_model_tags=",".join(tags))
             except Exception as e:  # noqa: BLE001 -- whatever the converter raises, it did not convert the model
@@ -141,9 +121,6 @@ class Converter:
             except OSError:
                 if not names_file.is_file():      # another worker's rename got there first: use its copy
                     raise
-        finally:
-            if work.exists():
-                shutil.rmtree(work)
         return {"model": str(folder), **json.loads(names_file.read_text())}
 
     def _signature_names(self, directory, tags, signature) -> dict:
