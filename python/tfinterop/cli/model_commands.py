@@ -433,12 +433,11 @@ def cmd_targets(args) -> int:
                     f"{runtime.converter[0]}; {'installed in the cache' if installed else 'installed on first use'})")
         else:
             what = f"TensorFlow {runtime.version} (Python)"
-        if name in dumped and targets.load(name).loader == "tfjs-converter":
-            t = targets.load(name)
+        t = targets.load(name) if name in dumped else None
+        if t is not None and t.loader == "tfjs-converter":
             said = (f"{len(t.op_dicts)} ops its converter maps, {len(t.data_types)} data types (check holds each "
                     f"signature's ops to the list by name)")
-        elif name in dumped:
-            t = targets.load(name)
+        elif t is not None:
             said = (f"{len(t.op_dicts)} ops, {len(t.data_types)} data types, GraphDef producer {t.producer} (accepts "
                     f"producers >= {t.min_producer}, min_consumer <= {t.consumer})")
         else:

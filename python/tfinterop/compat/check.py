@@ -282,6 +282,7 @@ def _check_for_converter(meta_graph, target: Target) -> list:
     graph = meta_graph.graph_def
     nodes = {n.name: n for n in graph.node}
     functions = {f.signature.name: f for f in graph.library.function}
+    scopes = {None: nodes, **{name: {n.name: n for n in f.node_def} for name, f in functions.items()}}
     findings, seen_ops = [], set()
     for key in sorted(meta_graph.signature_def):
         if key.startswith("__"):
@@ -301,7 +302,7 @@ def _check_for_converter(meta_graph, target: Target) -> list:
                                         f"cast {role} {k!r} to a dtype it crosses "
                                         f"({', '.join(target.data_types.values())}) inside the model's signature"))
         computation = _computation(signature, nodes, functions)
-        findings += _batch_norms_tfjs_mistakes(tags, key, computation, nodes, functions, target)
+        findings += _batch_norms_tfjs_mistakes(tags, key, computation, scopes, target)
         for node, function in computation:
             if node.op in functions or node.op in FROZEN_BY_THE_CONVERTER or target.has_op(node.op):
                 continue
@@ -321,7 +322,7 @@ FUSED_BATCH_NORMS = {"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"}
 FOLDED_INTO = {"Conv2D", "DepthwiseConv2dNative", "BiasAdd", "MatMul"}
 
 
-def _batch_norms_tfjs_mistakes(tags, key, computation, nodes, functions, target) -> list:
+def _batch_norms_tfjs_mistakes(tags, key, computation, scopes, target) -> list:
     """Two ways a FusedBatchNorm goes wrong in TensorFlow.js that its op list cannot show (measured on the corpus:
     COMPATIBILITY.md, "Models no one here wrote, in TensorFlow.js"):
       - is_training=True (Keras 2's LayerNormalization normalizes by the statistics the op computes itself): tfjs's
@@ -329,8 +330,8 @@ def _batch_norms_tfjs_mistakes(tags, key, computation, nodes, functions, target)
         there: every output is NaN;
       - one that does not follow a convolution and whose only consumer is a Relu (Keras 2's pre-activation DenseNet
         and ResNet V2): the converter's grappler pass fuses the two into _FusedBatchNormEx, which tfjs does not map,
-        and the converter refuses the model after optimization."""
-    scopes = {None: nodes, **{name: {n.name: n for n in f.node_def} for name, f in functions.items()}}
+        and the converter refuses the model after optimization.
+    `scopes`: {function name, or None for the top graph: {node name: node}}."""
     consumers = {}
     for node, function in computation:
         for x in node.input:

@@ -119,15 +119,14 @@ def run_javascript(producers, names, log, builder=zoo, target=JS_TARGET) -> dict
     every model; the model's own inputs where the zoo gave some, else synthesized), with `check`'s prediction from
     the target's dumped op list (made afresh each run: no TensorFlow, a fraction of a second a model). Each verify
     result is cached by the model's folder (content-addressed) and the code that judged it."""
-    from tfinterop.commands.verify import Verifier
+    from tfinterop.commands import verify
     from tfinterop.compat import targets as dumped
     from tfinterop.contract.signatures import Inputs
     from tfinterop.runtimes import tfjs, tfjs_convert
-    from tfinterop.commands import verify as verify_module
-    code = b"".join(Path(f).read_bytes() for f in (tfjs.WORKER, tfjs_convert.__file__, verify_module.__file__))
+    code = b"".join(Path(f).read_bytes() for f in (tfjs.WORKER, tfjs_convert.__file__, verify.__file__))
     registry_of_target = dumped.load(target)
     result = {"target": target, "producers": {}}
-    verifier = Verifier(target, log=log)
+    verifier = verify.Verifier(target, log=log)
     try:
         for producer in producers:
             built, record = _built_or_recorded(producer, names, log, builder, result)

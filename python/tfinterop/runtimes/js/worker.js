@@ -368,8 +368,7 @@ class Consumer {
 
   async predictSignature(request) {
     const model = this.model(request.handle);
-    const key = request.signature === null ? this.chooseSignature(model, null) : request.signature;
-    if (!(key in model.signatures)) this.chooseSignature(model, key);
+    const key = this.chooseSignature(model, request.signature);
     const signature = model.signatures[key];
     const inputKey = this.one(key, "input", signature.inputs, request.input_key);
     const outputKey = this.one(key, "output", signature.outputs, request.output_key);
